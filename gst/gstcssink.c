@@ -1,0 +1,924 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-cssink
+ * @title: cssink
+ *
+ * Cuts encoded H.264/H.265 video (and optional AAC audio) into keyframe-aligned
+ * MPEG-TS segments and uploads each to a store, named
+ * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (UTC).
+ *
+ * The store is `file:///dir`, `s3://bucket/prefix` (any S3-compatible service,
+ * with #GstCsSink:endpoint and credentials) or `http(s)://host/path` (plain
+ * HTTP PUT).  Uploads run on a worker thread from a bounded cache: a slow or
+ * dead uplink never blocks the pipeline; when more than
+ * #GstCsSink:max-cached-segments or #GstCsSink:max-cache-bytes wait, the
+ * oldest waiting segment is dropped.  Every outcome is counted in
+ * #GstCsSink:stats and posted as an element message:
+ *
+ * - `cs-segment-uploaded`: key, start-ms, duration-ms, bytes, attempts
+ * - `cs-segment-dropped`: key, start-ms, duration-ms, bytes, reason
+ *   (`cache-full`, `drain-timeout` or `stopped`)
+ * - `cs-upload-failed`: key, start-ms, duration-ms, bytes, attempt, error,
+ *   will-retry, retry-in-ms
+ *
+ * A refusal that retrying cannot mend (bad credentials, no such bucket) is an
+ * element error.  On EOS the cache is drained for at most
+ * #GstCsSink:drain-timeout before EOS is let through.
+ *
+ * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
+ * upstream attaches one, otherwise from the pipeline clock mapped to the
+ * system's UTC clock when the first buffer arrives.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -e videotestsrc is-live=true ! x264enc tune=zerolatency ! \
+ *   h264parse ! cssink name=s location=file:///tmp/store device-id=cam1 \
+ *   audiotestsrc is-live=true ! avenc_aac ! aacparse ! s.audio
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstcssink.h"
+#include "gstcselements.h"
+#include "cs-key.h"
+#include "cs-uploader.h"
+
+#include <gio/gio.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
+#define GST_CAT_DEFAULT gst_cs_sink_debug
+
+#define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
+#define DEFAULT_MAX_CACHED_SEGMENTS 3
+#define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
+#define DEFAULT_MAX_RETRIES -1
+#define DEFAULT_TIMEOUT 15
+#define DEFAULT_DRAIN_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_REGION "us-east-1"
+#define BACKOFF_INITIAL_MS 500
+#define BACKOFF_MAX_MS 30000
+
+enum
+{
+  PROP_0,
+  PROP_LOCATION,
+  PROP_DEVICE_ID,
+  PROP_ENDPOINT,
+  PROP_REGION,
+  PROP_ACCESS_KEY,
+  PROP_SECRET_KEY,
+  PROP_SESSION_TOKEN,
+  PROP_TLS_CA_FILE,
+  PROP_SEGMENT_DURATION,
+  PROP_MAX_CACHED_SEGMENTS,
+  PROP_MAX_CACHE_BYTES,
+  PROP_MAX_RETRIES,
+  PROP_TIMEOUT,
+  PROP_DRAIN_TIMEOUT,
+  PROP_STATS,
+};
+
+/* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
+ * self->lock (streaming state); neither is held while posting a message. */
+struct _GstCsSink
+{
+  GstBin parent;
+
+  GstElement *splitmux;
+  GstElement *sink;             /* giostreamsink inside splitmux */
+  GstPad *video_pad;            /* ghost, always */
+  GstPad *audio_pad;            /* ghost, requested */
+
+  /* Settings, under GST_OBJECT_LOCK. */
+  gchar *location;
+  gchar *device_id;
+  gchar *endpoint;
+  gchar *region;
+  gchar *access_key;
+  gchar *secret_key;
+  gchar *session_token;
+  gchar *tls_ca_file;
+  guint64 segment_duration;
+  guint max_cached_segments;
+  guint64 max_cache_bytes;
+  gint max_retries;
+  guint timeout;
+  guint64 drain_timeout;
+
+  /* Streaming state, under self->lock. */
+  GMutex lock;
+  CsUploader *uploader;
+  gchar *active_device_id;      /* copied from settings at start */
+  GOutputStream *fragment;      /* the segment being muxed */
+  GstClockTime fragment_start_rt;
+  GstSegment video_segment;
+  gboolean have_utc_offset;
+  GstClockTimeDiff utc_offset;  /* UTC ns minus running time */
+  GstClockTime video_end_rt;    /* end of the last video buffer seen */
+  GstClockTime last_keyframe_rt;
+  gboolean video_eos;
+  guint64 segments_recorded;
+  const gchar *video_codec;     /* caps name the parser was made for */
+};
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-h264, "
+        "stream-format = (string) { byte-stream, avc, avc3 }; "
+        "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }"));
+
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("audio/mpeg, mpegversion = (int) 4, "
+        "stream-format = (string) { raw, adts }"));
+
+#define gst_cs_sink_parent_class parent_class
+G_DEFINE_TYPE (GstCsSink, gst_cs_sink, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
+    GST_TYPE_CS_SINK, GST_DEBUG_CATEGORY_INIT (gst_cs_sink_debug, "cssink", 0,
+        "cloud storage segment sink"));
+
+static GstStructure *
+item_structure (const gchar * name, const CsUploadItem * item)
+{
+  return gst_structure_new (name, "key", G_TYPE_STRING, item->key,
+      "start-ms", G_TYPE_INT64, item->start_ms,
+      "duration-ms", G_TYPE_INT64, item->duration_ms,
+      "bytes", G_TYPE_UINT64, (guint64) g_bytes_get_size (item->data), NULL);
+}
+
+/* Called by the uploader, on its thread or the one that pushed or stopped,
+ * never with a lock held. */
+static void
+on_upload_report (const CsUploadReport * r, gpointer user_data)
+{
+  GstCsSink *self = user_data;
+  GstStructure *s = NULL;
+
+  switch (r->outcome) {
+    case CS_UPLOAD_UPLOADED:
+      GST_INFO_OBJECT (self, "uploaded %s (%" G_GSIZE_FORMAT " bytes)",
+          r->item->key, g_bytes_get_size (r->item->data));
+      s = item_structure ("cs-segment-uploaded", r->item);
+      gst_structure_set (s, "attempts", G_TYPE_UINT, r->attempt, NULL);
+      break;
+    case CS_UPLOAD_DROPPED:
+      GST_WARNING_OBJECT (self, "dropped %s: %s", r->item->key, r->reason);
+      s = item_structure ("cs-segment-dropped", r->item);
+      gst_structure_set (s, "reason", G_TYPE_STRING, r->reason, NULL);
+      break;
+    case CS_UPLOAD_ATTEMPT_FAILED:
+    case CS_UPLOAD_FAILED:{
+      gboolean retry = r->outcome == CS_UPLOAD_ATTEMPT_FAILED;
+      GST_WARNING_OBJECT (self, "upload of %s failed (attempt %u%s): %s",
+          r->item->key, r->attempt, retry ? ", will retry" : "",
+          r->error->message);
+      s = item_structure ("cs-upload-failed", r->item);
+      gst_structure_set (s, "attempt", G_TYPE_UINT, r->attempt,
+          "error", G_TYPE_STRING, r->error->message,
+          "will-retry", G_TYPE_BOOLEAN, retry,
+          "retry-in-ms", G_TYPE_INT64, retry ? r->retry_in_ms : (gint64) 0,
+          NULL);
+      break;
+    }
+  }
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+
+  if (r->outcome == CS_UPLOAD_FAILED) {
+    if (r->error->code == CS_STORE_ERROR_NOT_AUTHORIZED) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          ("The store refused the credentials."), ("%s", r->error->message));
+    } else if (r->error->code == CS_STORE_ERROR_NOT_FOUND) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("The store location does not exist."), ("%s", r->error->message));
+    } else if (cs_store_error_is_transient (r->error)) {
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("A segment could not be uploaded after %u attempts.", r->attempt),
+          ("%s", r->error->message));
+    } else {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("The store refused a segment."), ("%s", r->error->message));
+    }
+  }
+}
+
+static GstStructure *
+gst_cs_sink_make_stats (GstCsSink * self)
+{
+  CsUploaderStats st = { 0 };
+  guint64 recorded;
+
+  g_mutex_lock (&self->lock);
+  if (self->uploader)
+    cs_uploader_get_stats (self->uploader, &st);
+  recorded = self->segments_recorded;
+  g_mutex_unlock (&self->lock);
+
+  return gst_structure_new ("cssink-stats",
+      "segments-recorded", G_TYPE_UINT64, recorded,
+      "segments-uploaded", G_TYPE_UINT64, st.uploaded,
+      "bytes-uploaded", G_TYPE_UINT64, st.bytes_uploaded,
+      "upload-retries", G_TYPE_UINT64, st.retries,
+      "segments-dropped", G_TYPE_UINT64, st.dropped,
+      "uploads-failed", G_TYPE_UINT64, st.failed,
+      "segments-pending", G_TYPE_UINT, st.pending,
+      "bytes-pending", G_TYPE_UINT64, st.pending_bytes, NULL);
+}
+
+/* Keeps self->utc_offset: from a timestamp/x-unix reference meta whenever a
+ * buffer carries one, else from the clock at the first buffer. */
+static GstPadProbeReturn
+video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  static GstCaps *unix_caps = NULL;
+  GstCsSink *self = user_data;
+  GstBuffer *buf;
+  GstReferenceTimestampMeta *meta;
+  GstClockTime rt;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    g_mutex_lock (&self->lock);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+      gst_event_copy_segment (event, &self->video_segment);
+    else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+      self->video_eos = TRUE;
+    g_mutex_unlock (&self->lock);
+    return GST_PAD_PROBE_OK;
+  }
+
+  buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  if (g_once_init_enter (&unix_caps))
+    g_once_init_leave (&unix_caps,
+        gst_caps_new_empty_simple ("timestamp/x-unix"));
+
+  meta = gst_buffer_get_reference_timestamp_meta (buf, unix_caps);
+  g_mutex_lock (&self->lock);
+  rt = gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (GST_CLOCK_TIME_IS_VALID (rt)) {
+    self->video_end_rt = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+        GST_BUFFER_DURATION (buf) : 0);
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      self->last_keyframe_rt = rt;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (rt) && meta != NULL) {
+    self->utc_offset = GST_CLOCK_DIFF (rt, meta->timestamp);
+    self->have_utc_offset = TRUE;
+  } else if (GST_CLOCK_TIME_IS_VALID (rt) && !self->have_utc_offset) {
+    GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+    GstClockTime now_rt = rt;
+
+    if (clock != NULL) {
+      now_rt = gst_clock_get_time (clock) -
+          gst_element_get_base_time (GST_ELEMENT (self));
+      gst_object_unref (clock);
+    }
+    self->utc_offset = g_get_real_time () * 1000 - (gint64) now_rt;
+    self->have_utc_offset = TRUE;
+  }
+  g_mutex_unlock (&self->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* splitmuxsink asks where the next segment goes: a fresh memory stream. */
+static gchar *
+on_format_location (GstElement * splitmux, guint fragment_id,
+    GstSample * first_sample, GstCsSink * self)
+{
+  GOutputStream *stream = g_memory_output_stream_new_resizable ();
+
+  g_object_set (self->sink, "stream", stream, NULL);
+  g_mutex_lock (&self->lock);
+  g_clear_object (&self->fragment);
+  self->fragment = stream;
+  g_mutex_unlock (&self->lock);
+  return NULL;                  /* our sink has no location */
+}
+
+static gint64
+rt_to_utc_ms (GstCsSink * self, GstClockTime rt)
+{
+  return (self->utc_offset + (gint64) rt) / GST_MSECOND;
+}
+
+/* A segment is complete: name it and hand it to the uploader. */
+static void
+gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
+{
+  g_autoptr (GBytes) data = NULL;
+  g_autofree gchar *key = NULL;
+  GOutputStream *stream;
+  gint64 start_ms, end_ms;
+  CsUploadItem *item;
+
+  g_mutex_lock (&self->lock);
+  stream = g_steal_pointer (&self->fragment);
+  if (stream == NULL || self->uploader == NULL
+      || !GST_CLOCK_TIME_IS_VALID (self->fragment_start_rt)) {
+    g_mutex_unlock (&self->lock);
+    g_clear_object (&stream);
+    return;
+  }
+  /* The bytes stay owned by the stream (no copy); giostreamsink, which still
+   * holds it, flushes it once more when it stops, so it is not closed here. */
+  data = g_bytes_new_with_free_func (g_memory_output_stream_get_data
+      (G_MEMORY_OUTPUT_STREAM (stream)),
+      g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (stream)),
+      g_object_unref, stream);
+
+  /* splitmuxsink ends a segment at the next keyframe, but the last one (the
+   * one that ends after the last keyframe) at the start of its last frame:
+   * count that frame in. */
+  if (self->video_eos && GST_CLOCK_TIME_IS_VALID (self->video_end_rt)
+      && GST_CLOCK_TIME_IS_VALID (self->last_keyframe_rt)
+      && end_rt > self->last_keyframe_rt)
+    end_rt = MAX (end_rt, self->video_end_rt);
+  start_ms = rt_to_utc_ms (self, self->fragment_start_rt);
+  end_ms = rt_to_utc_ms (self, end_rt);
+  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
+  if (g_bytes_get_size (data) == 0 || start_ms < 0) {
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self, "discarding an empty or unplaceable segment");
+    return;
+  }
+  self->segments_recorded++;
+  key = cs_key_recording_segment (self->active_device_id, start_ms,
+      MAX (end_ms - start_ms, 0), "ts");
+  item = cs_upload_item_new (key, data, "video/mp2t", start_ms,
+      MAX (end_ms - start_ms, 0));
+  GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
+      g_bytes_get_size (data));
+  cs_uploader_push (self->uploader, item);
+  g_mutex_unlock (&self->lock);
+}
+
+/* At EOS: give the uploader up to drain-timeout, then let EOS through. */
+static void
+gst_cs_sink_drain (GstCsSink * self)
+{
+  CsUploader *uploader;
+  guint64 timeout;
+
+  GST_OBJECT_LOCK (self);
+  timeout = self->drain_timeout;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  uploader = self->uploader;
+  g_mutex_unlock (&self->lock);
+  if (uploader == NULL)
+    return;
+
+  GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (timeout));
+  if (!cs_uploader_drain (uploader, timeout / GST_MSECOND)) {
+    CsUploaderStats st;
+
+    cs_uploader_get_stats (uploader, &st);
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("%u segments were not uploaded before the drain timeout.",
+            st.pending), (NULL));
+    /* Each is reported as dropped before EOS reaches the application. */
+    cs_uploader_stop (uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
+  }
+}
+
+static void
+gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
+{
+  GstCsSink *self = GST_CS_SINK (bin);
+  const GstStructure *s = gst_message_get_structure (msg);
+  GstClockTime rt;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+      && GST_MESSAGE_SRC (msg) == GST_OBJECT (self->splitmux) && s != NULL
+      && gst_structure_get_clock_time (s, "running-time", &rt)) {
+    if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
+      g_mutex_lock (&self->lock);
+      self->fragment_start_rt = rt;
+      g_mutex_unlock (&self->lock);
+    } else if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
+      gst_cs_sink_fragment_closed (self, rt);
+    }
+    gst_message_unref (msg);    /* internal detail, not for the application */
+    return;
+  }
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+    gst_cs_sink_drain (self);
+
+  GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
+}
+
+/* The video parser is chosen when the caps say which codec arrives.  It keeps
+ * codec headers in front of every keyframe (config-interval=-1) so each
+ * segment plays on its own, and turns avc/hvc into the byte-stream that
+ * MPEG-TS carries. */
+static GstPadProbeReturn
+video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstCsSink *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  const gchar *codec;
+  GstElement *parser;
+  GstPad *sinkpad, *srcpad, *muxpad;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  codec = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+
+  g_mutex_lock (&self->lock);
+  if (self->video_codec != NULL) {
+    gboolean same = g_str_equal (self->video_codec, codec);
+    g_mutex_unlock (&self->lock);
+    if (same)
+      return GST_PAD_PROBE_OK;
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("The video codec cannot change while recording."),
+        ("from %s to %s", self->video_codec, codec));
+    return GST_PAD_PROBE_DROP;
+  }
+  self->video_codec = g_intern_string (codec);
+  g_mutex_unlock (&self->lock);
+
+  parser = gst_element_factory_make (g_str_equal (codec, "video/x-h265") ?
+      "h265parse" : "h264parse", NULL);
+  if (parser == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The %s parser is missing.", codec), (NULL));
+    return GST_PAD_PROBE_DROP;
+  }
+  g_object_set (parser, "config-interval", -1, NULL);
+  gst_bin_add (GST_BIN (self), parser);
+  srcpad = gst_element_get_static_pad (parser, "src");
+  muxpad = gst_element_request_pad_simple (self->splitmux, "video");
+  gst_pad_link (srcpad, muxpad);
+  gst_object_unref (srcpad);
+  gst_object_unref (muxpad);
+  gst_element_sync_state_with_parent (parser);
+  sinkpad = gst_element_get_static_pad (parser, "sink");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
+  gst_object_unref (sinkpad);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static GstPad *
+gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
+    const gchar * name, const GstCaps * caps)
+{
+  GstCsSink *self = GST_CS_SINK (element);
+  GstElement *parser;
+  GstPad *sinkpad, *srcpad, *muxpad;
+
+  if (self->audio_pad != NULL) {
+    GST_WARNING_OBJECT (self, "only one audio stream is recorded");
+    return NULL;
+  }
+  parser = gst_element_factory_make ("aacparse", NULL);
+  if (parser == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The aacparse element is missing."), (NULL));
+    return NULL;
+  }
+  gst_bin_add (GST_BIN (self), parser);
+  muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
+  srcpad = gst_element_get_static_pad (parser, "src");
+  gst_pad_link (srcpad, muxpad);
+  gst_object_unref (srcpad);
+  gst_object_unref (muxpad);
+  gst_element_sync_state_with_parent (parser);
+
+  sinkpad = gst_element_get_static_pad (parser, "sink");
+  self->audio_pad = gst_ghost_pad_new_from_template ("audio", sinkpad, templ);
+  gst_object_unref (sinkpad);
+  gst_pad_set_active (self->audio_pad, TRUE);
+  gst_element_add_pad (element, self->audio_pad);
+  return self->audio_pad;
+}
+
+static void
+gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
+{
+  GstCsSink *self = GST_CS_SINK (element);
+  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+
+  if (target != NULL) {
+    GstElement *parser = gst_pad_get_parent_element (target);
+    GstPad *srcpad = gst_element_get_static_pad (parser, "src");
+    GstPad *muxpad = gst_pad_get_peer (srcpad);
+
+    gst_element_set_locked_state (parser, TRUE);
+    gst_element_set_state (parser, GST_STATE_NULL);
+    if (muxpad) {
+      gst_element_release_request_pad (self->splitmux, muxpad);
+      gst_object_unref (muxpad);
+    }
+    gst_bin_remove (GST_BIN (self), parser);
+    gst_object_unref (srcpad);
+    gst_object_unref (parser);
+    gst_object_unref (target);
+  }
+  gst_element_remove_pad (element, pad);
+  if (pad == self->audio_pad)
+    self->audio_pad = NULL;
+}
+
+/* Copies the settings, opens the store and starts the uploader. */
+static gboolean
+gst_cs_sink_start (GstCsSink * self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *location = NULL, *device_id = NULL;
+  CsStoreConfig config = { 0 };
+  CsUploaderLimits limits = { 0 };
+  CsStore *store;
+
+  if (!gst_pad_is_linked (self->video_pad)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("cssink records video: link its 'video' pad "
+            "(audio alone is not recorded)."), (NULL));
+    return FALSE;
+  }
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (self->location);
+  device_id = g_strdup (self->device_id);
+  config.endpoint = self->endpoint;
+  config.region = self->region;
+  config.access_key = self->access_key;
+  config.secret_key = self->secret_key;
+  config.session_token = self->session_token;
+  config.tls_ca_file = self->tls_ca_file;
+  config.timeout_s = self->timeout;
+  limits.max_items = self->max_cached_segments;
+  limits.max_bytes = self->max_cache_bytes;
+  limits.max_retries = self->max_retries;
+  limits.backoff_initial_ms = BACKOFF_INITIAL_MS;
+  limits.backoff_max_ms = BACKOFF_MAX_MS;
+  if (location == NULL) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No store location given."),
+        ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
+    return FALSE;
+  }
+  if (!cs_key_name_is_valid (device_id)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid device-id: use 1 to 128 of A-Z a-z 0-9 . _ - "
+            "(not starting with '.')."), (NULL));
+    return FALSE;
+  }
+  /* The store copies what it keeps of the config. */
+  store = cs_store_new (location, &config, &error);
+  GST_OBJECT_UNLOCK (self);
+
+  if (store == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot use the store %s.", location), ("%s", error->message));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "recording %s to %s", device_id,
+      cs_store_get_display_uri (store));
+
+  g_mutex_lock (&self->lock);
+  g_free (self->active_device_id);
+  self->active_device_id = g_steal_pointer (&device_id);
+  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
+  self->have_utc_offset = FALSE;
+  self->video_end_rt = GST_CLOCK_TIME_NONE;
+  self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
+  self->video_eos = FALSE;
+  self->segments_recorded = 0;
+  gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
+  self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static GstStateChangeReturn
+gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
+{
+  GstCsSink *self = GST_CS_SINK (element);
+  GstStateChangeReturn ret;
+  guint64 duration;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      GST_OBJECT_LOCK (self);
+      duration = self->segment_duration;
+      GST_OBJECT_UNLOCK (self);
+      g_object_set (self->splitmux, "max-size-time", duration, NULL);
+      if (!gst_cs_sink_start (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* First, so that an EOS drain waiting in a streaming thread ends. */
+      if (self->uploader)
+        cs_uploader_stop (self->uploader, CS_UPLOAD_DROP_STOPPED);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    CsUploader *uploader;
+
+    g_mutex_lock (&self->lock);
+    uploader = g_steal_pointer (&self->uploader);
+    g_clear_object (&self->fragment);
+    g_mutex_unlock (&self->lock);
+    cs_uploader_free (uploader);
+  }
+  return ret;
+}
+
+static void
+gst_cs_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstCsSink *self = GST_CS_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_free (self->location);
+      self->location = g_value_dup_string (value);
+      break;
+    case PROP_DEVICE_ID:
+      g_free (self->device_id);
+      self->device_id = g_value_dup_string (value);
+      break;
+    case PROP_ENDPOINT:
+      g_free (self->endpoint);
+      self->endpoint = g_value_dup_string (value);
+      break;
+    case PROP_REGION:
+      g_free (self->region);
+      self->region = g_value_dup_string (value);
+      break;
+    case PROP_ACCESS_KEY:
+      g_free (self->access_key);
+      self->access_key = g_value_dup_string (value);
+      break;
+    case PROP_SECRET_KEY:
+      g_free (self->secret_key);
+      self->secret_key = g_value_dup_string (value);
+      break;
+    case PROP_SESSION_TOKEN:
+      g_free (self->session_token);
+      self->session_token = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_SEGMENT_DURATION:
+      self->segment_duration = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_CACHED_SEGMENTS:
+      self->max_cached_segments = g_value_get_uint (value);
+      break;
+    case PROP_MAX_CACHE_BYTES:
+      self->max_cache_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_RETRIES:
+      self->max_retries = g_value_get_int (value);
+      break;
+    case PROP_TIMEOUT:
+      self->timeout = g_value_get_uint (value);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      self->drain_timeout = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstCsSink *self = GST_CS_SINK (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gst_cs_sink_make_stats (self));
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, self->location);
+      break;
+    case PROP_DEVICE_ID:
+      g_value_set_string (value, self->device_id);
+      break;
+    case PROP_ENDPOINT:
+      g_value_set_string (value, self->endpoint);
+      break;
+    case PROP_REGION:
+      g_value_set_string (value, self->region);
+      break;
+    case PROP_ACCESS_KEY:
+      g_value_set_string (value, self->access_key);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_SEGMENT_DURATION:
+      g_value_set_uint64 (value, self->segment_duration);
+      break;
+    case PROP_MAX_CACHED_SEGMENTS:
+      g_value_set_uint (value, self->max_cached_segments);
+      break;
+    case PROP_MAX_CACHE_BYTES:
+      g_value_set_uint64 (value, self->max_cache_bytes);
+      break;
+    case PROP_MAX_RETRIES:
+      g_value_set_int (value, self->max_retries);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      g_value_set_uint64 (value, self->drain_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_cs_sink_finalize (GObject * object)
+{
+  GstCsSink *self = GST_CS_SINK (object);
+
+  g_free (self->location);
+  g_free (self->device_id);
+  g_free (self->endpoint);
+  g_free (self->region);
+  g_free (self->access_key);
+  g_free (self->secret_key);
+  g_free (self->session_token);
+  g_free (self->tls_ca_file);
+  g_free (self->active_device_id);
+  g_clear_object (&self->fragment);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_cs_sink_init (GstCsSink * self)
+{
+  GstElement *mux;
+  GstPadTemplate *templ;
+
+  g_mutex_init (&self->lock);
+  self->region = g_strdup (DEFAULT_REGION);
+  self->segment_duration = DEFAULT_SEGMENT_DURATION;
+  self->max_cached_segments = DEFAULT_MAX_CACHED_SEGMENTS;
+  self->max_cache_bytes = DEFAULT_MAX_CACHE_BYTES;
+  self->max_retries = DEFAULT_MAX_RETRIES;
+  self->timeout = DEFAULT_TIMEOUT;
+  self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
+  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
+  gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
+
+  self->splitmux = gst_element_factory_make ("splitmuxsink", "splitmux");
+  mux = gst_element_factory_make ("mpegtsmux", NULL);
+  self->sink = gst_element_factory_make ("giostreamsink", NULL);
+  if (self->splitmux == NULL || mux == NULL || self->sink == NULL) {
+    /* Reported when the element is used; gst-inspect still works. */
+    g_critical ("cssink needs splitmuxsink, mpegtsmux and giostreamsink "
+        "(gst-plugins-good, gst-plugins-bad, gst-plugins-base)");
+    return;
+  }
+  g_object_set (self->sink, "sync", FALSE, "async", FALSE, NULL);
+  g_object_set (self->splitmux, "muxer", mux, "sink", self->sink,
+      "send-keyframe-requests", TRUE, NULL);
+  g_signal_connect (self->splitmux, "format-location-full",
+      G_CALLBACK (on_format_location), self);
+  gst_bin_add (GST_BIN (self), self->splitmux);
+
+  templ = gst_static_pad_template_get (&video_template);
+  self->video_pad = gst_ghost_pad_new_no_target_from_template ("video", templ);
+  gst_object_unref (templ);
+  gst_pad_add_probe (self->video_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      video_caps_probe, self, NULL);
+  gst_pad_add_probe (self->video_pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, video_timing_probe, self, NULL);
+  gst_element_add_pad (GST_ELEMENT (self), self->video_pad);
+
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}
+
+static void
+gst_cs_sink_class_init (GstCsSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+  /* Secrets can be set but never read back (nor printed by gst-launch -v). */
+  const GParamFlags secret = G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_cs_sink_set_property;
+  gobject_class->get_property = gst_cs_sink_get_property;
+  gobject_class->finalize = gst_cs_sink_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Store location",
+          "Store URI: file:///dir, s3://bucket/prefix or http(s)://host/path",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_DEVICE_ID,
+      g_param_spec_string ("device-id", "Device id",
+          "Names this device in the store: 1 to 128 of A-Z a-z 0-9 . _ - "
+          "(required)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_ENDPOINT,
+      g_param_spec_string ("endpoint", "S3 endpoint",
+          "http(s)://host[:port] of the S3-compatible service "
+          "(NULL = AWS S3 for the region)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_REGION,
+      g_param_spec_string ("region", "S3 region",
+          "Region used in S3 request signatures", DEFAULT_REGION, rw));
+  g_object_class_install_property (gobject_class, PROP_ACCESS_KEY,
+      g_param_spec_string ("access-key", "S3 access key",
+          "Access key id for s3:// stores", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_SECRET_KEY,
+      g_param_spec_string ("secret-key", "S3 secret key",
+          "Secret access key for s3:// stores (write-only)", NULL, secret));
+  g_object_class_install_property (gobject_class, PROP_SESSION_TOKEN,
+      g_param_spec_string ("session-token", "S3 session token",
+          "Session token of temporary S3 credentials (write-only)", NULL,
+          secret));
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "PEM file of the CAs to trust for https (NULL = the system's); "
+          "certificates are always verified", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
+      g_param_spec_uint64 ("segment-duration", "Segment duration",
+          "Target duration of a segment in ns; segments are cut at the "
+          "first keyframe after it", GST_SECOND / 10, G_MAXUINT64,
+          DEFAULT_SEGMENT_DURATION, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_CACHED_SEGMENTS,
+      g_param_spec_uint ("max-cached-segments", "Max cached segments",
+          "Most segments waiting for or in upload; beyond, the oldest "
+          "waiting one is dropped", 1, G_MAXUINT, DEFAULT_MAX_CACHED_SEGMENTS,
+          rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_CACHE_BYTES,
+      g_param_spec_uint64 ("max-cache-bytes", "Max cache bytes",
+          "Most bytes of segments waiting for or in upload; beyond, the "
+          "oldest waiting one is dropped (0 = no byte limit)", 0, G_MAXUINT64,
+          DEFAULT_MAX_CACHE_BYTES, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_RETRIES,
+      g_param_spec_int ("max-retries", "Max retries",
+          "Retries of a failed upload before it is given up "
+          "(-1 = until the segment is dropped from the cache)", -1, G_MAXINT,
+          DEFAULT_MAX_RETRIES, rw));
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+          "Network I/O timeout of one request in seconds", 1, 3600,
+          DEFAULT_TIMEOUT, rw));
+  g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
+      g_param_spec_uint64 ("drain-timeout", "Drain timeout",
+          "How long EOS waits for pending uploads, in ns; what is left is "
+          "dropped and reported", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+      "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
+      "upload-retries, segments-dropped, uploads-failed, segments-pending, "
+      "bytes-pending", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Cloud storage sink", "Sink/Muxer/Network",
+      "Records encoded video and audio into a cloud store in "
+      "keyframe-aligned MPEG-TS segments",
+      "gst-cloudstorage developers");
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_cs_sink_change_state);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_cs_sink_request_new_pad);
+  element_class->release_pad = GST_DEBUG_FUNCPTR (gst_cs_sink_release_pad);
+  bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_cs_sink_handle_message);
+}

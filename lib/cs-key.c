@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-key.h"
+
+#include <string.h>
+
+static gboolean
+name_char_is_valid (gchar c)
+{
+  return g_ascii_isalnum (c) || c == '.' || c == '_' || c == '-';
+}
+
+/* Checks the name that starts at @name and ends at '/' or NUL; returns its
+ * length or 0 when it is not valid. */
+static gsize
+valid_name_length (const gchar * name)
+{
+  gsize n = 0;
+
+  if (name[0] == '.')
+    return 0;
+  while (name[n] != '\0' && name[n] != '/') {
+    if (!name_char_is_valid (name[n]) || n == CS_KEY_MAX_NAME_LEN)
+      return 0;
+    n++;
+  }
+  return n;
+}
+
+gboolean
+cs_key_name_is_valid (const gchar * name)
+{
+  gsize n;
+
+  if (name == NULL)
+    return FALSE;
+  n = valid_name_length (name);
+  return n > 0 && name[n] == '\0';
+}
+
+gboolean
+cs_key_prefix_is_valid (const gchar * prefix)
+{
+  const gchar *p = prefix;
+
+  if (prefix == NULL)
+    return FALSE;
+  if (*p == '\0')
+    return TRUE;
+  for (;;) {
+    gsize n = valid_name_length (p);
+
+    if (n == 0)
+      return FALSE;
+    p += n;
+    if (*p == '\0')
+      return TRUE;
+    p++;                        /* the '/'; a name must follow it */
+  }
+}
+
+gboolean
+cs_key_is_valid (const gchar * key)
+{
+  return key != NULL && key[0] != '\0' && strlen (key) <= CS_KEY_MAX_LEN
+      && cs_key_prefix_is_valid (key);
+}
+
+gchar *
+cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
+    gint64 duration_ms, const gchar * ext)
+{
+  g_autoptr (GDateTime) t = NULL;
+  g_autofree gchar *day = NULL;
+
+  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
+  g_return_val_if_fail (cs_key_name_is_valid (ext), NULL);
+  g_return_val_if_fail (start_ms >= 0 && duration_ms >= 0, NULL);
+
+  t = g_date_time_new_from_unix_utc (start_ms / 1000);
+  g_return_val_if_fail (t != NULL, NULL);
+  day = g_date_time_format (t, "%Y%m%d/%H");
+  return g_strdup_printf ("%s/rec/%s/%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT
+      ".%s", device_id, day, start_ms, duration_ms, ext);
+}

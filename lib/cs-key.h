@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Object keys are built only from input that passed these checks. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CS_KEY_MAX_NAME_LEN 128
+#define CS_KEY_MAX_LEN 1024
+
+/* A device id, event id or one level of a prefix: 1 to 128 of [A-Za-z0-9._-],
+ * not starting with '.' (so never "." or ".."). */
+gboolean cs_key_name_is_valid (const gchar * name);
+/* Names joined by single '/', no leading or trailing '/'; "" is valid. */
+gboolean cs_key_prefix_is_valid (const gchar * prefix);
+/* A non-empty valid prefix no longer than CS_KEY_MAX_LEN. */
+gboolean cs_key_is_valid (const gchar * key);
+
+/* "<device>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.<ext>", UTC. */
+gchar *cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
+    gint64 duration_ms, const gchar * ext);
+
+G_END_DECLS

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* file:///dir — the embedded default: the store layout in a local directory. */
+#include "cs-store-private.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct {
+  CsStore parent;
+  gchar *root;
+} CsStoreFile;
+
+static void
+set_file_error (GError ** error, int errsv, const gchar * what,
+    const gchar * key)
+{
+  CsStoreError code = CS_STORE_ERROR_FAILED;
+
+  if (errsv == ENOENT || errsv == ENOTDIR)
+    code = CS_STORE_ERROR_NOT_FOUND;
+  else if (errsv == EACCES || errsv == EPERM || errsv == EROFS)
+    code = CS_STORE_ERROR_NOT_AUTHORIZED;
+  else if (errsv == ENOSPC || errsv == EIO || errsv == EAGAIN || errsv == EINTR)
+    code = CS_STORE_ERROR_UNAVAILABLE;
+  g_set_error (error, CS_STORE_ERROR, code, "%s '%s': %s", what, key,
+      g_strerror (errsv));
+}
+
+static gboolean
+file_put (CsStore * store, const gchar * key, GBytes * data,
+    const gchar * content_type, GCancellable * cancellable, GError ** error)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_autofree gchar *path = g_build_filename (self->root, key, NULL);
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autoptr (GError) write_error = NULL;
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (data, &size);
+
+  if (g_mkdir_with_parents (dir, 0755) != 0) {
+    set_file_error (error, errno, "cannot create the directory for", key);
+    return FALSE;
+  }
+  /* Temporary name, fsync, rename: a reader never sees half an object. */
+  if (!g_file_set_contents_full (path, (const gchar *) bytes, size,
+          G_FILE_SET_CONTENTS_CONSISTENT, 0644, &write_error)) {
+    int errsv = write_error->domain == G_FILE_ERROR ?
+        (write_error->code == G_FILE_ERROR_NOSPC ? ENOSPC :
+        write_error->code == G_FILE_ERROR_ACCES ? EACCES : EIO) : EIO;
+    set_file_error (error, errsv, "cannot write", key);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static GBytes *
+file_get (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_autofree gchar *path = g_build_filename (self->root, key, NULL);
+  gchar *contents;
+  gsize size;
+  g_autoptr (GError) read_error = NULL;
+
+  if (!g_file_get_contents (path, &contents, &size, &read_error)) {
+    set_file_error (error, read_error->code == G_FILE_ERROR_NOENT ? ENOENT :
+        read_error->code == G_FILE_ERROR_ACCES ? EACCES : EIO, "cannot read",
+        key);
+    return NULL;
+  }
+  return g_bytes_new_take (contents, size);
+}
+
+static gboolean
+file_delete (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_autofree gchar *path = g_build_filename (self->root, key, NULL);
+
+  if (g_unlink (path) != 0) {
+    set_file_error (error, errno, "cannot delete", key);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Adds every regular file below @dir (key @dir_key) whose key starts with
+ * @prefix; descends only into directories that can hold such keys. */
+static void
+list_dir (const gchar * dir, const gchar * dir_key, const gchar * prefix,
+    GPtrArray * out)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree gchar *key = *dir_key ? g_strconcat (dir_key, "/", name, NULL)
+        : g_strdup (name);
+    g_autofree gchar *path = g_build_filename (dir, name, NULL);
+    g_autofree gchar *key_dir = g_strconcat (key, "/", NULL);
+    GStatBuf st;
+
+    if (g_lstat (path, &st) != 0)
+      continue;
+    if (S_ISDIR (st.st_mode)) {
+      /* Descend when the prefix lies inside or beyond this directory. */
+      if (g_str_has_prefix (prefix, key_dir) || g_str_has_prefix (key_dir,
+              prefix))
+        list_dir (path, key, prefix, out);
+    } else if (S_ISREG (st.st_mode) && g_str_has_prefix (key, prefix)) {
+      CsStoreObject *obj = g_new0 (CsStoreObject, 1);
+      obj->key = g_steal_pointer (&key);
+      obj->size = st.st_size;
+      g_ptr_array_add (out, obj);
+    }
+  }
+}
+
+static GPtrArray *
+file_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  GPtrArray *out = cs_store_object_array_new ();
+
+  list_dir (self->root, "", prefix, out);
+  cs_store_object_array_sort (out);
+  return out;
+}
+
+static void
+file_free (CsStore * store)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_free (self->root);
+  g_free (self);
+}
+
+static const CsStoreBackend file_backend = {
+  file_put, file_get, file_delete, file_list, file_free
+};
+
+CsStore *
+cs_store_file_new (const gchar * root, GError ** error)
+{
+  CsStoreFile *self;
+
+  if (g_mkdir_with_parents (root, 0755) != 0) {
+    set_file_error (error, errno, "cannot create the store directory", root);
+    return NULL;
+  }
+  self = g_new0 (CsStoreFile, 1);
+  self->parent.backend = &file_backend;
+  self->root = g_strdup (root);
+  return &self->parent;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What each kind of store implements behind cs-store.h. */
+#pragma once
+
+#include "cs-store.h"
+
+typedef struct {
+  gboolean (*put) (CsStore * store, const gchar * key, GBytes * data,
+      const gchar * content_type, GCancellable * cancellable, GError ** error);
+  GBytes *(*get) (CsStore * store, const gchar * key,
+      GCancellable * cancellable, GError ** error);
+  gboolean (*delete) (CsStore * store, const gchar * key,
+      GCancellable * cancellable, GError ** error);
+  GPtrArray *(*list) (CsStore * store, const gchar * prefix,
+      GCancellable * cancellable, GError ** error);
+  void (*free) (CsStore * store);
+} CsStoreBackend;
+
+struct _CsStore {
+  const CsStoreBackend *backend;
+  gchar *display_uri;
+};
+
+/* Each returns a store whose first member is a CsStore. */
+CsStore *cs_store_file_new (const gchar * root, GError ** error);
+CsStore *cs_store_s3_new (const gchar * bucket, const gchar * prefix,
+    const CsStoreConfig * config, GError ** error);
+CsStore *cs_store_http_new (GUri * base, const CsStoreConfig * config,
+    GError ** error);
+
+void cs_store_object_free (CsStoreObject * obj);
+GPtrArray *cs_store_object_array_new (void);
+void cs_store_object_array_sort (GPtrArray * objects);

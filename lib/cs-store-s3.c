@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* s3://bucket/prefix — any S3-compatible service, path-style, SigV4. */
+#include "cs-store-private.h"
+#include "cs-http.h"
+#include "cs-s3-xml.h"
+#include "cs-sigv4.h"
+
+#include <string.h>
+
+typedef struct {
+  CsStore parent;
+  SoupSession *session;
+  gchar *endpoint;              /* "scheme://host[:port]", no trailing '/' */
+  gchar *host_header;
+  gchar *bucket;
+  gchar *prefix;                /* "" or "a/b/" */
+  gchar *region;
+  gchar *access_key;
+  gchar *secret_key;
+  gchar *session_token;
+} CsStoreS3;
+
+/* An S3 error as a CsStoreError a user can act on; never quotes secrets. */
+static void
+set_s3_error (CsStoreS3 * self, GError ** error, guint status,
+    GBytes * body, const gchar * what, const gchar * key)
+{
+  g_autofree gchar *code = NULL, *message = NULL;
+  gsize len = 0;
+  const gchar *xml = body ? g_bytes_get_data (body, &len) : NULL;
+  const gchar *hint = "";
+
+  if (xml != NULL && len > 0)
+    cs_s3_xml_parse_error (xml, len, &code, &message);
+  if (code == NULL)
+    code = g_strdup (soup_status_get_phrase (status));
+
+  if (g_strcmp0 (code, "SignatureDoesNotMatch") == 0)
+    hint = ": the secret key is wrong";
+  else if (g_strcmp0 (code, "InvalidAccessKeyId") == 0)
+    hint = ": the access key is unknown to the server";
+  else if (g_strcmp0 (code, "RequestTimeTooSkewed") == 0)
+    hint = ": the device clock is too far from the server's";
+  else if (g_strcmp0 (code, "NoSuchBucket") == 0)
+    hint = ": the bucket does not exist";
+  else if (g_strcmp0 (code, "AccessDenied") == 0)
+    hint = ": these credentials may not do this";
+  else if (g_strcmp0 (code, "SlowDown") == 0)
+    status = 503;               /* whatever status it came with: retry */
+
+  g_set_error (error, CS_STORE_ERROR, cs_http_status_to_error_code (status),
+      "S3 %s of '%s' in bucket '%s' failed: HTTP %u %s%s", what, key,
+      self->bucket, status, code, hint);
+}
+
+/* One signed request; @key is the full object key or NULL for the bucket.
+ * Returns the body of a 2xx answer (*@status set), else NULL with @error. */
+static GBytes *
+s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
+    const gchar * const *query, GBytes * body, const gchar * content_type,
+    const gchar * what, GCancellable * cancellable, guint * status,
+    GError ** error)
+{
+  g_autofree gchar *path = NULL, *canonical_uri = NULL, *canonical_query =
+      NULL, *url = NULL, *payload_hash = NULL, *amz_date = NULL, *auth = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  SoupMessageHeaders *headers;
+  gsize len = 0;
+  const guint8 *data = body ? g_bytes_get_data (body, &len) : NULL;
+
+  path = key ? g_strdup_printf ("/%s/%s", self->bucket, key) :
+      g_strdup_printf ("/%s", self->bucket);
+  canonical_uri = cs_sigv4_uri_encode (path, TRUE);
+  canonical_query = cs_sigv4_canonical_query (query);
+  url = g_strdup_printf ("%s%s%s%s", self->endpoint, canonical_uri,
+      *canonical_query ? "?" : "", canonical_query);
+  msg = soup_message_new (method, url);
+  if (msg == NULL) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "cannot make an S3 request URL from endpoint %s", self->endpoint);
+    return NULL;
+  }
+
+  payload_hash = cs_sigv4_sha256_hex (data ? data : (const guint8 *) "", len);
+  amz_date = cs_sigv4_amz_date (g_get_real_time () / G_USEC_PER_SEC);
+  CsSigV4Request sig = {
+    .method = method,.canonical_uri = canonical_uri,
+    .canonical_query = canonical_query,.host = self->host_header,
+    .payload_sha256 = payload_hash,.amz_date = amz_date,
+    .session_token = self->session_token,.region = self->region,
+    .access_key = self->access_key,.secret_key = self->secret_key,
+  };
+  auth = cs_sigv4_authorization (&sig);
+
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Host", self->host_header);
+  soup_message_headers_replace (headers, "x-amz-date", amz_date);
+  soup_message_headers_replace (headers, "x-amz-content-sha256",
+      payload_hash);
+  if (self->session_token)
+    soup_message_headers_replace (headers, "x-amz-security-token",
+        self->session_token);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
+
+  reply = cs_http_send (self->session, msg, cancellable, error);
+  if (reply == NULL)
+    return NULL;
+  *status = soup_message_get_status (msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (*status)) {
+    set_s3_error (self, error, *status, reply, what, key ? key : "");
+    return NULL;
+  }
+  return g_steal_pointer (&reply);
+}
+
+static gchar *
+full_key (CsStoreS3 * self, const gchar * key)
+{
+  return g_strconcat (self->prefix, key, NULL);
+}
+
+static gboolean
+s3_put (CsStore * store, const gchar * key, GBytes * data,
+    const gchar * content_type, GCancellable * cancellable, GError ** error)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *k = full_key (self, key);
+  g_autoptr (GBytes) reply = NULL;
+  guint status;
+
+  reply = s3_request (self, "PUT", k, NULL, data, content_type, "upload",
+      cancellable, &status, error);
+  return reply != NULL;
+}
+
+static GBytes *
+s3_get (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *k = full_key (self, key);
+  guint status;
+
+  return s3_request (self, "GET", k, NULL, NULL, NULL, "download",
+      cancellable, &status, error);
+}
+
+static gboolean
+s3_delete (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *k = full_key (self, key);
+  g_autoptr (GBytes) reply = NULL;
+  guint status;
+
+  reply = s3_request (self, "DELETE", k, NULL, NULL, NULL, "delete",
+      cancellable, &status, error);
+  return reply != NULL;
+}
+
+static GPtrArray *
+s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
+    GError ** error)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *k = full_key (self, prefix);
+  g_autofree gchar *token = NULL;
+  g_autoptr (GPtrArray) out = cs_store_object_array_new ();
+
+  /* ListObjectsV2, following continuation tokens to the end. */
+  do {
+    const gchar *query[] = { "list-type", "2", "prefix", k,
+      token ? "continuation-token" : NULL, token, NULL
+    };
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (GError) parse_error = NULL;
+    gchar *next = NULL;
+    gsize len;
+    const gchar *xml;
+    guint status;
+
+    reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
+        cancellable, &status, error);
+    if (reply == NULL)
+      return NULL;
+    xml = g_bytes_get_data (reply, &len);
+    if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), out, &next,
+            &parse_error)) {
+      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
+          "S3 listing of bucket '%s' is not readable: %s", self->bucket,
+          parse_error->message);
+      return NULL;
+    }
+    g_free (token);
+    token = next;
+  } while (token != NULL);
+
+  cs_store_object_array_sort (out);
+  return g_steal_pointer (&out);
+}
+
+static void
+s3_free (CsStore * store)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+
+  g_clear_object (&self->session);
+  g_free (self->endpoint);
+  g_free (self->host_header);
+  g_free (self->bucket);
+  g_free (self->prefix);
+  g_free (self->region);
+  g_free (self->access_key);
+  if (self->secret_key)
+    memset (self->secret_key, 0, strlen (self->secret_key));
+  g_free (self->secret_key);
+  g_free (self->session_token);
+  g_free (self);
+}
+
+static const CsStoreBackend s3_backend = {
+  s3_put, s3_get, s3_delete, s3_list, s3_free
+};
+
+CsStore *
+cs_store_s3_new (const gchar * bucket, const gchar * prefix,
+    const CsStoreConfig * config, GError ** error)
+{
+  const gchar *region = config->region && *config->region ?
+      config->region : "us-east-1";
+  g_autofree gchar *endpoint = config->endpoint && *config->endpoint ?
+      g_strdup (config->endpoint) :
+      g_strdup_printf ("https://s3.%s.amazonaws.com", region);
+  g_autoptr (GUri) uri = g_uri_parse (endpoint, G_URI_FLAGS_ENCODED, NULL);
+  CsStoreS3 *self;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL
+      || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
+          && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "the S3 endpoint '%s' is not an http(s)://host[:port] URL", endpoint);
+    return NULL;
+  }
+  if (config->access_key == NULL || !*config->access_key
+      || config->secret_key == NULL || !*config->secret_key) {
+    g_set_error_literal (error, CS_STORE_ERROR,
+        CS_STORE_ERROR_INVALID_ARGUMENT,
+        "an s3:// store needs an access key and a secret key");
+    return NULL;
+  }
+
+  self = g_new0 (CsStoreS3, 1);
+  self->parent.backend = &s3_backend;
+  self->session = cs_http_session_new (config, error);
+  if (self->session == NULL) {
+    s3_free (&self->parent);
+    return NULL;
+  }
+  self->host_header = cs_http_host_header (uri);
+  self->endpoint = g_strdup_printf ("%s://%s", g_uri_get_scheme (uri),
+      self->host_header);
+  self->bucket = g_strdup (bucket);
+  self->prefix = *prefix ? g_strconcat (prefix, "/", NULL) : g_strdup ("");
+  self->region = g_strdup (region);
+  self->access_key = g_strdup (config->access_key);
+  self->secret_key = g_strdup (config->secret_key);
+  self->session_token = config->session_token && *config->session_token ?
+      g_strdup (config->session_token) : NULL;
+  return &self->parent;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* URI parsing and dispatch to the file, S3 and HTTP stores. */
+#include "cs-store-private.h"
+#include "cs-key.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (cs-store-error-quark, cs_store_error)
+
+/* "/a/b/" -> "a/b" (caller frees). */
+static gchar *
+strip_slashes (const gchar * path)
+{
+  while (*path == '/')
+    path++;
+  gchar *s = g_strdup (path);
+  gsize n = strlen (s);
+  while (n > 0 && s[n - 1] == '/')
+    s[--n] = '\0';
+  return s;
+}
+
+static CsStore *
+new_s3 (GUri * uri, const CsStoreConfig * config, GError ** error)
+{
+  const gchar *bucket = g_uri_get_host (uri);
+  g_autofree gchar *prefix = strip_slashes (g_uri_get_path (uri));
+
+  /* Bucket names: 3..63 of [a-z0-9.-] (the S3 rule, also ASCII-safe). */
+  gsize n = bucket ? strlen (bucket) : 0;
+  gboolean ok = n >= 3 && n <= 63;
+  for (gsize i = 0; ok && i < n; i++)
+    ok = g_ascii_islower (bucket[i]) || g_ascii_isdigit (bucket[i])
+        || bucket[i] == '.' || bucket[i] == '-';
+  if (!ok) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "'%s' is not a valid S3 bucket name (3 to 63 of a-z 0-9 . -)",
+        bucket ? bucket : "");
+    return NULL;
+  }
+  if (!cs_key_prefix_is_valid (prefix)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "invalid S3 prefix '%s': names of [A-Za-z0-9._-] separated by '/'",
+        prefix);
+    return NULL;
+  }
+  return cs_store_s3_new (bucket, prefix, config, error);
+}
+
+CsStore *
+cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
+    GError ** error)
+{
+  static const CsStoreConfig no_config = { 0 };
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  const gchar *scheme;
+  CsStore *store = NULL;
+
+  if (config == NULL)
+    config = &no_config;
+  if (uri_string == NULL || *uri_string == '\0') {
+    g_set_error_literal (error, CS_STORE_ERROR,
+        CS_STORE_ERROR_INVALID_ARGUMENT, "no store URI given");
+    return NULL;
+  }
+  uri = g_uri_parse (uri_string, G_URI_FLAGS_ENCODED, &parse_error);
+  if (uri == NULL) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "not a valid store URI: %s", parse_error->message);
+    return NULL;
+  }
+  if (g_uri_get_userinfo (uri) != NULL) {
+    /* Credentials belong in their own settings, never in a URI that is logged. */
+    g_set_error_literal (error, CS_STORE_ERROR,
+        CS_STORE_ERROR_INVALID_ARGUMENT,
+        "the store URI must not carry credentials; use the access-key and "
+        "secret-key settings");
+    return NULL;
+  }
+
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "file") == 0) {
+    g_autofree gchar *path = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+    if (path == NULL || path[0] != '/') {
+      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+          "a file store needs an absolute path (file:///dir)");
+      return NULL;
+    }
+    store = cs_store_file_new (path, error);
+  } else if (g_ascii_strcasecmp (scheme, "s3") == 0) {
+    store = new_s3 (uri, config, error);
+  } else if (g_ascii_strcasecmp (scheme, "http") == 0
+      || g_ascii_strcasecmp (scheme, "https") == 0) {
+    store = cs_store_http_new (uri, config, error);
+  } else {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "unsupported store scheme '%s' (use file://, s3:// or http(s)://)",
+        scheme);
+    return NULL;
+  }
+  if (store != NULL)
+    store->display_uri = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  return store;
+}
+
+void
+cs_store_free (CsStore * store)
+{
+  if (store == NULL)
+    return;
+  g_free (store->display_uri);
+  store->backend->free (store);
+}
+
+const gchar *
+cs_store_get_display_uri (CsStore * store)
+{
+  return store->display_uri;
+}
+
+static gboolean
+check_key (const gchar * key, gboolean allow_empty, GError ** error)
+{
+  if (allow_empty ? cs_key_prefix_is_valid (key) : cs_key_is_valid (key))
+    return TRUE;
+  g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+      "invalid object key (names of [A-Za-z0-9._-] separated by '/')");
+  return FALSE;
+}
+
+gboolean
+cs_store_put (CsStore * store, const gchar * key, GBytes * data,
+    const gchar * content_type, GCancellable * cancellable, GError ** error)
+{
+  g_return_val_if_fail (store != NULL && data != NULL, FALSE);
+  if (!check_key (key, FALSE, error))
+    return FALSE;
+  return store->backend->put (store, key, data,
+      content_type ? content_type : "application/octet-stream", cancellable,
+      error);
+}
+
+GBytes *
+cs_store_get (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  if (!check_key (key, FALSE, error))
+    return NULL;
+  return store->backend->get (store, key, cancellable, error);
+}
+
+gboolean
+cs_store_delete (CsStore * store, const gchar * key,
+    GCancellable * cancellable, GError ** error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  if (!check_key (key, FALSE, error))
+    return FALSE;
+  return store->backend->delete (store, key, cancellable, error);
+}
+
+GPtrArray *
+cs_store_list (CsStore * store, const gchar * prefix,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *dir = NULL;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  if (prefix == NULL)
+    prefix = "";
+  /* A prefix may end inside a name ("cam1/rec/2026") or with a '/'. */
+  dir = g_strdup (prefix);
+  if (g_str_has_suffix (dir, "/"))
+    dir[strlen (dir) - 1] = '\0';
+  if (!check_key (dir, TRUE, error))
+    return NULL;
+  return store->backend->list (store, prefix, cancellable, error);
+}
+
+gboolean
+cs_store_error_is_transient (const GError * error)
+{
+  return error != NULL && error->domain == CS_STORE_ERROR
+      && error->code == CS_STORE_ERROR_UNAVAILABLE;
+}
+
+void
+cs_store_object_free (CsStoreObject * obj)
+{
+  g_free (obj->key);
+  g_free (obj);
+}
+
+GPtrArray *
+cs_store_object_array_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) cs_store_object_free);
+}
+
+static gint
+compare_objects (gconstpointer a, gconstpointer b)
+{
+  const CsStoreObject *oa = *(CsStoreObject * const *) a;
+  const CsStoreObject *ob = *(CsStoreObject * const *) b;
+  return strcmp (oa->key, ob->key);
+}
+
+void
+cs_store_object_array_sort (GPtrArray * objects)
+{
+  g_ptr_array_sort (objects, compare_objects);
+}
