@@ -89,6 +89,9 @@ struct _GstCsSink
   GstElement *splitmux;
   GstElement *sink;             /* giostreamsink inside splitmux */
   GstPad *video_pad;            /* ghost, always */
+  GstPad *mux_video_pad;        /* splitmux's, requested up front so that
+                                 * video is its reference stream from the
+                                 * first audio buffer on */
   GstPad *audio_pad;            /* ghost, requested */
 
   /* Settings, under GST_OBJECT_LOCK. */
@@ -116,7 +119,7 @@ struct _GstCsSink
   GstSegment video_segment;
   gboolean have_utc_offset;
   GstClockTimeDiff utc_offset;  /* UTC ns minus running time */
-  GstClockTime video_end_rt;    /* end of the last video buffer seen */
+  GstClockTime video_end_rt;    /* latest end of a video buffer seen */
   GstClockTime last_keyframe_rt;
   gboolean video_eos;
   guint64 segments_recorded;
@@ -264,8 +267,12 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   rt = gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf));
   if (GST_CLOCK_TIME_IS_VALID (rt)) {
-    self->video_end_rt = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+    GstClockTime end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
         GST_BUFFER_DURATION (buf) : 0);
+    /* The latest end in presentation order: B-frames come out of order. */
+    if (!GST_CLOCK_TIME_IS_VALID (self->video_end_rt)
+        || end > self->video_end_rt)
+      self->video_end_rt = end;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
       self->last_keyframe_rt = rt;
   }
@@ -303,10 +310,12 @@ on_format_location (GstElement * splitmux, guint fragment_id,
   return NULL;                  /* our sink has no location */
 }
 
+/* Rounded to the nearest ms: frame times like 33333333 ns add up to whole
+ * seconds only within a few ns. */
 static gint64
 rt_to_utc_ms (GstCsSink * self, GstClockTime rt)
 {
-  return (self->utc_offset + (gint64) rt) / GST_MSECOND;
+  return (self->utc_offset + (gint64) rt + GST_MSECOND / 2) / GST_MSECOND;
 }
 
 /* A segment is complete: name it and hand it to the uploader. */
@@ -429,7 +438,7 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstCaps *caps;
   const gchar *codec;
   GstElement *parser;
-  GstPad *sinkpad, *srcpad, *muxpad;
+  GstPad *sinkpad, *srcpad;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
@@ -460,10 +469,8 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_object_set (parser, "config-interval", -1, NULL);
   gst_bin_add (GST_BIN (self), parser);
   srcpad = gst_element_get_static_pad (parser, "src");
-  muxpad = gst_element_request_pad_simple (self->splitmux, "video");
-  gst_pad_link (srcpad, muxpad);
+  gst_pad_link (srcpad, self->mux_video_pad);
   gst_object_unref (srcpad);
-  gst_object_unref (muxpad);
   gst_element_sync_state_with_parent (parser);
   sinkpad = gst_element_get_static_pad (parser, "sink");
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
@@ -779,6 +786,7 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->tls_ca_file);
   g_free (self->active_device_id);
   g_clear_object (&self->fragment);
+  g_clear_object (&self->mux_video_pad);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -815,6 +823,8 @@ gst_cs_sink_init (GstCsSink * self)
   g_signal_connect (self->splitmux, "format-location-full",
       G_CALLBACK (on_format_location), self);
   gst_bin_add (GST_BIN (self), self->splitmux);
+  self->mux_video_pad = gst_element_request_pad_simple (self->splitmux,
+      "video");
 
   templ = gst_static_pad_template_get (&video_template);
   self->video_pad = gst_ghost_pad_new_no_target_from_template ("video", templ);

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-test-util.h"
+
+#include <glib/gstdio.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/check/gstcheck.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  CsMediaInfo *info;
+  gboolean video;
+} ReadCtx;
+
+static GstPadProbeReturn
+count_probe (GstPad * pad, GstPadProbeInfo * pinfo, gpointer data)
+{
+  ReadCtx *ctx = data;
+  CsMediaInfo *info = ctx->info;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (pinfo);
+
+  if (!ctx->video)
+    info->audio_frames++;
+  else if (info->video_frames++ == 0)
+    info->first_video_is_keyframe =
+        !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_demux_pad (GstElement * demux, GstPad * pad, GstBin * bin)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+  gboolean video = g_str_has_prefix (name, "video/");
+  CsMediaInfo *info = g_object_get_data (G_OBJECT (bin), "info");
+  GstElement *q = gst_element_factory_make ("queue", NULL);
+  GstElement *parse = gst_element_factory_make (video ?
+      (g_str_equal (name, "video/x-h265") ? "h265parse" : "h264parse") :
+      "aacparse", NULL);
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  ReadCtx *ctx = g_new0 (ReadCtx, 1);
+  GstPad *sinkpad;
+
+  if (video) {
+    g_free (info->video_codec);
+    info->video_codec = g_strdup (name);
+  }
+  ctx->info = info;
+  ctx->video = video;
+  g_object_set (sink, "sync", FALSE, NULL);
+  gst_bin_add_many (bin, q, parse, sink, NULL);
+  gst_element_link_many (q, parse, sink, NULL);
+  sinkpad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, count_probe, ctx,
+      g_free);
+  gst_object_unref (sinkpad);
+  sinkpad = gst_element_get_static_pad (q, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+  gst_element_sync_state_with_parent (sink);
+  gst_element_sync_state_with_parent (parse);
+  gst_element_sync_state_with_parent (q);
+  gst_caps_unref (caps);
+}
+
+gboolean
+cs_test_read_ts (GBytes * ts, CsMediaInfo * info)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("appsrc", NULL);
+  GstElement *demux = gst_element_factory_make ("tsdemux", NULL);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  gboolean ok;
+
+  memset (info, 0, sizeof *info);
+  g_object_set_data (G_OBJECT (pipeline), "info", info);
+  gst_bin_add_many (GST_BIN (pipeline), src, demux, NULL);
+  gst_element_link (src, demux);
+  g_signal_connect (demux, "pad-added", G_CALLBACK (on_demux_pad), pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_new_wrapped_bytes
+      (ts));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  ok = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  if (msg && !ok) {
+    GError *err = NULL;
+    gst_message_parse_error (msg, &err, NULL);
+    GST_WARNING ("reading a segment failed: %s", err->message);
+    g_error_free (err);
+  }
+  g_clear_pointer (&msg, gst_message_unref);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  return ok;
+}
+
+void
+cs_media_info_clear (CsMediaInfo * info)
+{
+  g_clear_pointer (&info->video_codec, g_free);
+}
+
+static gchar *
+run_ffprobe (const gchar * path, const gchar * stream, const gchar * entries,
+    gboolean count)
+{
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-select_streams", stream,
+    "-show_entries", entries, "-of", "csv=p=0", path,
+    count ? "-count_frames" : NULL, NULL
+  };
+  gchar *out = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL))
+    g_clear_pointer (&out, g_free);
+  return out;
+}
+
+gboolean
+cs_test_ffprobe (const gchar * path, const gchar * stream, CsProbe * probe)
+{
+  g_autofree gchar *frames = run_ffprobe (path, stream,
+      "stream=nb_read_frames", TRUE);
+  g_autofree gchar *packets = run_ffprobe (path, stream,
+      "packet=pts_time,duration_time", FALSE);
+  g_auto (GStrv) lines = NULL;
+
+  probe->frames = 0;
+  probe->first = G_MAXDOUBLE;
+  probe->end = -1;
+  if (frames == NULL || packets == NULL)
+    return FALSE;
+  probe->frames = atoi (frames);
+  lines = g_strsplit (packets, "\n", -1);
+  for (guint i = 0; lines[i]; i++) {
+    gchar *comma = strchr (lines[i], ',');
+    gdouble pts;
+
+    if (comma == NULL)
+      continue;
+    pts = g_ascii_strtod (lines[i], NULL);
+    probe->first = MIN (probe->first, pts);
+    probe->end = MAX (probe->end, pts + g_ascii_strtod (comma + 1, NULL));
+  }
+  return probe->end >= 0;
+}
+
+gboolean
+cs_test_parse_segment_key (const gchar * key, gint64 * start_ms,
+    gint64 * dur_ms)
+{
+  const gchar *base = strrchr (key, '/');
+  gchar *end;
+
+  base = base ? base + 1 : key;
+  *start_ms = g_ascii_strtoll (base, &end, 10);
+  if (*end != '_')
+    return FALSE;
+  *dur_ms = g_ascii_strtoll (end + 1, &end, 10);
+  return g_str_equal (end, ".ts");
+}
+
+static GstPadProbeReturn
+count_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+count_pad (GstElement * sink, const gchar * name, guint * counter)
+{
+  GstPad *pad = gst_element_get_static_pad (sink, name);
+  if (pad) {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_in_probe,
+        counter, NULL);
+    gst_object_unref (pad);
+  }
+}
+
+void
+cs_test_run (const gchar * description, gdouble eos_after_s,
+    gdouble timeout_s, CsRunTick tick, gpointer tick_data, CsRun * run)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (description, &error);
+  GstElement *sink;
+  GstBus *bus;
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean eos_sent = FALSE;
+
+  memset (run, 0, sizeof *run);
+  run->messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  run->warnings = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_error_free);
+  fail_unless (pipeline != NULL, "bad pipeline: %s",
+      error ? error->message : "?");
+  g_clear_error (&error);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  fail_unless (sink != NULL);
+  count_pad (sink, "video", &run->video_in);
+  count_pad (sink, "audio", &run->audio_in);
+
+  bus = gst_element_get_bus (pipeline);
+  if (tick)
+    tick (pipeline, -1, tick_data);
+  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      gst_message_parse_error (msg, &run->error, &run->error_debug);
+      gst_message_unref (msg);
+    }
+  }
+  while (run->error == NULL && !run->eos) {
+    gdouble elapsed = (g_get_monotonic_time () - t0) / 1e6;
+    GstMessage *msg;
+
+    if (elapsed > timeout_s) {
+      g_set_error (&run->error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+          "test pipeline timed out after %.0f s", timeout_s);
+      break;
+    }
+    if (eos_after_s > 0 && elapsed >= eos_after_s && !eos_sent) {
+      gst_element_send_event (pipeline, gst_event_new_eos ());
+      eos_sent = TRUE;
+    }
+    if (tick)
+      tick (pipeline, elapsed, tick_data);
+    while ((msg = gst_bus_timed_pop (bus, 100 * GST_MSECOND)) != NULL) {
+      const GstStructure *s = gst_message_get_structure (msg);
+      switch (GST_MESSAGE_TYPE (msg)) {
+        case GST_MESSAGE_EOS:
+          run->eos = TRUE;
+          break;
+        case GST_MESSAGE_ERROR:
+          gst_message_parse_error (msg, &run->error, &run->error_debug);
+          break;
+        case GST_MESSAGE_WARNING:{
+          GError *w = NULL;
+          gst_message_parse_warning (msg, &w, NULL);
+          g_ptr_array_add (run->warnings, w);
+          break;
+        }
+        case GST_MESSAGE_ELEMENT:
+          if (s && g_str_has_prefix (gst_structure_get_name (s), "cs-"))
+            g_ptr_array_add (run->messages, gst_structure_copy (s));
+          break;
+        default:
+          break;
+      }
+      gst_message_unref (msg);
+      if (run->eos || run->error)
+        break;
+    }
+  }
+  g_object_get (sink, "stats", &run->stats, NULL);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+}
+
+void
+cs_run_clear (CsRun * run)
+{
+  g_clear_pointer (&run->messages, g_ptr_array_unref);
+  g_clear_pointer (&run->warnings, g_ptr_array_unref);
+  g_clear_error (&run->error);
+  g_clear_pointer (&run->error_debug, g_free);
+  g_clear_pointer (&run->stats, gst_structure_free);
+}
+
+guint
+cs_run_count (CsRun * run, const gchar * name)
+{
+  guint n = 0;
+  for (guint i = 0; i < run->messages->len; i++)
+    n += gst_structure_has_name (g_ptr_array_index (run->messages, i), name);
+  return n;
+}
+
+const gchar *
+cs_test_env (const gchar * name)
+{
+  const gchar *v = g_getenv (name);
+  return v && *v ? v : NULL;
+}
+
+#include "cs-store.h"
+
+guint
+cs_test_check_recording (CsStore * store, const gchar * device, CsRun * run,
+    gint64 segment_ms, gint64 tolerance_ms, const gchar * video_codec,
+    gboolean with_audio)
+{
+  g_autofree gchar *prefix = g_strdup_printf ("%s/rec/", device);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL, &error);
+  g_autofree gchar *tmpdir = g_dir_make_tmp ("cs-check-XXXXXX", NULL);
+  guint video = 0, audio = 0, ff_video = 0, ff_audio = 0;
+  gint64 prev_end_ms = -1;
+  gdouble prev_video_end = -1;
+  /* One AAC frame at 44.1 kHz, and a millisecond of rounding. */
+  const gdouble audio_frame = 1024.0 / 44100 + 0.001;
+
+  fail_unless (objects != NULL, "listing failed: %s",
+      error ? error->message : "");
+  fail_unless (objects->len > 0, "nothing was stored");
+  for (guint i = 0; i < objects->len; i++) {
+    CsStoreObject *obj = g_ptr_array_index (objects, i);
+    gboolean last = i + 1 == objects->len;
+    g_autoptr (GBytes) data = cs_store_get (store, obj->key, NULL, &error);
+    g_autofree gchar *path = g_build_filename (tmpdir, "seg.ts", NULL);
+    CsMediaInfo info;
+    CsProbe v, a = { 0 };
+    gint64 start_ms, dur_ms;
+
+    fail_unless (data != NULL, "cannot read %s back", obj->key);
+    fail_unless (cs_test_parse_segment_key (obj->key, &start_ms, &dur_ms),
+        "bad segment name %s", obj->key);
+    fail_unless (cs_test_read_ts (data, &info), "%s is not readable",
+        obj->key);
+    fail_unless_equals_string (info.video_codec, video_codec);
+    fail_unless (info.first_video_is_keyframe, "%s starts without keyframe",
+        obj->key);
+    video += info.video_frames;
+    audio += info.audio_frames;
+    cs_media_info_clear (&info);
+
+    /* An independent reader that decodes each segment on its own. */
+    fail_unless (g_file_set_contents (path, g_bytes_get_data (data, NULL),
+            g_bytes_get_size (data), NULL));
+    fail_unless (cs_test_ffprobe (path, "v:0", &v), "ffprobe %s", obj->key);
+    ff_video += v.frames;
+    if (with_audio) {
+      fail_unless (cs_test_ffprobe (path, "a:0", &a), "no audio in %s",
+          obj->key);
+      ff_audio += a.frames;
+    }
+    g_unlink (path);
+
+    /* Names: back to back. Media: the same. */
+    if (prev_end_ms >= 0)
+      fail_unless_equals_int64 (start_ms, prev_end_ms);
+    prev_end_ms = start_ms + dur_ms;
+    if (prev_video_end >= 0)
+      fail_unless (fabs (v.first - prev_video_end) <= 0.001,
+          "%s: video starts at %.3f, the previous segment ended at %.3f",
+          obj->key, v.first, prev_video_end);
+    prev_video_end = v.end;
+    fail_unless (fabs ((v.end - v.first) * 1000 - dur_ms) <= 1.5,
+        "%s: named %" G_GINT64_FORMAT " ms but holds %.3f s", obj->key,
+        dur_ms, v.end - v.first);
+    if (!last)
+      fail_unless (ABS (dur_ms - segment_ms) <= tolerance_ms,
+          "%s: %" G_GINT64_FORMAT " ms, wanted %" G_GINT64_FORMAT " +- %"
+          G_GINT64_FORMAT, obj->key, dur_ms, segment_ms, tolerance_ms);
+
+    if (with_audio) {
+      fail_unless (a.frames > 0, "%s has no audio", obj->key);
+      fail_unless (fabs (a.first - v.first) <= audio_frame,
+          "%s: audio starts %.3f s from video", obj->key, a.first - v.first);
+      if (!last)
+        fail_unless (fabs (a.end - v.end) <= audio_frame,
+            "%s: audio ends %.3f s from video", obj->key, a.end - v.end);
+    }
+  }
+  g_rmdir (tmpdir);
+
+  fail_unless_equals_int (video, run->video_in);
+  fail_unless_equals_int (ff_video, run->video_in);
+  if (with_audio) {
+    fail_unless_equals_int (audio, run->audio_in);
+    fail_unless_equals_int (ff_audio, run->audio_in);
+  }
+  return objects->len;
+}

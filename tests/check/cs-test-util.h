@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the tests: run a pipeline, read segments back, reach the test
+ * servers that tests/run-tests.sh starts. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* What a real demuxer (tsdemux + parsers) reads from one MPEG-TS segment. */
+typedef struct {
+  guint video_frames;
+  guint audio_frames;
+  gboolean first_video_is_keyframe;
+  gchar *video_codec;           /* caps name */
+} CsMediaInfo;
+
+gboolean cs_test_read_ts (GBytes * ts, CsMediaInfo * info);
+void cs_media_info_clear (CsMediaInfo * info);
+
+/* What ffprobe, an independent reader, finds in one stream ("v:0", "a:0")
+ * of a file: decoded frames, and the stream's time span in seconds (MPEG-TS
+ * times run on from one segment to the next). */
+typedef struct {
+  gint frames;
+  gdouble first;
+  gdouble end;
+} CsProbe;
+
+gboolean cs_test_ffprobe (const gchar * path, const gchar * stream,
+    CsProbe * probe);
+
+/* "<...>/<start>_<dur>.ts" -> start, dur. */
+gboolean cs_test_parse_segment_key (const gchar * key, gint64 * start_ms,
+    gint64 * dur_ms);
+
+typedef struct {
+  GPtrArray *messages;          /* GstStructure copies of cs-* messages, in order */
+  GError *error;                /* first error on the bus, if any */
+  gchar *error_debug;
+  GPtrArray *warnings;          /* GError of every warning */
+  guint video_in, audio_in;     /* buffers pushed into cssink's pads */
+  GstStructure *stats;          /* cssink's stats after EOS */
+  gboolean eos;
+} CsRun;
+
+/* Called once with @elapsed_s -1 before the pipeline starts, then every
+ * 100 ms while it runs. */
+typedef void (*CsRunTick) (GstElement * pipeline, gdouble elapsed_s,
+    gpointer data);
+
+/* Runs a gst-launch description with a cssink named "s" until EOS or error
+ * (at most @timeout_s); with @eos_after_s > 0, sends EOS then. */
+void cs_test_run (const gchar * description, gdouble eos_after_s,
+    gdouble timeout_s, CsRunTick tick, gpointer tick_data, CsRun * run);
+void cs_run_clear (CsRun * run);
+guint cs_run_count (CsRun * run, const gchar * name);
+
+/* The test servers' settings from the environment; NULL when not set (the
+ * test is then skipped, unless CS_TEST_REQUIRE_SERVERS=1, when it fails). */
+const gchar *cs_test_env (const gchar * name);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+typedef struct _CsStore CsStore;
+
+/* Reads every segment of @device back from @store and checks what users rely
+ * on: frames in = frames stored (tsdemux and ffprobe), segments back to back
+ * with no gap or overlap, each starting on a keyframe, durations within
+ * @tolerance_ms of @segment_ms (but the last), audio and video both present
+ * and in step at each cut.  Returns the number of segments. */
+guint cs_test_check_recording (CsStore * store, const gchar * device,
+    CsRun * run, gint64 segment_ms, gint64 tolerance_ms,
+    const gchar * video_codec, gboolean with_audio);
+G_END_DECLS

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cssink into a file:// store: what is stored is what went in. */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+
+#include "cs-store.h"
+#include "cs-test-util.h"
+
+#define VIDEO_H264 "videotestsrc num-buffers=%d ! " \
+  "video/x-raw,width=320,height=240,framerate=30/1 ! " \
+  "x264enc key-int-max=15 speed-preset=ultrafast ! h264parse ! "
+#define AUDIO_AAC "audiotestsrc num-buffers=%d samplesperbuffer=1024 ! " \
+  "avenc_aac ! aacparse ! s.audio "
+
+static gchar *store_dir;
+
+static void
+setup (void)
+{
+  store_dir = g_dir_make_tmp ("cssink-XXXXXX", NULL);
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    GDir *d = g_dir_open (path, 0, NULL);
+    const gchar *name;
+    while ((name = g_dir_read_name (d)) != NULL) {
+      gchar *child = g_build_filename (path, name, NULL);
+      remove_tree (child);
+      g_free (child);
+    }
+    g_dir_close (d);
+    g_rmdir (path);
+  } else {
+    g_unlink (path);
+  }
+}
+
+static void
+teardown (void)
+{
+  remove_tree (store_dir);
+  g_clear_pointer (&store_dir, g_free);
+}
+
+static CsStore *
+open_store (void)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  CsStore *store = cs_store_new (uri, NULL, NULL);
+  fail_unless (store != NULL);
+  return store;
+}
+
+static void
+check_clean_run (CsRun * run, guint segments)
+{
+  guint64 recorded = 0, uploaded = 0, dropped = 1;
+
+  fail_unless (run->error == NULL, "error: %s (%s)",
+      run->error ? run->error->message : "", run->error_debug);
+  fail_unless (run->eos);
+  fail_unless (gst_structure_get (run->stats, "segments-recorded",
+          G_TYPE_UINT64, &recorded, "segments-uploaded", G_TYPE_UINT64,
+          &uploaded, "segments-dropped", G_TYPE_UINT64, &dropped, NULL));
+  fail_unless_equals_int (recorded, segments);
+  fail_unless_equals_int (uploaded, segments);
+  fail_unless_equals_int (dropped, 0);
+  fail_unless_equals_int (cs_run_count (run, "cs-segment-uploaded"),
+      segments);
+}
+
+GST_START_TEST (test_h264_aac_segments)
+{
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264
+      "cssink name=s location=file://%s device-id=cam1 "
+      "segment-duration=1000000000 " AUDIO_AAC, 300, store_dir, 430);
+  g_autoptr (CsStore) store = open_store ();
+  CsRun run;
+  guint n;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless_equals_int (run.video_in, 300);
+  fail_unless (run.audio_in >= 429);
+  /* 10 s in 1 s segments, cut within one GOP (0.5 s) of the target. */
+  n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
+      "video/x-h264", TRUE);
+  fail_unless (n >= 9 && n <= 11, "%u segments", n);
+  check_clean_run (&run, n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_h265_segments)
+{
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=120 ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x265enc key-int-max=15 speed-preset=ultrafast ! h265parse ! "
+      "cssink name=s location=file://%s device-id=cam2 "
+      "segment-duration=1000000000 " AUDIO_AAC, store_dir, 172);
+  g_autoptr (CsStore) store = open_store ();
+  CsRun run;
+  guint n;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  n = cs_test_check_recording (store, "cam2", &run, 1000, 500,
+      "video/x-h265", TRUE);
+  fail_unless (n >= 3 && n <= 5, "%u segments", n);
+  check_clean_run (&run, n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* avc input (as from mp4/mkv demuxers) is stored as byte-stream with codec
+ * headers in front of every keyframe, so each segment plays on its own. */
+GST_START_TEST (test_avc_video_only)
+{
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264
+      "video/x-h264,stream-format=avc ! cssink name=s location=file://%s "
+      "device-id=cam3 segment-duration=1000000000", 150, store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  CsRun run;
+  guint n;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  n = cs_test_check_recording (store, "cam3", &run, 1000, 500,
+      "video/x-h264", FALSE);
+  fail_unless (n >= 4 && n <= 6, "%u segments", n);
+  check_clean_run (&run, n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* 2023-11-14T22:13:20Z */
+#define META_BASE_NS (G_GUINT64_CONSTANT (1700000000000) * GST_MSECOND)
+
+static GstPadProbeReturn
+add_unix_meta (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstCaps *caps = gst_caps_new_empty_simple ("timestamp/x-unix");
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment;
+
+  gst_event_parse_segment (ev, &segment);
+  gst_buffer_add_reference_timestamp_meta (buf, caps,
+      META_BASE_NS + gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (buf)), GST_CLOCK_TIME_NONE);
+  gst_event_unref (ev);
+  gst_caps_unref (caps);
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+attach_meta_before_start (GstElement * pipeline, gdouble elapsed,
+    gpointer data)
+{
+  GstElement *parse;
+  GstPad *pad;
+
+  if (elapsed >= 0)
+    return;
+  parse = gst_bin_get_by_name (GST_BIN (pipeline), "p");
+  pad = gst_element_get_static_pad (parse, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_unix_meta, NULL,
+      NULL);
+  gst_object_unref (pad);
+  gst_object_unref (parse);
+}
+
+/* Segment names take UTC from upstream's timestamp/x-unix meta. */
+GST_START_TEST (test_utc_from_reference_meta)
+{
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
+      "video/x-raw,framerate=30/1,width=160,height=120 ! "
+      "x264enc key-int-max=30 speed-preset=ultrafast ! h264parse name=p ! "
+      "cssink name=s location=file://%s device-id=cam4 "
+      "segment-duration=1000000000", store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (GPtrArray) objects = NULL;
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, attach_meta_before_start, NULL, &run);
+  check_clean_run (&run, 2);
+  objects = cs_store_list (store, "cam4/", NULL, NULL);
+  fail_unless_equals_int (objects->len, 2);
+  fail_unless_equals_string (((CsStoreObject *) objects->pdata[0])->key,
+      "cam4/rec/20231114/22/1700000000000_1000.ts");
+  fail_unless_equals_string (((CsStoreObject *) objects->pdata[1])->key,
+      "cam4/rec/20231114/22/1700000001000_1000.ts");
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+static void
+check_start_error (const gchar * sink_props, const gchar * expected_text)
+{
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "cssink name=s %s",
+      10, sink_props);
+  CsRun run;
+
+  cs_test_run (desc, 0, 20, NULL, NULL, &run);
+  fail_unless (run.error != NULL, "no error for %s", sink_props);
+  fail_unless (strstr (run.error->message, expected_text) != NULL,
+      "error '%s' does not say '%s'", run.error->message, expected_text);
+  cs_run_clear (&run);
+}
+
+GST_START_TEST (test_bad_settings)
+{
+  g_autofree gchar *store = g_strdup_printf ("location=file://%s", store_dir);
+  g_autofree gchar *no_device = g_strdup_printf ("%s", store);
+  g_autofree gchar *bad_device =
+      g_strdup_printf ("%s device-id=../etc", store);
+
+  check_start_error ("device-id=cam1", "No store location");
+  check_start_error (no_device, "Invalid device-id");
+  check_start_error (bad_device, "Invalid device-id");
+  check_start_error ("device-id=cam1 location=ftp://host/x",
+      "Cannot use the store");
+  check_start_error ("device-id=cam1 location=file://relative",
+      "Cannot use the store");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_audio_only_refused)
+{
+  g_autofree gchar *desc = g_strdup_printf ("cssink name=s "
+      "location=file://%s device-id=cam1 " AUDIO_AAC, store_dir, 10);
+  CsRun run;
+
+  cs_test_run (desc, 0, 20, NULL, NULL, &run);
+  fail_unless (run.error != NULL);
+  fail_unless (g_error_matches (run.error, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  fail_unless (strstr (run.error->message, "'video' pad") != NULL, "%s",
+      run.error->message);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+static Suite *
+cssink_suite (void)
+{
+  Suite *s = suite_create ("cssink");
+  TCase *tc = tcase_create ("file-store");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_h264_aac_segments);
+  tcase_add_test (tc, test_h265_segments);
+  tcase_add_test (tc, test_avc_video_only);
+  tcase_add_test (tc, test_utc_from_reference_meta);
+  tcase_add_test (tc, test_bad_settings);
+  tcase_add_test (tc, test_audio_only_refused);
+  return s;
+}
+
+GST_CHECK_MAIN (cssink);
