@@ -82,7 +82,9 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "file") == 0) {
     g_autofree gchar *path = g_uri_unescape_string (g_uri_get_path (uri), NULL);
-    if (path == NULL || path[0] != '/') {
+    const gchar *host = g_uri_get_host (uri);
+    if (path == NULL || path[0] != '/' || (host && *host
+            && g_ascii_strcasecmp (host, "localhost") != 0)) {
       g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
           "a file store needs an absolute path (file:///dir)");
       return NULL;

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The uploader against a real HTTP server on 127.0.0.1 that answers as each
+ * test tells it: errors, then success, or no answer at all. */
+#include <gst/check/gstcheck.h>
+#include <libsoup/soup.h>
+
+#include "cs-uploader.h"
+
+typedef struct {
+  GThread *thread;
+  GMainContext *context;
+  GMainLoop *loop;
+  SoupServer *server;
+  guint port;
+  GMutex lock;
+  GQueue statuses;              /* answers to give, then 201 */
+  gboolean hang;                /* hold every request until released */
+  GPtrArray *held;              /* SoupServerMessage */
+  GPtrArray *stored;            /* keys, in the order they were stored */
+  guint requests;
+} TestServer;
+
+static TestServer srv;
+
+static void
+handle (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  guint status;
+
+  g_mutex_lock (&srv.lock);
+  srv.requests++;
+  if (srv.hang) {
+    soup_server_message_pause (msg);
+    g_ptr_array_add (srv.held, g_object_ref (msg));
+    g_mutex_unlock (&srv.lock);
+    return;
+  }
+  status = srv.statuses.length ?
+      GPOINTER_TO_UINT (g_queue_pop_head (&srv.statuses)) : 201;
+  if (status == 201)
+    g_ptr_array_add (srv.stored, g_strdup (path + 1));
+  g_mutex_unlock (&srv.lock);
+  soup_server_message_set_status (msg, status, NULL);
+}
+
+static gboolean
+release_held (gpointer data)
+{
+  g_mutex_lock (&srv.lock);
+  srv.hang = FALSE;
+  for (guint i = 0; i < srv.held->len; i++) {
+    SoupServerMessage *msg = g_ptr_array_index (srv.held, i);
+    g_ptr_array_add (srv.stored,
+        g_strdup (g_uri_get_path (soup_server_message_get_uri (msg)) + 1));
+    soup_server_message_set_status (msg, 201, NULL);
+    soup_server_message_unpause (msg);
+  }
+  g_ptr_array_set_size (srv.held, 0);
+  g_mutex_unlock (&srv.lock);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  g_main_context_push_thread_default (srv.context);
+  g_main_loop_run (srv.loop);
+  g_main_context_pop_thread_default (srv.context);
+  return NULL;
+}
+
+static void
+server_start (void)
+{
+  GSList *uris;
+
+  memset (&srv, 0, sizeof srv);
+  g_mutex_init (&srv.lock);
+  srv.held = g_ptr_array_new_with_free_func (g_object_unref);
+  srv.stored = g_ptr_array_new_with_free_func (g_free);
+  srv.context = g_main_context_new ();
+  srv.loop = g_main_loop_new (srv.context, FALSE);
+  g_main_context_push_thread_default (srv.context);
+  srv.server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (srv.server, NULL, handle, NULL, NULL);
+  fail_unless (soup_server_listen_local (srv.server, 0,
+          SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
+  g_main_context_pop_thread_default (srv.context);
+  uris = soup_server_get_uris (srv.server);
+  srv.port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  srv.thread = g_thread_new ("test-server", server_thread, NULL);
+}
+
+static void
+server_stop (void)
+{
+  g_main_context_invoke (srv.context, release_held, NULL);
+  g_main_loop_quit (srv.loop);
+  g_thread_join (srv.thread);
+  g_object_unref (srv.server);
+  g_main_loop_unref (srv.loop);
+  g_main_context_unref (srv.context);
+  g_ptr_array_unref (srv.held);
+  g_ptr_array_unref (srv.stored);
+  g_queue_clear (&srv.statuses);
+  g_mutex_clear (&srv.lock);
+}
+
+/* What the uploader reported, as "outcome:key[:reason]" strings. */
+static GMutex reports_lock;
+static GPtrArray *reports;
+
+static void
+on_report (const CsUploadReport * r, gpointer data)
+{
+  static const gchar *names[] = { "uploaded", "dropped", "retry", "failed" };
+  gchar *line = r->reason ? g_strdup_printf ("%s:%s:%s", names[r->outcome],
+      r->item->key, r->reason) : g_strdup_printf ("%s:%s",
+      names[r->outcome], r->item->key);
+
+  g_mutex_lock (&reports_lock);
+  g_ptr_array_add (reports, line);
+  g_mutex_unlock (&reports_lock);
+}
+
+static void
+setup (void)
+{
+  server_start ();
+  reports = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+teardown (void)
+{
+  server_stop ();
+  g_clear_pointer (&reports, g_ptr_array_unref);
+}
+
+static CsUploader *
+new_uploader (guint max_items, guint64 max_bytes, gint max_retries)
+{
+  g_autofree gchar *uri = g_strdup_printf ("http://127.0.0.1:%u/", srv.port);
+  CsStoreConfig config = {.timeout_s = 5 };
+  CsStore *store = cs_store_new (uri, &config, NULL);
+  CsUploaderLimits limits = { max_items, max_bytes, max_retries, 10, 40 };
+
+  fail_unless (store != NULL);
+  return cs_uploader_new (store, &limits, on_report, NULL);
+}
+
+static void
+push (CsUploader * up, const gchar * key, gsize size)
+{
+  g_autoptr (GBytes) data = g_bytes_new_take (g_malloc0 (size), size);
+  cs_uploader_push (up, cs_upload_item_new (key, data, "video/mp2t", 0, 0));
+}
+
+static void
+assert_reports (const gchar * const *expected)
+{
+  g_mutex_lock (&reports_lock);
+  for (guint i = 0; expected[i]; i++) {
+    fail_unless (i < reports->len, "missing report %s", expected[i]);
+    fail_unless_equals_string (g_ptr_array_index (reports, i), expected[i]);
+  }
+  fail_unless_equals_int (reports->len, g_strv_length ((gchar **) expected));
+  g_mutex_unlock (&reports_lock);
+}
+
+static void
+wait_requests (guint n)
+{
+  for (gint i = 0; i < 500; i++) {
+    guint got;
+    g_mutex_lock (&srv.lock);
+    got = srv.requests;
+    g_mutex_unlock (&srv.lock);
+    if (got >= n)
+      return;
+    g_usleep (10000);
+  }
+  fail ("the server got no request %u", n);
+}
+
+GST_START_TEST (test_uploads_in_order)
+{
+  CsUploader *up = new_uploader (3, 0, -1);
+  CsUploaderStats st;
+  const gchar *expected[] = { "uploaded:a", "uploaded:b", "uploaded:c", NULL };
+
+  push (up, "a", 100);
+  push (up, "b", 100);
+  push (up, "c", 100);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.uploaded, 3);
+  fail_unless_equals_int (st.bytes_uploaded, 300);
+  fail_unless_equals_int (st.pending, 0);
+  fail_unless_equals_int (st.dropped + st.failed + st.retries, 0);
+  cs_uploader_free (up);
+  assert_reports (expected);
+  fail_unless_equals_string (g_ptr_array_index (srv.stored, 2), "c");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_transient_errors_are_retried)
+{
+  CsUploader *up;
+  CsUploaderStats st;
+  const gchar *expected[] = { "retry:a", "retry:a", "retry:a", "uploaded:a",
+    NULL
+  };
+
+  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (503));
+  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (500));
+  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (429));
+  up = new_uploader (3, 0, -1);
+  push (up, "a", 10);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.retries, 3);
+  fail_unless_equals_int (st.uploaded, 1);
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retries_run_out)
+{
+  CsUploader *up;
+  CsUploaderStats st;
+  const gchar *expected[] = { "retry:a", "retry:a", "failed:a",
+    "uploaded:b", NULL
+  };
+
+  for (gint i = 0; i < 3; i++)
+    g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (503));
+  up = new_uploader (3, 0, 2);
+  push (up, "a", 10);
+  push (up, "b", 10);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.failed, 1);
+  fail_unless_equals_int (st.retries, 2);
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_permanent_error_not_retried)
+{
+  CsUploader *up;
+  CsUploaderStats st;
+  const gchar *expected[] = { "failed:a", "uploaded:b", NULL };
+
+  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (403));
+  up = new_uploader (3, 0, -1);
+  push (up, "a", 10);
+  push (up, "b", 10);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.failed, 1);
+  fail_unless_equals_int (st.retries, 0);
+  fail_unless_equals_int (srv.requests, 2);
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+/* A stalled uplink: the upload under way is kept, the oldest waiting ones
+ * give way to new ones, and push () never waits. */
+GST_START_TEST (test_drop_oldest_waiting_when_stalled)
+{
+  CsUploader *up;
+  CsUploaderStats st;
+  gint64 t0;
+  const gchar *later[] = { "b", "c", "d", "e", "f", NULL };
+  const gchar *expected[] = { "dropped:b:cache-full", "dropped:c:cache-full",
+    "dropped:d:cache-full", "uploaded:a", "uploaded:e", "uploaded:f", NULL
+  };
+
+  srv.hang = TRUE;
+  up = new_uploader (3, 0, -1);
+  push (up, "a", 10);
+  wait_requests (1);
+  t0 = g_get_monotonic_time ();
+  for (const gchar ** k = later; *k; k++) {
+    push (up, *k, 10);
+    cs_uploader_get_stats (up, &st);
+    fail_unless (st.pending <= 3, "%u pending", st.pending);
+  }
+  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC / 2);
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.dropped, 3);
+  fail_unless_equals_int (st.pending, 3);
+  fail_unless_equals_int (st.pending_bytes, 30);
+
+  g_main_context_invoke (srv.context, release_held, NULL);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_byte_limit)
+{
+  CsUploader *up;
+  const gchar *expected[] = { "dropped:b:cache-full", "uploaded:a",
+    "uploaded:c", NULL
+  };
+
+  srv.hang = TRUE;
+  up = new_uploader (10, 250, -1);
+  push (up, "a", 100);
+  wait_requests (1);
+  push (up, "b", 100);
+  push (up, "c", 100);          /* 300 > 250: b, the oldest waiting, goes */
+  g_main_context_invoke (srv.context, release_held, NULL);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+/* stop () does not wait for a server that does not answer, and reports what
+ * it drops; drain () gives up at its timeout. */
+GST_START_TEST (test_stop_while_stalled)
+{
+  CsUploader *up;
+  gint64 t0;
+  const gchar *expected[] = { "dropped:a:drain-timeout",
+    "dropped:b:drain-timeout", "dropped:c:stopped", NULL
+  };
+
+  srv.hang = TRUE;
+  up = new_uploader (3, 0, -1);
+  push (up, "a", 10);
+  push (up, "b", 10);
+  wait_requests (1);
+  fail_if (cs_uploader_drain (up, 200));
+  t0 = g_get_monotonic_time ();
+  cs_uploader_stop (up, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
+  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  push (up, "c", 10);           /* after stop: dropped at once */
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
+static Suite *
+uploader_suite (void)
+{
+  Suite *s = suite_create ("uploader");
+  TCase *tc = tcase_create ("http");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_uploads_in_order);
+  tcase_add_test (tc, test_transient_errors_are_retried);
+  tcase_add_test (tc, test_retries_run_out);
+  tcase_add_test (tc, test_permanent_error_not_retried);
+  tcase_add_test (tc, test_drop_oldest_waiting_when_stalled);
+  tcase_add_test (tc, test_byte_limit);
+  tcase_add_test (tc, test_stop_while_stalled);
+  return s;
+}
+
+GST_CHECK_MAIN (uploader);
