@@ -20,6 +20,22 @@ strip_slashes (const gchar * path)
   return s;
 }
 
+static gboolean
+has_dot_segment (const gchar * uri_string)
+{
+  g_autofree gchar *path = NULL;
+  g_auto (GStrv) segments = NULL;
+
+  if (!g_uri_split (uri_string, G_URI_FLAGS_ENCODED, NULL, NULL, NULL, NULL,
+          &path, NULL, NULL, NULL))
+    return FALSE;               /* g_uri_parse () reports it */
+  segments = g_strsplit (path, "/", -1);
+  for (guint i = 0; segments[i]; i++)
+    if (g_str_equal (segments[i], ".") || g_str_equal (segments[i], ".."))
+      return TRUE;
+  return FALSE;
+}
+
 static CsStore *
 new_s3 (GUri * uri, const CsStoreConfig * config, GError ** error)
 {
@@ -62,6 +78,13 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
   if (uri_string == NULL || *uri_string == '\0') {
     g_set_error_literal (error, CS_STORE_ERROR,
         CS_STORE_ERROR_INVALID_ARGUMENT, "no store URI given");
+    return NULL;
+  }
+  if (has_dot_segment (uri_string)) {
+    /* GUri would silently resolve them into another path. */
+    g_set_error_literal (error, CS_STORE_ERROR,
+        CS_STORE_ERROR_INVALID_ARGUMENT,
+        "the store URI must not contain '.' or '..' path segments");
     return NULL;
   }
   uri = g_uri_parse (uri_string, G_URI_FLAGS_ENCODED, &parse_error);
