@@ -9,10 +9,12 @@
  *
  * The store is `file:///dir`, `s3://bucket/prefix` (any S3-compatible service,
  * with #GstCsSink:endpoint and credentials) or `http(s)://host/path` (plain
- * HTTP PUT).  Uploads run on a worker thread from a bounded cache: a slow or
- * dead uplink never blocks the pipeline; when more than
- * #GstCsSink:max-cached-segments or #GstCsSink:max-cache-bytes wait, the
- * oldest waiting segment is dropped.  Every outcome is counted in
+ * HTTP PUT).  Uploads run on a worker thread from a bounded cache.  With a
+ * live source (a camera) a slow or dead uplink never blocks the pipeline:
+ * when more than #GstCsSink:max-cached-segments or #GstCsSink:max-cache-bytes
+ * wait, the oldest waiting segment is dropped.  With a source that is not
+ * live (a file), cssink waits for room instead and drops nothing.  Every
+ * outcome is counted in
  * #GstCsSink:stats and posted as an element message:
  *
  * - `cs-segment-uploaded`: key, start-ms, duration-ms, bytes, attempts
@@ -123,6 +125,7 @@ struct _GstCsSink
   GstClockTime last_keyframe_rt;
   gboolean video_eos;
   guint64 segments_recorded;
+  gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
 };
 
@@ -327,6 +330,8 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   GOutputStream *stream;
   gint64 start_ms, end_ms;
   CsUploadItem *item;
+  CsUploader *uploader;
+  gboolean live;
 
   g_mutex_lock (&self->lock);
   stream = g_steal_pointer (&self->fragment);
@@ -365,8 +370,11 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
       MAX (end_ms - start_ms, 0));
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
-  cs_uploader_push (self->uploader, item);
+  uploader = self->uploader;
+  live = self->upstream_live;
   g_mutex_unlock (&self->lock);
+  /* The uploader is freed only after the streaming threads have stopped. */
+  cs_uploader_push (uploader, item, !live);
 }
 
 /* At EOS: give the uploader up to drain-timeout, then let EOS through. */
@@ -439,13 +447,23 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   const gchar *codec;
   GstElement *parser;
   GstPad *sinkpad, *srcpad;
+  GstQuery *query;
+  gboolean live = FALSE;
 
   if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
   gst_event_parse_caps (event, &caps);
   codec = gst_structure_get_name (gst_caps_get_structure (caps, 0));
 
+  /* A live source (a camera) must never wait for the uplink: then a full
+   * cache drops segments.  Anything else (a file) waits for room instead. */
+  query = gst_query_new_latency ();
+  if (gst_pad_peer_query (pad, query))
+    gst_query_parse_latency (query, &live, NULL, NULL);
+  gst_query_unref (query);
+
   g_mutex_lock (&self->lock);
+  self->upstream_live = live;
   if (self->video_codec != NULL) {
     gboolean same = g_str_equal (self->video_codec, codec);
     g_mutex_unlock (&self->lock);

@@ -87,12 +87,29 @@ over_limits_locked (CsUploader * self)
       && self->pending_bytes > self->limits.max_bytes);
 }
 
+/* With the lock: would @size more bytes in one more item fit the limits? */
+static gboolean
+has_room_locked (CsUploader * self, gsize size)
+{
+  guint items = self->waiting.length + (self->uploading ? 1 : 0);
+
+  if (items == 0)
+    return TRUE;                /* an item alone always fits */
+  return items + 1 <= self->limits.max_items
+      && (self->limits.max_bytes == 0
+      || self->pending_bytes + size <= self->limits.max_bytes);
+}
+
 void
-cs_uploader_push (CsUploader * self, CsUploadItem * item)
+cs_uploader_push (CsUploader * self, CsUploadItem * item,
+    gboolean wait_for_room)
 {
   GSList *dropped = NULL;
 
   g_mutex_lock (&self->lock);
+  while (wait_for_room && !self->stopping
+      && !has_room_locked (self, item_size (item)))
+    g_cond_wait (&self->idle_cond, &self->lock);
   if (self->stopping) {
     self->stats.dropped++;
     g_mutex_unlock (&self->lock);

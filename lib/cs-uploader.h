@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A worker thread that uploads objects to a store, oldest first, from a
  * bounded cache: when the cache would hold more than max_items or max_bytes,
- * the oldest object still waiting (never the one being uploaded) is dropped.
+ * the oldest object still waiting (never the one being uploaded) is dropped,
+ * or the caller waits for room if it asked to.
  * Transient failures are retried with exponential backoff and jitter.  Every
  * outcome is reported through a callback, called without any lock held. */
 #pragma once
@@ -69,8 +70,11 @@ typedef struct _CsUploader CsUploader;
 /* Takes @store, which from now on is used only by the worker thread. */
 CsUploader *cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
     CsUploadReportFunc report, gpointer user_data);
-/* Never blocks on the network; may report drops before it returns. */
-void cs_uploader_push (CsUploader * self, CsUploadItem * item);
+/* Queues @item.  Without @wait_for_room it never blocks and drops the oldest
+ * waiting items when the cache is full (reported before it returns); with
+ * it, it waits until the item fits (or stop ()). */
+void cs_uploader_push (CsUploader * self, CsUploadItem * item,
+    gboolean wait_for_room);
 /* Waits until nothing is waiting or uploading, at most @timeout_ms;
  * returns TRUE when all was done.  cs_uploader_stop () ends the wait. */
 gboolean cs_uploader_drain (CsUploader * self, gint64 timeout_ms);

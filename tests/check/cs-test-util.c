@@ -386,3 +386,20 @@ cs_test_check_recording (CsStore * store, const gchar * device, CsRun * run,
   }
   return objects->len;
 }
+
+void
+cs_test_require_env (const gchar * const *names)
+{
+  for (guint i = 0; names[i]; i++) {
+    if (cs_test_env (names[i]) != NULL)
+      continue;
+    if (g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1") == 0) {
+      g_printerr ("%s is not set: run the suite with tests/run-tests.sh\n",
+          names[i]);
+      exit (1);
+    }
+    g_print ("SKIP: %s is not set (tests/run-tests.sh starts the servers)\n",
+        names[i]);
+    exit (77);
+  }
+}

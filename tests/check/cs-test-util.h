@@ -74,3 +74,9 @@ guint cs_test_check_recording (CsStore * store, const gchar * device,
     CsRun * run, gint64 segment_ms, gint64 tolerance_ms,
     const gchar * video_codec, gboolean with_audio);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* Exits 77 (meson's "skipped") when a variable is missing, or fails when
+ * CS_TEST_REQUIRE_SERVERS=1 says the servers must be there. */
+void cs_test_require_env (const gchar * const *names);
+G_END_DECLS

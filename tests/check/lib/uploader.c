@@ -155,7 +155,8 @@ static void
 push (CsUploader * up, const gchar * key, gsize size)
 {
   g_autoptr (GBytes) data = g_bytes_new_take (g_malloc0 (size), size);
-  cs_uploader_push (up, cs_upload_item_new (key, data, "video/mp2t", 0, 0));
+  cs_uploader_push (up, cs_upload_item_new (key, data, "video/mp2t", 0, 0),
+      FALSE);
 }
 
 static void
@@ -331,6 +332,45 @@ GST_START_TEST (test_byte_limit)
 
 GST_END_TEST;
 
+static gpointer
+push_waiting_thread (gpointer up)
+{
+  g_autoptr (GBytes) data = g_bytes_new_static ("0123456789", 10);
+  cs_uploader_push (up, cs_upload_item_new ("d", data, "video/mp2t", 0, 0),
+      TRUE);
+  return NULL;
+}
+
+/* A producer that may wait (a file, not a camera) loses nothing. */
+GST_START_TEST (test_wait_for_room)
+{
+  CsUploader *up;
+  GThread *producer;
+  CsUploaderStats st;
+  const gchar *expected[] = { "uploaded:a", "uploaded:b", "uploaded:c",
+    "uploaded:d", NULL
+  };
+
+  srv.hang = TRUE;
+  up = new_uploader (3, 0, -1);
+  push (up, "a", 10);
+  wait_requests (1);
+  push (up, "b", 10);
+  push (up, "c", 10);
+  producer = g_thread_new ("producer", push_waiting_thread, up);
+  g_usleep (G_USEC_PER_SEC / 5);
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.pending, 3);       /* d waits outside */
+  fail_unless_equals_int (st.dropped, 0);
+  g_main_context_invoke (srv.context, release_held, NULL);
+  g_thread_join (producer);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  assert_reports (expected);
+}
+
+GST_END_TEST;
+
 /* stop () does not wait for a server that does not answer, and reports what
  * it drops; drain () gives up at its timeout. */
 GST_START_TEST (test_stop_while_stalled)
@@ -371,6 +411,7 @@ uploader_suite (void)
   tcase_add_test (tc, test_permanent_error_not_retried);
   tcase_add_test (tc, test_drop_oldest_waiting_when_stalled);
   tcase_add_test (tc, test_byte_limit);
+  tcase_add_test (tc, test_wait_for_room);
   tcase_add_test (tc, test_stop_while_stalled);
   return s;
 }

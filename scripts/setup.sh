@@ -1,0 +1,42 @@
+#!/bin/bash
+# Installs what gst-cloudstorage needs on Debian 12 (as root, or through sudo)
+# and builds it in ./build.
+#   scripts/setup.sh          build and run dependencies
+#   scripts/setup.sh --tests  also the test servers (Ceph RADOS Gateway, nginx)
+#                             and the readers the tests check with (ffprobe)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  meson ninja-build gcc pkg-config
+  libglib2.0-dev libsoup-3.0-dev glib-networking
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad
+  # encoders for the simulated camera: x264enc, avenc_aac
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  ffmpeg
+)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build >/dev/null
+fi
+ninja -C build >/dev/null
+echo "setup: built in ./build"

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cssink and the store client against the real servers that
+ * tests/run-tests.sh starts on 127.0.0.1: Ceph's RADOS Gateway (strict
+ * SigV4) and nginx's WebDAV. */
+#include <gst/check/gstcheck.h>
+#include <signal.h>
+
+#include "cs-store.h"
+#include "cs-test-util.h"
+
+#define VIDEO_H264 "videotestsrc num-buffers=%d ! " \
+  "video/x-raw,width=320,height=240,framerate=30/1 ! " \
+  "x264enc key-int-max=15 speed-preset=ultrafast ! h264parse ! "
+#define AUDIO_AAC "audiotestsrc num-buffers=%d samplesperbuffer=1024 ! " \
+  "avenc_aac ! aacparse ! s.audio "
+
+static const gchar *endpoint, *access_key, *secret_key, *bucket;
+
+/* A prefix of its own for each test, so that runs never see each other. */
+static gchar *
+unique_prefix (const gchar * name)
+{
+  return g_strdup_printf ("%s-%" G_GINT64_FORMAT, name, g_get_real_time ());
+}
+
+static gchar *
+s3_sink (const gchar * prefix, const gchar * secret)
+{
+  return g_strdup_printf ("cssink name=s location=s3://%s/%s endpoint=%s "
+      "access-key=%s secret-key=%s", bucket, prefix, endpoint, access_key,
+      secret);
+}
+
+static CsStore *
+s3_store (const gchar * prefix)
+{
+  g_autofree gchar *uri = g_strdup_printf ("s3://%s/%s", bucket, prefix);
+  CsStoreConfig config = {.endpoint = endpoint,.access_key = access_key,
+    .secret_key = secret_key
+  };
+  g_autoptr (GError) error = NULL;
+  CsStore *store = cs_store_new (uri, &config, &error);
+
+  fail_unless (store != NULL, "%s", error ? error->message : "");
+  return store;
+}
+
+static guint64
+stat_u64 (CsRun * run, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+  fail_unless (gst_structure_get_uint64 (run->stats, field, &v), field);
+  return v;
+}
+
+/* A source that is not live runs far ahead of the uplink: with room for
+ * one segment only, cssink makes it wait and loses nothing. */
+GST_START_TEST (test_s3_recording)
+{
+  g_autofree gchar *prefix = unique_prefix ("rec");
+  g_autofree gchar *sink = s3_sink (prefix, secret_key);
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "%s device-id=cam1 "
+      "segment-duration=1000000000 max-cached-segments=1 " AUDIO_AAC, 300,
+      sink, 430);
+  g_autoptr (CsStore) store = s3_store (prefix);
+  CsRun run;
+  guint n;
+
+  cs_test_run (desc, 0, 90, NULL, NULL, &run);
+  fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
+  n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
+      "video/x-h264", TRUE);
+  fail_unless (n >= 9 && n <= 11, "%u segments", n);
+  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
+  fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), 0);
+  fail_unless_equals_int (cs_run_count (&run, "cs-segment-uploaded"), n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_s3_wrong_secret)
+{
+  const gchar *wrong = "WRONGsecretWRONGsecretWRONGsecret";
+  g_autofree gchar *sink = s3_sink ("wrong", wrong);
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "%s device-id=cam1 "
+      "segment-duration=1000000000", 60, sink);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (g_error_matches (run.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s",
+      run.error ? run.error->message : "no error");
+  fail_unless (strstr (run.error_debug, "SignatureDoesNotMatch") != NULL);
+  fail_unless (strstr (run.error_debug, "the secret key is wrong") != NULL);
+  fail_if (strstr (run.error->message, wrong) || strstr (run.error_debug,
+          wrong), "the secret was shown");
+  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), 0);
+  fail_unless (stat_u64 (&run, "uploads-failed") >= 1);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_s3_no_bucket)
+{
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "cssink name=s "
+      "location=s3://no-such-bucket-here/x endpoint=%s access-key=%s "
+      "secret-key=%s device-id=cam1 segment-duration=1000000000", 60,
+      endpoint, access_key, secret_key);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (g_error_matches (run.error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND), "%s",
+      run.error ? run.error->message : "no error");
+  fail_unless (strstr (run.error_debug, "the bucket does not exist") != NULL,
+      "%s", run.error_debug);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* The server process is stopped (SIGSTOP) for 4 s of live recording, then
+ * let go on: cssink keeps at most 3 segments, drops the oldest waiting ones,
+ * counts each, and uploads again once the server answers. */
+typedef struct {
+  pid_t pid;
+  gboolean stopped, resumed;
+  guint max_pending;
+  guint64 max_pending_bytes;
+} Stall;
+
+static void
+stall_tick (GstElement * pipeline, gdouble t, gpointer data)
+{
+  Stall *st = data;
+  GstElement *sink;
+  GstStructure *stats;
+  guint pending;
+  guint64 bytes;
+
+  if (t < 0)
+    return;
+  if (t >= 2 && !st->stopped) {
+    fail_unless (kill (st->pid, SIGSTOP) == 0);
+    st->stopped = TRUE;
+  }
+  if (t >= 6 && !st->resumed) {
+    kill (st->pid, SIGCONT);
+    st->resumed = TRUE;
+  }
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  g_object_get (sink, "stats", &stats, NULL);
+  gst_structure_get (stats, "segments-pending", G_TYPE_UINT, &pending,
+      "bytes-pending", G_TYPE_UINT64, &bytes, NULL);
+  st->max_pending = MAX (st->max_pending, pending);
+  st->max_pending_bytes = MAX (st->max_pending_bytes, bytes);
+  gst_structure_free (stats);
+  gst_object_unref (sink);
+}
+
+GST_START_TEST (test_s3_stalled_server)
+{
+  g_autofree gchar *prefix = unique_prefix ("stall");
+  g_autofree gchar *sink = s3_sink (prefix, secret_key);
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc "
+      "tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! "
+      "%s device-id=cam1 segment-duration=500000000 max-cached-segments=3 "
+      "max-cache-bytes=2000000 timeout=1 drain-timeout=30000000000", sink);
+  g_autoptr (CsStore) store = s3_store (prefix);
+  g_autoptr (GPtrArray) stored = NULL;
+  g_autoptr (GHashTable) uploaded = g_hash_table_new (g_str_hash,
+      g_str_equal);
+  Stall st = { 0 };
+  CsRun run;
+  guint dropped = 0, retried = 0, after_resume = 0;
+  gint64 resume_ms = 0;
+
+  st.pid = atoi (cs_test_env ("CS_TEST_S3_PID"));
+  cs_test_run (desc, 9, 60, stall_tick, &st, &run);
+  kill (st.pid, SIGCONT);       /* whatever happened above */
+  fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
+  fail_unless (st.stopped && st.resumed);
+
+  for (guint i = 0; i < run.messages->len; i++) {
+    GstStructure *m = g_ptr_array_index (run.messages, i);
+    const gchar *key = gst_structure_get_string (m, "key");
+    gint64 start;
+
+    gst_structure_get_int64 (m, "start-ms", &start);
+    if (gst_structure_has_name (m, "cs-segment-dropped")) {
+      fail_unless_equals_string (gst_structure_get_string (m, "reason"),
+          "cache-full");
+      dropped++;
+    } else if (gst_structure_has_name (m, "cs-upload-failed")) {
+      gboolean will_retry = FALSE;
+      gst_structure_get_boolean (m, "will-retry", &will_retry);
+      fail_unless (will_retry);
+      retried++;
+      resume_ms = MAX (resume_ms, start);
+    } else if (gst_structure_has_name (m, "cs-segment-uploaded")) {
+      g_hash_table_add (uploaded, (gpointer) key);
+      after_resume += resume_ms > 0 && start > resume_ms;
+    }
+  }
+  fail_unless (dropped >= 2, "only %u dropped", dropped);
+  fail_unless (retried >= 1);
+  fail_unless (after_resume >= 3, "%u uploaded after the stall",
+      after_resume);
+  fail_unless (st.max_pending <= 3, "%u pending", st.max_pending);
+  fail_unless (st.max_pending_bytes <= 2000000);
+  fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), dropped);
+  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded") + dropped,
+      stat_u64 (&run, "segments-recorded"));
+  fail_unless_equals_int (stat_u64 (&run, "uploads-failed"), 0);
+
+  /* The store holds exactly what was reported uploaded. */
+  stored = cs_store_list (store, "cam1/", NULL, NULL);
+  fail_unless (stored != NULL);
+  fail_unless_equals_int (stored->len, g_hash_table_size (uploaded));
+  for (guint i = 0; i < stored->len; i++)
+    fail_unless (g_hash_table_contains (uploaded,
+            ((CsStoreObject *) stored->pdata[i])->key));
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* Plain HTTP PUT to a WebDAV server; its directory is read back as a file
+ * store. */
+GST_START_TEST (test_http_store)
+{
+  g_autofree gchar *prefix = unique_prefix ("dav");
+  g_autofree gchar *root = g_strdup_printf ("file://%s/%s",
+      cs_test_env ("CS_TEST_HTTP_ROOT"), prefix);
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "cssink name=s "
+      "location=%s/%s device-id=cam1 segment-duration=1000000000 "
+      AUDIO_AAC, 90, cs_test_env ("CS_TEST_HTTP_URL"), prefix, 130);
+  g_autoptr (CsStore) store = cs_store_new (root, NULL, NULL);
+  CsRun run;
+  guint n;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
+  n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
+      "video/x-h264", TRUE);
+  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* ListObjectsV2 pages (1000 keys each on this server) are all followed. */
+GST_START_TEST (test_s3_store_listing_pages)
+{
+  g_autofree gchar *prefix = unique_prefix ("list");
+  g_autoptr (CsStore) store = s3_store (prefix);
+  g_autoptr (GBytes) data = g_bytes_new_static ("x", 1);
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) back = NULL;
+
+  for (guint i = 0; i < 1003; i++) {
+    g_autofree gchar *key = g_strdup_printf ("cam1/o%04u", i);
+    fail_unless (cs_store_put (store, key, data, NULL, NULL, &error), "%s",
+        error ? error->message : "");
+  }
+  all = cs_store_list (store, "cam1/", NULL, &error);
+  fail_unless (all != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_int (all->len, 1003);
+  fail_unless_equals_string (((CsStoreObject *) all->pdata[1002])->key,
+      "cam1/o1002");
+  back = cs_store_get (store, "cam1/o0005", NULL, NULL);
+  fail_unless (back && g_bytes_equal (back, data));
+  fail_unless (cs_store_delete (store, "cam1/o0005", NULL, NULL));
+  fail_if (cs_store_get (store, "cam1/o0005", NULL, &error));
+  fail_unless (g_error_matches (error, CS_STORE_ERROR,
+          CS_STORE_ERROR_NOT_FOUND));
+}
+
+GST_END_TEST;
+
+static Suite *
+cssink_s3_suite (void)
+{
+  Suite *s = suite_create ("cssink-s3");
+  TCase *tc = tcase_create ("servers");
+
+  tcase_set_timeout (tc, 180);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_s3_recording);
+  tcase_add_test (tc, test_s3_wrong_secret);
+  tcase_add_test (tc, test_s3_no_bucket);
+  tcase_add_test (tc, test_s3_stalled_server);
+  tcase_add_test (tc, test_http_store);
+  tcase_add_test (tc, test_s3_store_listing_pages);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  const gchar *needed[] = { "CS_TEST_S3_ENDPOINT", "CS_TEST_S3_ACCESS_KEY",
+    "CS_TEST_S3_SECRET_KEY", "CS_TEST_S3_BUCKET", "CS_TEST_S3_PID",
+    "CS_TEST_HTTP_URL", "CS_TEST_HTTP_ROOT", NULL
+  };
+
+  cs_test_require_env (needed);
+  endpoint = cs_test_env ("CS_TEST_S3_ENDPOINT");
+  access_key = cs_test_env ("CS_TEST_S3_ACCESS_KEY");
+  secret_key = cs_test_env ("CS_TEST_S3_SECRET_KEY");
+  bucket = cs_test_env ("CS_TEST_S3_BUCKET");
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (cssink_s3_suite (), "cssink-s3", __FILE__);
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# The whole test suite: installs what is missing, builds, starts the test
+# servers on 127.0.0.1 (Ceph RADOS Gateway for S3, nginx WebDAV for plain
+# HTTP), runs every test, stops the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --tests
+
+export CEPH_BASE=${CEPH_BASE:-/tmp/cs-test-ceph}
+export NGINX_BASE=${NGINX_BASE:-/tmp/cs-test-nginx}
+stop_servers() {
+  # A test that stopped the gateway with SIGSTOP may have died before SIGCONT.
+  [ -f "$CEPH_BASE/pid.rgw" ] && kill -CONT "$(cat "$CEPH_BASE/pid.rgw")" 2>/dev/null
+  bash tests/servers/ceph-rgw.sh stop >/dev/null 2>&1 || true
+  bash tests/servers/nginx-dav.sh stop >/dev/null 2>&1 || true
+}
+trap stop_servers EXIT
+bash tests/servers/ceph-rgw.sh start
+bash tests/servers/nginx-dav.sh start
+
+export CS_TEST_S3_ENDPOINT=http://127.0.0.1:${RGW_PORT:-7480}
+export CS_TEST_S3_ACCESS_KEY=${S3_ACCESS_KEY:-TESTACCESSKEY0000000}
+export CS_TEST_S3_SECRET_KEY=${S3_SECRET_KEY:-testsecretkey0000000000000000000000000000}
+export CS_TEST_S3_BUCKET=cs-test
+export CS_TEST_S3_PID
+CS_TEST_S3_PID=$(cat "$CEPH_BASE/pid.rgw")
+export CS_TEST_HTTP_URL=http://127.0.0.1:${NGINX_PORT:-8081}
+export CS_TEST_HTTP_ROOT=$NGINX_BASE/data
+export CS_TEST_REQUIRE_SERVERS=1
+
+# The test bucket, made with curl's own SigV4 (RGW wants the payload hash).
+status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+  --aws-sigv4 "aws:amz:us-east-1:s3" \
+  --user "$CS_TEST_S3_ACCESS_KEY:$CS_TEST_S3_SECRET_KEY" \
+  -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
+  "$CS_TEST_S3_ENDPOINT/$CS_TEST_S3_BUCKET")
+[ "$status" = 200 ] || { echo "cannot create the test bucket: HTTP $status" >&2; exit 1; }
+
+rc=0
+meson test -C build --print-errorlogs "$@" || rc=$?
+# One plain closing line from meson's own record of the run.
+log=build/meson-logs/testlog.json
+ok=$(grep -c '"result": "OK"' "$log" || true)
+skip=$(grep -c '"result": "SKIP"' "$log" || true)
+all=$(grep -c '"result"' "$log" || true)
+echo "tests: $ok passed, $((all - ok - skip)) failed, $skip skipped"
+exit $rc
