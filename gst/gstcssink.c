@@ -125,6 +125,7 @@ struct _GstCsSink
   GstClockTime last_keyframe_rt;
   gboolean video_eos;
   guint64 segments_recorded;
+  gsize last_segment_size;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
 };
@@ -298,12 +299,22 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* splitmuxsink asks where the next segment goes: a fresh memory stream. */
+/* splitmuxsink asks where the next segment goes: a fresh memory stream,
+ * sized for a segment a quarter larger than the last one, as growing it
+ * doubles the allocation (and copies it) each time. */
 static gchar *
 on_format_location (GstElement * splitmux, guint fragment_id,
     GstSample * first_sample, GstCsSink * self)
 {
-  GOutputStream *stream = g_memory_output_stream_new_resizable ();
+  GOutputStream *stream;
+  gsize capacity;
+
+  g_mutex_lock (&self->lock);
+  capacity = self->last_segment_size + self->last_segment_size / 4;
+  g_mutex_unlock (&self->lock);
+  capacity = MAX (capacity, 64 * 1024);
+  stream = g_memory_output_stream_new (g_malloc (capacity), capacity,
+      g_realloc, g_free);
 
   g_object_set (self->sink, "stream", stream, NULL);
   g_mutex_lock (&self->lock);
@@ -358,6 +369,7 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   start_ms = rt_to_utc_ms (self, self->fragment_start_rt);
   end_ms = rt_to_utc_ms (self, end_rt);
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
+  self->last_segment_size = g_bytes_get_size (data);
   if (g_bytes_get_size (data) == 0 || start_ms < 0) {
     g_mutex_unlock (&self->lock);
     GST_WARNING_OBJECT (self, "discarding an empty or unplaceable segment");
@@ -624,6 +636,7 @@ gst_cs_sink_start (GstCsSink * self)
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
   self->video_eos = FALSE;
   self->segments_recorded = 0;
+  self->last_segment_size = 0;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
   self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
   g_mutex_unlock (&self->lock);
@@ -835,7 +848,8 @@ gst_cs_sink_init (GstCsSink * self)
         "(gst-plugins-good, gst-plugins-bad, gst-plugins-base)");
     return;
   }
-  g_object_set (self->sink, "sync", FALSE, "async", FALSE, NULL);
+  g_object_set (self->sink, "sync", FALSE, "async", FALSE,
+      "enable-last-sample", FALSE, NULL);
   g_object_set (self->splitmux, "muxer", mux, "sink", self->sink,
       "send-keyframe-requests", TRUE, NULL);
   g_signal_connect (self->splitmux, "format-location-full",
@@ -941,7 +955,11 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Cloud storage sink", "Sink/Muxer/Network",
       "Records encoded video and audio into a cloud store in "
-      "keyframe-aligned MPEG-TS segments",
+      "keyframe-aligned MPEG-TS segments. Element messages: "
+      "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
+      "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
+      "cache-full, drain-timeout, stopped), cs-upload-failed (key, start-ms, "
+      "duration-ms, bytes, attempt, error, will-retry, retry-in-ms)",
       "gst-cloudstorage developers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cs_sink_change_state);

@@ -68,6 +68,18 @@ GST_START_TEST (test_encoding)
 
 GST_END_TEST;
 
+GST_START_TEST (test_payload_digest)
+{
+  g_autofree gchar *empty = cs_sigv4_sha256_hex ((const guint8 *) "", 0);
+  g_autofree gchar *abc = cs_sigv4_sha256_hex ((const guint8 *) "abc", 3);
+
+  fail_unless_equals_string (empty, EMPTY_SHA256);
+  fail_unless_equals_string (abc,
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+GST_END_TEST;
+
 static Suite *
 sigv4_suite (void)
 {
@@ -78,6 +90,7 @@ sigv4_suite (void)
   tcase_add_test (tc, test_aws_examples);
   tcase_add_test (tc, test_session_token_is_signed);
   tcase_add_test (tc, test_encoding);
+  tcase_add_test (tc, test_payload_digest);
   return s;
 }
 
