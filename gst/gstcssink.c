@@ -48,6 +48,7 @@
 #include "cs-uploader.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define GST_CAT_DEFAULT gst_cs_sink_debug
@@ -125,6 +126,7 @@ struct _GstCsSink
   GstClockTime last_keyframe_rt;
   gboolean video_eos;
   guint64 segments_recorded;
+  CsUploaderStats stopped_stats;        /* of the last run, once stopped */
   gsize last_segment_size;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
@@ -217,12 +219,14 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
 static GstStructure *
 gst_cs_sink_make_stats (GstCsSink * self)
 {
-  CsUploaderStats st = { 0 };
+  CsUploaderStats st;
   guint64 recorded;
 
   g_mutex_lock (&self->lock);
   if (self->uploader)
     cs_uploader_get_stats (self->uploader, &st);
+  else
+    st = self->stopped_stats;
   recorded = self->segments_recorded;
   g_mutex_unlock (&self->lock);
 
@@ -370,9 +374,16 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   end_ms = rt_to_utc_ms (self, end_rt);
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
   self->last_segment_size = g_bytes_get_size (data);
-  if (g_bytes_get_size (data) == 0 || start_ms < 0) {
+  if (g_bytes_get_size (data) == 0) {
     g_mutex_unlock (&self->lock);
-    GST_WARNING_OBJECT (self, "discarding an empty or unplaceable segment");
+    return;                     /* nothing was muxed */
+  }
+  if (start_ms < 0) {
+    g_mutex_unlock (&self->lock);
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("A segment was discarded: its time is before 1970."),
+        ("start %" G_GINT64_FORMAT " ms; check the timestamp/x-unix meta",
+            start_ms));
     return;
   }
   self->segments_recorded++;
@@ -620,8 +631,9 @@ gst_cs_sink_start (GstCsSink * self)
   GST_OBJECT_UNLOCK (self);
 
   if (store == NULL) {
+    /* Not the location itself: a URI may carry a password. */
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Cannot use the store %s.", location), ("%s", error->message));
+        ("Cannot use the store location."), ("%s", error->message));
     return FALSE;
   }
   GST_INFO_OBJECT (self, "recording %s to %s", device_id,
@@ -636,6 +648,7 @@ gst_cs_sink_start (GstCsSink * self)
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
   self->video_eos = FALSE;
   self->segments_recorded = 0;
+  memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
   self->last_segment_size = 0;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
   self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
@@ -676,6 +689,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     g_mutex_lock (&self->lock);
     uploader = g_steal_pointer (&self->uploader);
     g_clear_object (&self->fragment);
+    if (uploader)
+      cs_uploader_get_stats (uploader, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
     cs_uploader_free (uploader);
   }

@@ -54,18 +54,18 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
 }
 
 /* One signed request; @key is the full object key or NULL for the bucket.
- * Returns the body of a 2xx answer (*@status set), else NULL with @error. */
+ * Returns the body of a 2xx answer, else NULL with @error set. */
 static GBytes *
 s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, GCancellable * cancellable, guint * status,
-    GError ** error)
+    const gchar * what, GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *path = NULL, *canonical_uri = NULL, *canonical_query =
       NULL, *url = NULL, *payload_hash = NULL, *amz_date = NULL, *auth = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GBytes) reply = NULL;
   SoupMessageHeaders *headers;
+  guint status;
   gsize len = 0;
   const guint8 *data = body ? g_bytes_get_data (body, &len) : NULL;
 
@@ -108,31 +108,33 @@ s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
   reply = cs_http_send (self->session, msg, cancellable, error);
   if (reply == NULL)
     return NULL;
-  *status = soup_message_get_status (msg);
-  if (!SOUP_STATUS_IS_SUCCESSFUL (*status)) {
-    set_s3_error (self, error, *status, reply, what, key ? key : "");
+  status = soup_message_get_status (msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
+    set_s3_error (self, error, status, reply, what, key ? key : "");
     return NULL;
   }
   return g_steal_pointer (&reply);
 }
 
-static gchar *
-full_key (CsStoreS3 * self, const gchar * key)
+/* A request on one object of the store (its key under the prefix). */
+static GBytes *
+s3_object_request (CsStore * store, const gchar * method, const gchar * key,
+    GBytes * body, const gchar * content_type, const gchar * what,
+    GCancellable * cancellable, GError ** error)
 {
-  return g_strconcat (self->prefix, key, NULL);
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *k = g_strconcat (self->prefix, key, NULL);
+
+  return s3_request (self, method, k, NULL, body, content_type, what,
+      cancellable, error);
 }
 
 static gboolean
 s3_put (CsStore * store, const gchar * key, GBytes * data,
     const gchar * content_type, GCancellable * cancellable, GError ** error)
 {
-  CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *k = full_key (self, key);
-  g_autoptr (GBytes) reply = NULL;
-  guint status;
-
-  reply = s3_request (self, "PUT", k, NULL, data, content_type, "upload",
-      cancellable, &status, error);
+  g_autoptr (GBytes) reply = s3_object_request (store, "PUT", key, data,
+      content_type, "upload", cancellable, error);
   return reply != NULL;
 }
 
@@ -140,25 +142,16 @@ static GBytes *
 s3_get (CsStore * store, const gchar * key, GCancellable * cancellable,
     GError ** error)
 {
-  CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *k = full_key (self, key);
-  guint status;
-
-  return s3_request (self, "GET", k, NULL, NULL, NULL, "download",
-      cancellable, &status, error);
+  return s3_object_request (store, "GET", key, NULL, NULL, "download",
+      cancellable, error);
 }
 
 static gboolean
 s3_delete (CsStore * store, const gchar * key, GCancellable * cancellable,
     GError ** error)
 {
-  CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *k = full_key (self, key);
-  g_autoptr (GBytes) reply = NULL;
-  guint status;
-
-  reply = s3_request (self, "DELETE", k, NULL, NULL, NULL, "delete",
-      cancellable, &status, error);
+  g_autoptr (GBytes) reply = s3_object_request (store, "DELETE", key, NULL,
+      NULL, "delete", cancellable, error);
   return reply != NULL;
 }
 
@@ -167,7 +160,7 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     GError ** error)
 {
   CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *k = full_key (self, prefix);
+  g_autofree gchar *k = g_strconcat (self->prefix, prefix, NULL);
   g_autofree gchar *token = NULL;
   g_autoptr (GPtrArray) out = cs_store_object_array_new ();
 
@@ -181,10 +174,9 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     gchar *next = NULL;
     gsize len;
     const gchar *xml;
-    guint status;
 
     reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
-        cancellable, &status, error);
+        cancellable, error);
     if (reply == NULL)
       return NULL;
     xml = g_bytes_get_data (reply, &len);

@@ -210,6 +210,9 @@ check_start_error (const gchar * sink_props, const gchar * expected_text)
   fail_unless (run.error != NULL, "no error for %s", sink_props);
   fail_unless (strstr (run.error->message, expected_text) != NULL,
       "error '%s' does not say '%s'", run.error->message, expected_text);
+  fail_if (strstr (run.error->message, "pw1234")
+      || (run.error_debug && strstr (run.error_debug, "pw1234")),
+      "a password was shown");
   cs_run_clear (&run);
 }
 
@@ -226,6 +229,8 @@ GST_START_TEST (test_bad_settings)
   check_start_error ("device-id=cam1 location=ftp://host/x",
       "Cannot use the store");
   check_start_error ("device-id=cam1 location=file://relative",
+      "Cannot use the store");
+  check_start_error ("device-id=cam1 location=http://user:pw1234@host/x",
       "Cannot use the store");
 }
 
