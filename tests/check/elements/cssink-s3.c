@@ -228,6 +228,59 @@ GST_START_TEST (test_s3_stalled_server)
 
 GST_END_TEST;
 
+static void
+stop_server_tick (GstElement * pipeline, gdouble t, gpointer data)
+{
+  Stall *st = data;
+
+  if (t >= 1.5 && !st->stopped) {
+    fail_unless (kill (st->pid, SIGSTOP) == 0);
+    st->stopped = TRUE;
+  }
+}
+
+/* EOS with the server stopped: cssink waits drain-timeout, reports each
+ * segment it could not upload, warns, and lets EOS through. */
+GST_START_TEST (test_s3_drain_timeout)
+{
+  g_autofree gchar *prefix = unique_prefix ("drain");
+  g_autofree gchar *sink = s3_sink (prefix, secret_key);
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! x264enc "
+      "tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse ! "
+      "%s device-id=cam1 segment-duration=500000000 timeout=1 "
+      "drain-timeout=1000000000", sink);
+  Stall st = { 0 };
+  CsRun run;
+  gint64 t0 = g_get_monotonic_time ();
+  guint drained = 0;
+  gboolean warned = FALSE;
+
+  st.pid = atoi (cs_test_env ("CS_TEST_S3_PID"));
+  cs_test_run (desc, 3, 30, stop_server_tick, &st, &run);
+  kill (st.pid, SIGCONT);
+  fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
+  fail_unless (run.eos);
+  fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC);
+  for (guint i = 0; i < run.messages->len; i++) {
+    GstStructure *m = g_ptr_array_index (run.messages, i);
+    if (gst_structure_has_name (m, "cs-segment-dropped"))
+      drained += g_str_equal (gst_structure_get_string (m, "reason"),
+          "drain-timeout");
+  }
+  for (guint i = 0; i < run.warnings->len; i++)
+    warned |= strstr (((GError *) run.warnings->pdata[i])->message,
+        "not uploaded before the drain timeout") != NULL;
+  fail_unless (drained >= 1, "nothing reported dropped at the drain timeout");
+  fail_unless (warned);
+  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded") +
+      stat_u64 (&run, "segments-dropped"), stat_u64 (&run,
+          "segments-recorded"));
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
 /* Plain HTTP PUT to a WebDAV server; its directory is read back as a file
  * store. */
 GST_START_TEST (test_http_store)
@@ -294,6 +347,7 @@ cssink_s3_suite (void)
   tcase_add_test (tc, test_s3_wrong_secret);
   tcase_add_test (tc, test_s3_no_bucket);
   tcase_add_test (tc, test_s3_stalled_server);
+  tcase_add_test (tc, test_s3_drain_timeout);
   tcase_add_test (tc, test_http_store);
   tcase_add_test (tc, test_s3_store_listing_pages);
   return s;
