@@ -62,6 +62,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_REGION "us-east-1"
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
+#define LEG_QUEUE_BYTES (64 * 1024 * 1024)
 
 enum
 {
@@ -96,6 +97,7 @@ struct _GstCsSink
                                  * video is its reference stream from the
                                  * first audio buffer on */
   GstPad *audio_pad;            /* ghost, requested */
+  GstElement *audio_parser, *audio_queue;
 
   /* Settings, under GST_OBJECT_LOCK. */
   gchar *location;
@@ -457,6 +459,32 @@ gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
   GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
 }
 
+/* Adds one stream's parser and queue in front of @muxpad and returns the
+ * parser's sink pad.  splitmuxsink holds a stream back while it waits for the
+ * other to finish a GOP, so each gets a thread of its own: fed from one
+ * thread (a demuxer), they would otherwise wait on each other forever. */
+static GstPad *
+gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
+    GstElement ** queue_out)
+{
+  GstElement *queue = gst_element_factory_make ("queue", NULL);
+  GstPad *srcpad;
+
+  /* Bounded in bytes only: it must hold a whole GOP of the other stream. */
+  g_object_set (queue, "max-size-buffers", 0, "max-size-time",
+      (guint64) 0, "max-size-bytes", LEG_QUEUE_BYTES, NULL);
+  gst_bin_add_many (GST_BIN (self), parser, queue, NULL);
+  gst_element_link (parser, queue);
+  srcpad = gst_element_get_static_pad (queue, "src");
+  gst_pad_link (srcpad, muxpad);
+  gst_object_unref (srcpad);
+  gst_element_sync_state_with_parent (queue);
+  gst_element_sync_state_with_parent (parser);
+  if (queue_out)
+    *queue_out = queue;
+  return gst_element_get_static_pad (parser, "sink");
+}
+
 /* The video parser is chosen when the caps say which codec arrives.  It keeps
  * codec headers in front of every keyframe (config-interval=-1) so each
  * segment plays on its own, and turns avc/hvc into the byte-stream that
@@ -469,7 +497,7 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstCaps *caps;
   const gchar *codec;
   GstElement *parser;
-  GstPad *sinkpad, *srcpad;
+  GstPad *sinkpad;
   GstQuery *query;
   gboolean live = FALSE;
 
@@ -508,12 +536,7 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_DROP;
   }
   g_object_set (parser, "config-interval", -1, NULL);
-  gst_bin_add (GST_BIN (self), parser);
-  srcpad = gst_element_get_static_pad (parser, "src");
-  gst_pad_link (srcpad, self->mux_video_pad);
-  gst_object_unref (srcpad);
-  gst_element_sync_state_with_parent (parser);
-  sinkpad = gst_element_get_static_pad (parser, "sink");
+  sinkpad = gst_cs_sink_add_leg (self, parser, self->mux_video_pad, NULL);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
   gst_object_unref (sinkpad);
   return GST_PAD_PROBE_REMOVE;
@@ -525,7 +548,7 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
 {
   GstCsSink *self = GST_CS_SINK (element);
   GstElement *parser;
-  GstPad *sinkpad, *srcpad, *muxpad;
+  GstPad *sinkpad, *muxpad;
 
   if (self->audio_pad != NULL) {
     GST_WARNING_OBJECT (self, "only one audio stream is recorded");
@@ -537,15 +560,11 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
         ("The aacparse element is missing."), (NULL));
     return NULL;
   }
-  gst_bin_add (GST_BIN (self), parser);
   muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
-  srcpad = gst_element_get_static_pad (parser, "src");
-  gst_pad_link (srcpad, muxpad);
-  gst_object_unref (srcpad);
+  sinkpad = gst_cs_sink_add_leg (self, parser, muxpad, &self->audio_queue);
   gst_object_unref (muxpad);
-  gst_element_sync_state_with_parent (parser);
-
-  sinkpad = gst_element_get_static_pad (parser, "sink");
+  self->audio_parser = gst_object_ref (parser);
+  gst_object_ref (self->audio_queue);
   self->audio_pad = gst_ghost_pad_new_from_template ("audio", sinkpad, templ);
   gst_object_unref (sinkpad);
   gst_pad_set_active (self->audio_pad, TRUE);
@@ -557,27 +576,30 @@ static void
 gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
 {
   GstCsSink *self = GST_CS_SINK (element);
-  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  GstPad *queue_src, *muxpad;
 
-  if (target != NULL) {
-    GstElement *parser = gst_pad_get_parent_element (target);
-    GstPad *srcpad = gst_element_get_static_pad (parser, "src");
-    GstPad *muxpad = gst_pad_get_peer (srcpad);
-
-    gst_element_set_locked_state (parser, TRUE);
-    gst_element_set_state (parser, GST_STATE_NULL);
-    if (muxpad) {
-      gst_element_release_request_pad (self->splitmux, muxpad);
-      gst_object_unref (muxpad);
+  if (pad != self->audio_pad)
+    return;
+  queue_src = gst_element_get_static_pad (self->audio_queue, "src");
+  muxpad = gst_pad_get_peer (queue_src);
+  gst_object_unref (queue_src);
+  /* When the bin is disposed, its children are gone before its pads. */
+  for (GstElement ** e = (GstElement *[]) { self->audio_parser,
+        self->audio_queue, NULL}; *e; e++) {
+    if (GST_OBJECT_PARENT (*e) == GST_OBJECT (self)) {
+      gst_element_set_locked_state (*e, TRUE);
+      gst_element_set_state (*e, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self), *e);
     }
-    gst_bin_remove (GST_BIN (self), parser);
-    gst_object_unref (srcpad);
-    gst_object_unref (parser);
-    gst_object_unref (target);
+  }
+  if (muxpad) {
+    gst_element_release_request_pad (self->splitmux, muxpad);
+    gst_object_unref (muxpad);
   }
   gst_element_remove_pad (element, pad);
-  if (pad == self->audio_pad)
-    self->audio_pad = NULL;
+  self->audio_pad = NULL;
+  gst_clear_object (&self->audio_parser);
+  gst_clear_object (&self->audio_queue);
 }
 
 /* Copies the settings, opens the store and starts the uploader. */

@@ -253,6 +253,57 @@ GST_START_TEST (test_audio_only_refused)
 
 GST_END_TEST;
 
+/* One demuxer thread feeds both streams, with no queues in between. */
+GST_START_TEST (test_single_threaded_demuxer)
+{
+  g_autofree gchar *input = g_build_filename (store_dir, "in.ts", NULL);
+  g_autofree gchar *make = g_strdup_printf (VIDEO_H264 "mpegtsmux name=m ! "
+      "filesink location=%s audiotestsrc num-buffers=140 "
+      "samplesperbuffer=1024 ! avenc_aac ! aacparse ! m.", 90, input);
+  g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! "
+      "tsdemux name=d d. ! h264parse ! cssink name=s location=file://%s/out "
+      "device-id=cam5 segment-duration=1000000000 d. ! aacparse ! s.audio",
+      input, store_dir);
+  g_autofree gchar *out_uri = g_strdup_printf ("file://%s/out", store_dir);
+  g_autoptr (CsStore) store = cs_store_new (out_uri, NULL, NULL);
+  GstElement *maker = gst_parse_launch (make, NULL);
+  GstMessage *msg;
+  CsRun run;
+  guint n;
+
+  gst_element_set_state (maker, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (maker), 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (maker, GST_STATE_NULL);
+  gst_object_unref (maker);
+
+  cs_test_run (desc, 0, 30, NULL, NULL, &run);
+  n = cs_test_check_recording (store, "cam5", &run, 1000, 500,
+      "video/x-h264", TRUE);
+  check_clean_run (&run, n);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_audio_pad_request_release)
+{
+  GstElement *sink = gst_element_factory_make ("cssink", NULL);
+  GstPad *audio = gst_element_request_pad_simple (sink, "audio");
+
+  fail_unless (audio != NULL);
+  gst_element_release_request_pad (sink, audio);
+  gst_object_unref (audio);
+  audio = gst_element_request_pad_simple (sink, "audio");
+  fail_unless (audio != NULL);
+  gst_object_unref (audio);
+  gst_object_unref (sink);      /* releases the pad while disposing */
+}
+
+GST_END_TEST;
+
 static Suite *
 cssink_suite (void)
 {
@@ -268,6 +319,8 @@ cssink_suite (void)
   tcase_add_test (tc, test_utc_from_reference_meta);
   tcase_add_test (tc, test_bad_settings);
   tcase_add_test (tc, test_audio_only_refused);
+  tcase_add_test (tc, test_single_threaded_demuxer);
+  tcase_add_test (tc, test_audio_pad_request_release);
   return s;
 }
 
