@@ -62,7 +62,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_REGION "us-east-1"
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
-#define LEG_QUEUE_BYTES (64 * 1024 * 1024)
 
 enum
 {
@@ -469,10 +468,15 @@ gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
 {
   GstElement *queue = gst_element_factory_make ("queue", NULL);
   GstPad *srcpad;
+  guint64 duration;
 
-  /* Bounded in bytes only: it must hold a whole GOP of the other stream. */
-  g_object_set (queue, "max-size-buffers", 0, "max-size-time",
-      (guint64) 0, "max-size-bytes", LEG_QUEUE_BYTES, NULL);
+  /* Bounded in time only: a segment's worth holds what one stream runs
+   * ahead of the other while splitmuxsink waits for a GOP to end. */
+  GST_OBJECT_LOCK (self);
+  duration = self->segment_duration;
+  GST_OBJECT_UNLOCK (self);
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
+      "max-size-time", duration, NULL);
   gst_bin_add_many (GST_BIN (self), parser, queue, NULL);
   gst_element_link (parser, queue);
   srcpad = gst_element_get_static_pad (queue, "src");
@@ -691,6 +695,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       duration = self->segment_duration;
       GST_OBJECT_UNLOCK (self);
       g_object_set (self->splitmux, "max-size-time", duration, NULL);
+      if (self->audio_queue)
+        g_object_set (self->audio_queue, "max-size-time", duration, NULL);
       if (!gst_cs_sink_start (self))
         return GST_STATE_CHANGE_FAILURE;
       break;

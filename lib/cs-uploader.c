@@ -77,27 +77,22 @@ pop_dropped_locked (CsUploader * self)
   return item;
 }
 
+/* With the lock: would the cache be over its limits with @items more items
+ * of @bytes more bytes? */
 static gboolean
-over_limits_locked (CsUploader * self)
+over_limits_locked (CsUploader * self, guint items, gsize bytes)
 {
-  guint items = self->waiting.length + (self->uploading ? 1 : 0);
-
-  return items > self->limits.max_items
-      || (self->limits.max_bytes > 0
-      && self->pending_bytes > self->limits.max_bytes);
+  items += self->waiting.length + (self->uploading ? 1 : 0);
+  return items > self->limits.max_items || (self->limits.max_bytes > 0
+      && self->pending_bytes + bytes > self->limits.max_bytes);
 }
 
-/* With the lock: would @size more bytes in one more item fit the limits? */
+/* With the lock: does @item fit?  An item alone always does. */
 static gboolean
-has_room_locked (CsUploader * self, gsize size)
+has_room_locked (CsUploader * self, const CsUploadItem * item)
 {
-  guint items = self->waiting.length + (self->uploading ? 1 : 0);
-
-  if (items == 0)
-    return TRUE;                /* an item alone always fits */
-  return items + 1 <= self->limits.max_items
-      && (self->limits.max_bytes == 0
-      || self->pending_bytes + size <= self->limits.max_bytes);
+  return (self->waiting.length == 0 && self->uploading == NULL)
+      || !over_limits_locked (self, 1, item_size (item));
 }
 
 void
@@ -108,7 +103,7 @@ cs_uploader_push (CsUploader * self, CsUploadItem * item,
 
   g_mutex_lock (&self->lock);
   while (wait_for_room && !self->stopping
-      && !has_room_locked (self, item_size (item)))
+      && !has_room_locked (self, item))
     g_cond_wait (&self->idle_cond, &self->lock);
   if (self->stopping) {
     self->stats.dropped++;
@@ -120,7 +115,7 @@ cs_uploader_push (CsUploader * self, CsUploadItem * item,
   self->stats.queued++;
   g_queue_push_tail (&self->waiting, item);
   self->pending_bytes += item_size (item);
-  while (over_limits_locked (self) && self->waiting.length > 0)
+  while (over_limits_locked (self, 0, 0) && self->waiting.length > 0)
     dropped = g_slist_append (dropped, pop_dropped_locked (self));
   g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->lock);
