@@ -72,24 +72,32 @@ check_clean_run (CsRun * run, guint segments)
       segments);
 }
 
+/* Records @desc (1 s segments, GOPs of 0.5 s), reads it all back and checks
+ * it; @video_frames is what the source makes. */
+static void
+record_and_check (const gchar * desc, const gchar * device,
+    const gchar * codec, gboolean audio, guint video_frames)
+{
+  g_autoptr (CsStore) store = open_store ();
+  guint expected = video_frames / 30, n;
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless_equals_int (run.video_in, video_frames);
+  /* Cut within one GOP of the target. */
+  n = cs_test_check_recording (store, device, &run, 1000, 500, codec, audio);
+  fail_unless (n + 1 >= expected && n <= expected + 1, "%u segments", n);
+  check_clean_run (&run, n);
+  cs_run_clear (&run);
+}
+
 GST_START_TEST (test_h264_aac_segments)
 {
   g_autofree gchar *desc = g_strdup_printf (VIDEO_H264
       "cssink name=s location=file://%s device-id=cam1 "
       "segment-duration=1000000000 " AUDIO_AAC, 300, store_dir, 430);
-  g_autoptr (CsStore) store = open_store ();
-  CsRun run;
-  guint n;
 
-  cs_test_run (desc, 0, 60, NULL, NULL, &run);
-  fail_unless_equals_int (run.video_in, 300);
-  fail_unless (run.audio_in >= 429);
-  /* 10 s in 1 s segments, cut within one GOP (0.5 s) of the target. */
-  n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
-      "video/x-h264", TRUE);
-  fail_unless (n >= 9 && n <= 11, "%u segments", n);
-  check_clean_run (&run, n);
-  cs_run_clear (&run);
+  record_and_check (desc, "cam1", "video/x-h264", TRUE, 300);
 }
 
 GST_END_TEST;
@@ -101,16 +109,8 @@ GST_START_TEST (test_h265_segments)
       "x265enc key-int-max=15 speed-preset=ultrafast ! h265parse ! "
       "cssink name=s location=file://%s device-id=cam2 "
       "segment-duration=1000000000 " AUDIO_AAC, store_dir, 172);
-  g_autoptr (CsStore) store = open_store ();
-  CsRun run;
-  guint n;
 
-  cs_test_run (desc, 0, 60, NULL, NULL, &run);
-  n = cs_test_check_recording (store, "cam2", &run, 1000, 500,
-      "video/x-h265", TRUE);
-  fail_unless (n >= 3 && n <= 5, "%u segments", n);
-  check_clean_run (&run, n);
-  cs_run_clear (&run);
+  record_and_check (desc, "cam2", "video/x-h265", TRUE, 120);
 }
 
 GST_END_TEST;
@@ -122,16 +122,8 @@ GST_START_TEST (test_avc_video_only)
   g_autofree gchar *desc = g_strdup_printf (VIDEO_H264
       "video/x-h264,stream-format=avc ! cssink name=s location=file://%s "
       "device-id=cam3 segment-duration=1000000000", 150, store_dir);
-  g_autoptr (CsStore) store = open_store ();
-  CsRun run;
-  guint n;
 
-  cs_test_run (desc, 0, 60, NULL, NULL, &run);
-  n = cs_test_check_recording (store, "cam3", &run, 1000, 500,
-      "video/x-h264", FALSE);
-  fail_unless (n >= 4 && n <= 6, "%u segments", n);
-  check_clean_run (&run, n);
-  cs_run_clear (&run);
+  record_and_check (desc, "cam3", "video/x-h264", FALSE, 150);
 }
 
 GST_END_TEST;
