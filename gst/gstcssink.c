@@ -628,9 +628,14 @@ gst_cs_sink_start (GstCsSink * self)
   device_id = g_strdup (self->device_id);
   config.endpoint = self->endpoint;
   config.region = self->region;
-  config.access_key = self->access_key;
-  config.secret_key = self->secret_key;
-  config.session_token = self->session_token;
+  /* The AWS variables, so that secrets need not be in a launch line (which
+   * ps shows and GStreamer's parser logs). */
+  config.access_key = self->access_key ? self->access_key :
+      g_getenv ("AWS_ACCESS_KEY_ID");
+  config.secret_key = self->secret_key ? self->secret_key :
+      g_getenv ("AWS_SECRET_ACCESS_KEY");
+  config.session_token = self->session_token ? self->session_token :
+      g_getenv ("AWS_SESSION_TOKEN");
   config.tls_ca_file = self->tls_ca_file;
   config.timeout_s = self->timeout;
   limits.max_items = self->max_cached_segments;
@@ -946,14 +951,16 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Region used in S3 request signatures", DEFAULT_REGION, rw));
   g_object_class_install_property (gobject_class, PROP_ACCESS_KEY,
       g_param_spec_string ("access-key", "S3 access key",
-          "Access key id for s3:// stores", NULL, rw));
+          "Access key id for s3:// stores (NULL = $AWS_ACCESS_KEY_ID)", NULL,
+          rw));
   g_object_class_install_property (gobject_class, PROP_SECRET_KEY,
       g_param_spec_string ("secret-key", "S3 secret key",
-          "Secret access key for s3:// stores (write-only)", NULL, secret));
+          "Secret access key for s3:// stores, write-only "
+          "(NULL = $AWS_SECRET_ACCESS_KEY)", NULL, secret));
   g_object_class_install_property (gobject_class, PROP_SESSION_TOKEN,
       g_param_spec_string ("session-token", "S3 session token",
-          "Session token of temporary S3 credentials (write-only)", NULL,
-          secret));
+          "Session token of temporary S3 credentials, write-only "
+          "(NULL = $AWS_SESSION_TOKEN)", NULL, secret));
   g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
       g_param_spec_string ("tls-ca-file", "TLS CA file",
           "PEM file of the CAs to trust for https (NULL = the system's); "

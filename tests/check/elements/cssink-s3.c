@@ -3,7 +3,10 @@
  * tests/run-tests.sh starts on 127.0.0.1: Ceph's RADOS Gateway (strict
  * SigV4) and nginx's WebDAV. */
 #include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cs-store.h"
 #include "cs-test-util.h"
@@ -281,6 +284,84 @@ GST_START_TEST (test_s3_drain_timeout)
 
 GST_END_TEST;
 
+/* Runs gst-launch-1.0 recording 1 s to @prefix, credentials from the
+ * environment, everything logged (GST_DEBUG=*:9); returns the log. */
+static GBytes *
+run_fully_logged (const gchar * prefix, const gchar * secret,
+    const gchar * token, gboolean * ok)
+{
+  g_autofree gchar *log = g_build_filename (g_get_tmp_dir (),
+      "cs-secrets-XXXXXX.log", NULL);
+  g_autofree gchar *location = g_strdup_printf ("location=s3://%s/%s",
+      bucket, prefix);
+  g_autofree gchar *ep = g_strdup_printf ("endpoint=%s", endpoint);
+  const gchar *argv[] = { "gst-launch-1.0", "-q", "videotestsrc",
+    "num-buffers=30", "!", "video/x-raw,width=160,height=120", "!",
+    "x264enc", "speed-preset=ultrafast", "!", "h264parse", "!", "cssink",
+    location, ep, "device-id=cam1", "segment-duration=500000000", NULL
+  };
+  g_auto (GStrv) env = g_get_environ ();
+  gchar *contents;
+  gsize len;
+  gint status;
+  gint fd = g_mkstemp (log);
+
+  fail_unless (fd >= 0);
+  close (fd);
+  env = g_environ_setenv (env, "GST_DEBUG", "*:9", TRUE);
+  env = g_environ_setenv (env, "GST_DEBUG_FILE", log, TRUE);
+  env = g_environ_setenv (env, "AWS_ACCESS_KEY_ID", access_key, TRUE);
+  env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY", secret, TRUE);
+  env = token ? g_environ_setenv (env, "AWS_SESSION_TOKEN", token, TRUE) :
+      g_environ_unsetenv (env, "AWS_SESSION_TOKEN");
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+          NULL, NULL, NULL, &status, NULL));
+  *ok = g_spawn_check_wait_status (status, NULL);
+  fail_unless (g_file_get_contents (log, &contents, &len, NULL));
+  g_unlink (log);
+  return g_bytes_new_take (contents, len);
+}
+
+static void
+assert_not_in_log (GBytes * log, const gchar * secret)
+{
+  gsize len;
+  const gchar *data = g_bytes_get_data (log, &len);
+
+  fail_unless (len > 100000, "the log is nearly empty");
+  fail_if (memmem (data, len, secret, strlen (secret)) != NULL,
+      "'%s' is in the GST_DEBUG=*:9 log", secret);
+}
+
+/* Secrets reach no log at any GST_DEBUG level: not on success, not when the
+ * server refuses them. */
+GST_START_TEST (test_secrets_never_logged)
+{
+  g_autofree gchar *prefix = unique_prefix ("secrets");
+  g_autoptr (CsStore) store = s3_store (prefix);
+  g_autoptr (GPtrArray) stored = NULL;
+  const gchar *wrong = "NOTtheSECRETnotTHEsecret0123456789";
+  const gchar *token = "TOKENtokenTOKEN0123456789";
+  gboolean ok;
+  GBytes *log;
+
+  log = run_fully_logged (prefix, secret_key, NULL, &ok);
+  fail_unless (ok, "the recording failed");
+  assert_not_in_log (log, secret_key);
+  g_bytes_unref (log);
+  stored = cs_store_list (store, "cam1/", NULL, NULL);
+  fail_unless (stored != NULL && stored->len >= 1);
+
+  log = run_fully_logged (prefix, wrong, token, &ok);
+  fail_if (ok, "a wrong secret was accepted");
+  assert_not_in_log (log, wrong);
+  assert_not_in_log (log, token);
+  g_bytes_unref (log);
+}
+
+GST_END_TEST;
+
 /* Plain HTTP PUT to a WebDAV server; its directory is read back as a file
  * store. */
 GST_START_TEST (test_http_store)
@@ -348,6 +429,7 @@ cssink_s3_suite (void)
   tcase_add_test (tc, test_s3_no_bucket);
   tcase_add_test (tc, test_s3_stalled_server);
   tcase_add_test (tc, test_s3_drain_timeout);
+  tcase_add_test (tc, test_secrets_never_logged);
   tcase_add_test (tc, test_http_store);
   tcase_add_test (tc, test_s3_store_listing_pages);
   return s;
