@@ -18,7 +18,7 @@ packages=(
   ffmpeg
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx)
+  packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx openssl)
 fi
 
 missing=()

@@ -2,111 +2,11 @@
 /* The uploader against a real HTTP server on 127.0.0.1 that answers as each
  * test tells it: errors, then success, or no answer at all. */
 #include <gst/check/gstcheck.h>
-#include <libsoup/soup.h>
 
+#include "cs-test-server.h"
 #include "cs-uploader.h"
 
-typedef struct {
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *server;
-  guint port;
-  GMutex lock;
-  GQueue statuses;              /* answers to give, then 201 */
-  gboolean hang;                /* hold every request until released */
-  GPtrArray *held;              /* SoupServerMessage */
-  GPtrArray *stored;            /* keys, in the order they were stored */
-  guint requests;
-} TestServer;
-
-static TestServer srv;
-
-static void
-handle (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer data)
-{
-  guint status;
-
-  g_mutex_lock (&srv.lock);
-  srv.requests++;
-  if (srv.hang) {
-    soup_server_message_pause (msg);
-    g_ptr_array_add (srv.held, g_object_ref (msg));
-    g_mutex_unlock (&srv.lock);
-    return;
-  }
-  status = srv.statuses.length ?
-      GPOINTER_TO_UINT (g_queue_pop_head (&srv.statuses)) : 201;
-  if (status == 201)
-    g_ptr_array_add (srv.stored, g_strdup (path + 1));
-  g_mutex_unlock (&srv.lock);
-  soup_server_message_set_status (msg, status, NULL);
-}
-
-static gboolean
-release_held (gpointer data)
-{
-  g_mutex_lock (&srv.lock);
-  srv.hang = FALSE;
-  for (guint i = 0; i < srv.held->len; i++) {
-    SoupServerMessage *msg = g_ptr_array_index (srv.held, i);
-    g_ptr_array_add (srv.stored,
-        g_strdup (g_uri_get_path (soup_server_message_get_uri (msg)) + 1));
-    soup_server_message_set_status (msg, 201, NULL);
-    soup_server_message_unpause (msg);
-  }
-  g_ptr_array_set_size (srv.held, 0);
-  g_mutex_unlock (&srv.lock);
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-server_thread (gpointer data)
-{
-  g_main_context_push_thread_default (srv.context);
-  g_main_loop_run (srv.loop);
-  g_main_context_pop_thread_default (srv.context);
-  return NULL;
-}
-
-static void
-server_start (void)
-{
-  GSList *uris;
-
-  memset (&srv, 0, sizeof srv);
-  g_mutex_init (&srv.lock);
-  srv.held = g_ptr_array_new_with_free_func (g_object_unref);
-  srv.stored = g_ptr_array_new_with_free_func (g_free);
-  srv.context = g_main_context_new ();
-  srv.loop = g_main_loop_new (srv.context, FALSE);
-  g_main_context_push_thread_default (srv.context);
-  srv.server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (srv.server, NULL, handle, NULL, NULL);
-  fail_unless (soup_server_listen_local (srv.server, 0,
-          SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
-  g_main_context_pop_thread_default (srv.context);
-  uris = soup_server_get_uris (srv.server);
-  srv.port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  srv.thread = g_thread_new ("test-server", server_thread, NULL);
-}
-
-static void
-server_stop (void)
-{
-  g_main_context_invoke (srv.context, release_held, NULL);
-  g_main_loop_quit (srv.loop);
-  g_thread_join (srv.thread);
-  g_object_unref (srv.server);
-  g_main_loop_unref (srv.loop);
-  g_main_context_unref (srv.context);
-  g_ptr_array_unref (srv.held);
-  g_ptr_array_unref (srv.stored);
-  g_queue_clear (&srv.statuses);
-  g_mutex_clear (&srv.lock);
-}
+static CsTestServer *srv;
 
 /* What the uploader reported, as "outcome:key[:reason]" strings. */
 static GMutex reports_lock;
@@ -128,21 +28,21 @@ on_report (const CsUploadReport * r, gpointer data)
 static void
 setup (void)
 {
-  server_start ();
+  srv = cs_test_server_start (NULL);
   reports = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
 teardown (void)
 {
-  server_stop ();
+  cs_test_server_stop (srv);
   g_clear_pointer (&reports, g_ptr_array_unref);
 }
 
 static CsUploader *
 new_uploader (guint max_items, guint64 max_bytes, gint max_retries)
 {
-  g_autofree gchar *uri = g_strdup_printf ("http://127.0.0.1:%u/", srv.port);
+  g_autofree gchar *uri = cs_test_server_uri (srv);
   CsStoreConfig config = {.timeout_s = 5 };
   CsStore *store = cs_store_new (uri, &config, NULL);
   CsUploaderLimits limits = { max_items, max_bytes, max_retries, 10, 40 };
@@ -176,9 +76,9 @@ wait_requests (guint n)
 {
   for (gint i = 0; i < 500; i++) {
     guint got;
-    g_mutex_lock (&srv.lock);
-    got = srv.requests;
-    g_mutex_unlock (&srv.lock);
+    g_mutex_lock (&srv->lock);
+    got = srv->requests;
+    g_mutex_unlock (&srv->lock);
     if (got >= n)
       return;
     g_usleep (10000);
@@ -203,7 +103,7 @@ GST_START_TEST (test_uploads_in_order)
   fail_unless_equals_int (st.dropped + st.failed + st.retries, 0);
   cs_uploader_free (up);
   assert_reports (expected);
-  fail_unless_equals_string (g_ptr_array_index (srv.stored, 2), "c");
+  fail_unless_equals_string (g_ptr_array_index (srv->stored, 2), "c");
 }
 
 GST_END_TEST;
@@ -216,9 +116,9 @@ GST_START_TEST (test_transient_errors_are_retried)
     NULL
   };
 
-  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (503));
-  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (500));
-  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (429));
+  g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (503));
+  g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (500));
+  g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (429));
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   fail_unless (cs_uploader_drain (up, 5000));
@@ -240,7 +140,7 @@ GST_START_TEST (test_retries_run_out)
   };
 
   for (gint i = 0; i < 3; i++)
-    g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (503));
+    g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (503));
   up = new_uploader (3, 0, 2);
   push (up, "a", 10);
   push (up, "b", 10);
@@ -260,7 +160,7 @@ GST_START_TEST (test_permanent_error_not_retried)
   CsUploaderStats st;
   const gchar *expected[] = { "failed:a", "uploaded:b", NULL };
 
-  g_queue_push_tail (&srv.statuses, GUINT_TO_POINTER (403));
+  g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (403));
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   push (up, "b", 10);
@@ -268,7 +168,7 @@ GST_START_TEST (test_permanent_error_not_retried)
   cs_uploader_get_stats (up, &st);
   fail_unless_equals_int (st.failed, 1);
   fail_unless_equals_int (st.retries, 0);
-  fail_unless_equals_int (srv.requests, 2);
+  fail_unless_equals_int (srv->requests, 2);
   cs_uploader_free (up);
   assert_reports (expected);
 }
@@ -287,7 +187,7 @@ GST_START_TEST (test_drop_oldest_waiting_when_stalled)
     "dropped:d:cache-full", "uploaded:a", "uploaded:e", "uploaded:f", NULL
   };
 
-  srv.hang = TRUE;
+  srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   wait_requests (1);
@@ -303,7 +203,7 @@ GST_START_TEST (test_drop_oldest_waiting_when_stalled)
   fail_unless_equals_int (st.pending, 3);
   fail_unless_equals_int (st.pending_bytes, 30);
 
-  g_main_context_invoke (srv.context, release_held, NULL);
+  cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
   assert_reports (expected);
@@ -318,13 +218,13 @@ GST_START_TEST (test_byte_limit)
     "uploaded:c", NULL
   };
 
-  srv.hang = TRUE;
+  srv->hang = TRUE;
   up = new_uploader (10, 250, -1);
   push (up, "a", 100);
   wait_requests (1);
   push (up, "b", 100);
   push (up, "c", 100);          /* 300 > 250: b, the oldest waiting, goes */
-  g_main_context_invoke (srv.context, release_held, NULL);
+  cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
   assert_reports (expected);
@@ -351,7 +251,7 @@ GST_START_TEST (test_wait_for_room)
     "uploaded:d", NULL
   };
 
-  srv.hang = TRUE;
+  srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   wait_requests (1);
@@ -362,7 +262,7 @@ GST_START_TEST (test_wait_for_room)
   cs_uploader_get_stats (up, &st);
   fail_unless_equals_int (st.pending, 3);       /* d waits outside */
   fail_unless_equals_int (st.dropped, 0);
-  g_main_context_invoke (srv.context, release_held, NULL);
+  cs_test_server_release_held (srv);
   g_thread_join (producer);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
@@ -381,7 +281,7 @@ GST_START_TEST (test_stop_while_stalled)
     "dropped:b:drain-timeout", "dropped:c:stopped", NULL
   };
 
-  srv.hang = TRUE;
+  srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   push (up, "b", 10);
