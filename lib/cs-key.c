@@ -66,19 +66,53 @@ cs_key_is_valid (const gchar * key)
 }
 
 gchar *
+cs_key_recording_hour (const gchar * device_id, gint64 utc_ms)
+{
+  g_autoptr (GDateTime) t = NULL;
+  g_autofree gchar *hour = NULL;
+
+  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
+  g_return_val_if_fail (utc_ms >= 0, NULL);
+  t = g_date_time_new_from_unix_utc (utc_ms / 1000);
+  g_return_val_if_fail (t != NULL, NULL);
+  hour = g_date_time_format (t, "%Y%m%d/%H");
+  return g_strdup_printf ("%s/rec/%s/", device_id, hour);
+}
+
+gboolean
+cs_key_parse_segment (const gchar * key, gint64 * start_ms,
+    gint64 * duration_ms)
+{
+  const gchar *name = strrchr (key, '/');
+  gchar *end;
+  guint64 start, dur;
+
+  name = name ? name + 1 : key;
+  if (!g_ascii_isdigit (name[0]))
+    return FALSE;
+  start = g_ascii_strtoull (name, &end, 10);
+  if (*end != '_' || !g_ascii_isdigit (end[1]))
+    return FALSE;
+  dur = g_ascii_strtoull (end + 1, &end, 10);
+  if (*end != '.' || start > G_MAXINT64 / 2 || dur > G_MAXINT64 / 2)
+    return FALSE;
+  *start_ms = start;
+  *duration_ms = dur;
+  return TRUE;
+}
+
+gchar *
 cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
     gint64 duration_ms, const gchar * ext)
 {
-  g_autoptr (GDateTime) t = NULL;
-  g_autofree gchar *day = NULL;
+  g_autofree gchar *hour = NULL;
 
   g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
   g_return_val_if_fail (cs_key_name_is_valid (ext), NULL);
   g_return_val_if_fail (start_ms >= 0 && duration_ms >= 0, NULL);
 
-  t = g_date_time_new_from_unix_utc (start_ms / 1000);
-  g_return_val_if_fail (t != NULL, NULL);
-  day = g_date_time_format (t, "%Y%m%d/%H");
-  return g_strdup_printf ("%s/rec/%s/%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT
-      ".%s", device_id, day, start_ms, duration_ms, ext);
+  hour = cs_key_recording_hour (device_id, start_ms);
+  g_return_val_if_fail (hour != NULL, NULL);
+  return g_strdup_printf ("%s%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT ".%s",
+      hour, start_ms, duration_ms, ext);
 }

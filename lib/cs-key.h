@@ -20,5 +20,11 @@ gboolean cs_key_is_valid (const gchar * key);
 /* "<device>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.<ext>", UTC. */
 gchar *cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
     gint64 duration_ms, const gchar * ext);
+/* Start and duration from a segment key's last name, "<start>_<dur>.ts". */
+gboolean cs_key_parse_segment (const gchar * key, gint64 * start_ms,
+    gint64 * duration_ms);
+/* "<device>/rec/<YYYYMMDD>/<HH>/": where segments starting in the hour of
+ * @utc_ms are. */
+gchar *cs_key_recording_hour (const gchar * device_id, gint64 utc_ms);
 
 G_END_DECLS

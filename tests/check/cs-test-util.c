@@ -154,21 +154,6 @@ cs_test_ffprobe (const gchar * path, const gchar * stream, CsProbe * probe)
   return probe->end >= 0;
 }
 
-gboolean
-cs_test_parse_segment_key (const gchar * key, gint64 * start_ms,
-    gint64 * dur_ms)
-{
-  const gchar *base = strrchr (key, '/');
-  gchar *end;
-
-  base = base ? base + 1 : key;
-  *start_ms = g_ascii_strtoll (base, &end, 10);
-  if (*end != '_')
-    return FALSE;
-  *dur_ms = g_ascii_strtoll (end + 1, &end, 10);
-  return g_str_equal (end, ".ts");
-}
-
 static GstPadProbeReturn
 count_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -297,6 +282,7 @@ cs_test_env (const gchar * name)
   return v && *v ? v : NULL;
 }
 
+#include "cs-key.h"
 #include "cs-store.h"
 
 guint
@@ -327,7 +313,7 @@ cs_test_check_recording (CsStore * store, const gchar * device, CsRun * run,
     gint64 start_ms, dur_ms;
 
     fail_unless (data != NULL, "cannot read %s back", obj->key);
-    fail_unless (cs_test_parse_segment_key (obj->key, &start_ms, &dur_ms),
+    fail_unless (cs_key_parse_segment (obj->key, &start_ms, &dur_ms),
         "bad segment name %s", obj->key);
     fail_unless (cs_test_read_ts (data, &info), "%s is not readable",
         obj->key);

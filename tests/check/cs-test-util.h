@@ -30,10 +30,6 @@ typedef struct {
 gboolean cs_test_ffprobe (const gchar * path, const gchar * stream,
     CsProbe * probe);
 
-/* "<...>/<start>_<dur>.ts" -> start, dur. */
-gboolean cs_test_parse_segment_key (const gchar * key, gint64 * start_ms,
-    gint64 * dur_ms);
-
 typedef struct {
   GPtrArray *messages;          /* GstStructure copies of cs-* messages, in order */
   GError *error;                /* first error on the bus, if any */

@@ -54,6 +54,25 @@ GST_START_TEST (test_segment_key)
 
 GST_END_TEST;
 
+GST_START_TEST (test_parse_segment)
+{
+  const gchar *bad[] = { "x.ts", "1_.ts", "_1.ts", "1-2.ts", "1_2", "a1_2.ts",
+    "99999999999999999999_1.ts", "cam1/rec/-1_2.ts", NULL
+  };
+  gint64 start = 0, dur = 0;
+  g_autofree gchar *hour = cs_key_recording_hour ("cam1", 1700000000000);
+
+  fail_unless (cs_key_parse_segment ("cam1/rec/20231114/22/1700000000000_4000.ts",
+          &start, &dur));
+  fail_unless_equals_int64 (start, 1700000000000);
+  fail_unless_equals_int64 (dur, 4000);
+  for (guint i = 0; bad[i]; i++)
+    fail_if (cs_key_parse_segment (bad[i], &start, &dur), "%s", bad[i]);
+  fail_unless_equals_string (hour, "cam1/rec/20231114/22/");
+}
+
+GST_END_TEST;
+
 static Suite *
 key_suite (void)
 {
@@ -64,6 +83,7 @@ key_suite (void)
   tcase_add_test (tc, test_names);
   tcase_add_test (tc, test_prefixes_and_keys);
   tcase_add_test (tc, test_segment_key);
+  tcase_add_test (tc, test_parse_segment);
   return s;
 }
 
