@@ -83,12 +83,41 @@ hmac_sha256 (const guint8 * key, gsize key_len, const gchar * msg,
   g_hmac_get_digest (h, out, &len);
 }
 
-gchar *
-cs_sigv4_authorization (const CsSigV4Request * r)
+/* The hex signature of @canonical_request, and its credential scope. */
+static gchar *
+sign (const CsSigV4Request * r, const gchar * canonical_request,
+    gchar ** scope_out)
 {
   g_autofree gchar *day = g_strndup (r->amz_date, 8);
   g_autofree gchar *scope =
       g_strdup_printf ("%s/%s/s3/aws4_request", day, r->region);
+  g_autofree gchar *request_hash =
+      cs_sigv4_sha256_hex ((const guint8 *) canonical_request,
+      strlen (canonical_request));
+  g_autofree gchar *string_to_sign =
+      g_strdup_printf ("AWS4-HMAC-SHA256\n%s\n%s\n%s", r->amz_date, scope,
+      request_hash);
+  g_autofree gchar *secret = g_strconcat ("AWS4", r->secret_key, NULL);
+  guint8 k[32], sig[32];
+  gchar *hex = g_malloc (65);
+
+  hmac_sha256 ((const guint8 *) secret, strlen (secret), day, k);
+  hmac_sha256 (k, 32, r->region, k);
+  hmac_sha256 (k, 32, "s3", k);
+  hmac_sha256 (k, 32, "aws4_request", k);
+  hmac_sha256 (k, 32, string_to_sign, sig);
+  for (int i = 0; i < 32; i++)
+    g_snprintf (hex + 2 * i, 3, "%02x", sig[i]);
+  memset (k, 0, sizeof k);
+  memset (secret, 0, strlen (secret));
+  if (scope_out)
+    *scope_out = g_steal_pointer (&scope);
+  return hex;
+}
+
+gchar *
+cs_sigv4_authorization (const CsSigV4Request * r)
+{
   const gchar *signed_headers = r->session_token ?
       "host;x-amz-content-sha256;x-amz-date;x-amz-security-token" :
       "host;x-amz-content-sha256;x-amz-date";
@@ -101,27 +130,31 @@ cs_sigv4_authorization (const CsSigV4Request * r)
       r->canonical_query ? r->canonical_query : "", r->host,
       r->payload_sha256, r->amz_date, token_line, signed_headers,
       r->payload_sha256);
-  g_autofree gchar *request_hash =
-      cs_sigv4_sha256_hex ((const guint8 *) canonical_request,
-      strlen (canonical_request));
-  g_autofree gchar *string_to_sign =
-      g_strdup_printf ("AWS4-HMAC-SHA256\n%s\n%s\n%s", r->amz_date, scope,
-      request_hash);
-  g_autofree gchar *secret = g_strconcat ("AWS4", r->secret_key, NULL);
-  guint8 k[32], sig[32];
-  gchar hex[65];
-
-  hmac_sha256 ((const guint8 *) secret, strlen (secret), day, k);
-  hmac_sha256 (k, 32, r->region, k);
-  hmac_sha256 (k, 32, "s3", k);
-  hmac_sha256 (k, 32, "aws4_request", k);
-  hmac_sha256 (k, 32, string_to_sign, sig);
-  for (int i = 0; i < 32; i++)
-    g_snprintf (hex + 2 * i, 3, "%02x", sig[i]);
-  memset (k, 0, sizeof k);
-  memset (secret, 0, strlen (secret));
+  g_autofree gchar *scope = NULL;
+  g_autofree gchar *signature = sign (r, canonical_request, &scope);
 
   return g_strdup_printf ("AWS4-HMAC-SHA256 Credential=%s/%s, "
       "SignedHeaders=%s, Signature=%s", r->access_key, scope, signed_headers,
-      hex);
+      signature);
+}
+
+gchar *
+cs_sigv4_presigned_query (const CsSigV4Request * r, guint expires_s)
+{
+  g_autofree gchar *day = g_strndup (r->amz_date, 8);
+  g_autofree gchar *credential = g_strdup_printf ("%s/%s/%s/s3/aws4_request",
+      r->access_key, day, r->region);
+  g_autofree gchar *expires = g_strdup_printf ("%u", expires_s);
+  const gchar *params[] = { "X-Amz-Algorithm", "AWS4-HMAC-SHA256",
+    "X-Amz-Credential", credential, "X-Amz-Date", r->amz_date,
+    "X-Amz-Expires", expires, "X-Amz-SignedHeaders", "host",
+    r->session_token ? "X-Amz-Security-Token" : NULL, r->session_token, NULL
+  };
+  g_autofree gchar *query = cs_sigv4_canonical_query (params);
+  g_autofree gchar *canonical_request =
+      g_strdup_printf ("%s\n%s\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD",
+      r->method, r->canonical_uri, query, r->host);
+  g_autofree gchar *signature = sign (r, canonical_request, NULL);
+
+  return g_strdup_printf ("%s&X-Amz-Signature=%s", query, signature);
 }

@@ -24,6 +24,11 @@ typedef struct {
  * with the same values. */
 gchar *cs_sigv4_authorization (const CsSigV4Request * req);
 
+/* The query string of a presigned URL valid for @expires_s: @req's method,
+ * canonical_uri, host, amz_date, region, credentials and session_token are
+ * used; the payload is not signed.  It ends with X-Amz-Signature. */
+gchar *cs_sigv4_presigned_query (const CsSigV4Request * req, guint expires_s);
+
 /* S3's URI encoding: every byte but A-Z a-z 0-9 - . _ ~ as %XY; '/' kept
  * when @keep_slash. */
 gchar *cs_sigv4_uri_encode (const gchar * s, gboolean keep_slash);

@@ -133,6 +133,15 @@ file_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
   return out;
 }
 
+static gchar *
+file_url (CsStore * store, const gchar * key, guint expires_s)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_autofree gchar *path = g_build_filename (self->root, key, NULL);
+
+  return g_filename_to_uri (path, NULL, NULL);
+}
+
 static void
 file_free (CsStore * store)
 {
@@ -142,7 +151,7 @@ file_free (CsStore * store)
 }
 
 static const CsStoreBackend file_backend = {
-  file_put, file_get, file_delete, file_list, file_free
+  file_put, file_get, file_delete, file_list, file_url, file_free
 };
 
 CsStore *

@@ -10,13 +10,19 @@ typedef struct {
   gchar *base;                  /* "scheme://host[:port]/path/" */
 } CsStoreHttp;
 
+static gchar *
+http_url (CsStore * store, const gchar * key, guint expires_s)
+{
+  g_autofree gchar *path = cs_sigv4_uri_encode (key, TRUE);
+  return g_strconcat (((CsStoreHttp *) store)->base, path, NULL);
+}
+
 static GBytes *
 http_request (CsStoreHttp * self, const gchar * method, const gchar * key,
     GBytes * body, const gchar * content_type, const gchar * what,
     GCancellable * cancellable, GError ** error)
 {
-  g_autofree gchar *path = cs_sigv4_uri_encode (key, TRUE);
-  g_autofree gchar *url = g_strconcat (self->base, path, NULL);
+  g_autofree gchar *url = http_url (&self->parent, key, 0);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) reply = NULL;
   guint status;
@@ -87,7 +93,7 @@ http_free (CsStore * store)
 }
 
 static const CsStoreBackend http_backend = {
-  http_put, http_get, http_delete, http_list, http_free
+  http_put, http_get, http_delete, http_list, http_url, http_free
 };
 
 CsStore *

@@ -13,6 +13,7 @@ typedef struct {
       GCancellable * cancellable, GError ** error);
   GPtrArray *(*list) (CsStore * store, const gchar * prefix,
       GCancellable * cancellable, GError ** error);
+  gchar *(*url) (CsStore * store, const gchar * key, guint expires_s);
   void (*free) (CsStore * store);
 } CsStoreBackend;
 

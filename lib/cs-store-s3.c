@@ -195,6 +195,26 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
   return g_steal_pointer (&out);
 }
 
+static gchar *
+s3_url (CsStore * store, const gchar * key, guint expires_s)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *path = g_strdup_printf ("/%s/%s%s", self->bucket,
+      self->prefix, key);
+  g_autofree gchar *canonical_uri = cs_sigv4_uri_encode (path, TRUE);
+  g_autofree gchar *amz_date =
+      cs_sigv4_amz_date (g_get_real_time () / G_USEC_PER_SEC);
+  CsSigV4Request sig = {
+    .method = "GET",.canonical_uri = canonical_uri,.host = self->host_header,
+    .amz_date = amz_date,.session_token = self->session_token,
+    .region = self->region,.access_key = self->access_key,
+    .secret_key = self->secret_key,
+  };
+  g_autofree gchar *query = cs_sigv4_presigned_query (&sig, expires_s);
+
+  return g_strdup_printf ("%s%s?%s", self->endpoint, canonical_uri, query);
+}
+
 static void
 s3_free (CsStore * store)
 {
@@ -215,7 +235,7 @@ s3_free (CsStore * store)
 }
 
 static const CsStoreBackend s3_backend = {
-  s3_put, s3_get, s3_delete, s3_list, s3_free
+  s3_put, s3_get, s3_delete, s3_list, s3_url, s3_free
 };
 
 CsStore *

@@ -204,6 +204,16 @@ cs_store_list (CsStore * store, const gchar * prefix,
   return store->backend->list (store, prefix, cancellable, error);
 }
 
+gchar *
+cs_store_get_url (CsStore * store, const gchar * key, guint expires_s,
+    GError ** error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  if (!check_key (key, FALSE, error))
+    return NULL;
+  return store->backend->url (store, key, expires_s);
+}
+
 gboolean
 cs_store_error_is_transient (const GError * error)
 {

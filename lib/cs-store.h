@@ -57,6 +57,11 @@ gboolean cs_store_delete (CsStore * store, const gchar * key,
 GPtrArray *cs_store_list (CsStore * store, const gchar * prefix,
     GCancellable * cancellable, GError ** error);
 
+/* A URL any HTTP client or player can read @key at: a file:// URI, the
+ * plain URL, or for S3 a presigned URL valid for @expires_s. */
+gchar *cs_store_get_url (CsStore * store, const gchar * key, guint expires_s,
+    GError ** error);
+
 gboolean cs_store_error_is_transient (const GError * error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsStore, cs_store_free)

@@ -45,10 +45,28 @@ release_held (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Always dispatched by the server's own loop, even before it runs. */
+static void
+run_in_server (CsTestServer * srv, GSourceFunc func)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, func, srv, NULL);
+  g_source_attach (source, srv->context);
+  g_source_unref (source);
+}
+
 void
 cs_test_server_release_held (CsTestServer * srv)
 {
-  g_main_context_invoke (srv->context, release_held, srv);
+  run_in_server (srv, release_held);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (((CsTestServer *) data)->loop);
+  return G_SOURCE_REMOVE;
 }
 
 static gpointer
@@ -99,7 +117,8 @@ void
 cs_test_server_stop (CsTestServer * srv)
 {
   cs_test_server_release_held (srv);
-  g_main_loop_quit (srv->loop);
+  /* A quit before the loop runs would be lost. */
+  run_in_server (srv, quit_loop);
   g_thread_join (srv->thread);
   g_object_unref (srv->server);
   g_main_loop_unref (srv->loop);

@@ -111,7 +111,9 @@ static gchar *
 run_ffprobe (const gchar * path, const gchar * stream, const gchar * entries,
     gboolean count)
 {
-  const gchar *argv[] = { "ffprobe", "-v", "error", "-select_streams", stream,
+  /* A local playlist may name http segments (presigned S3 URLs). */
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-protocol_whitelist",
+    "file,http,https,tcp,tls,crypto", "-select_streams", stream,
     "-show_entries", entries, "-of", "csv=p=0", path,
     count ? "-count_frames" : NULL, NULL
   };
@@ -388,4 +390,64 @@ cs_test_require_env (const gchar * const *names)
         names[i]);
     exit (77);
   }
+}
+
+static GstPadProbeReturn
+add_unix_meta (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  gint64 base_ms = *(gint64 *) data;
+  GstCaps *caps = gst_caps_new_empty_simple ("timestamp/x-unix");
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment;
+
+  gst_event_parse_segment (ev, &segment);
+  gst_buffer_add_reference_timestamp_meta (buf, caps,
+      base_ms * GST_MSECOND + gst_segment_to_running_time (segment,
+          GST_FORMAT_TIME, GST_BUFFER_PTS (buf)), GST_CLOCK_TIME_NONE);
+  gst_event_unref (ev);
+  gst_caps_unref (caps);
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+void
+cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
+    gpointer base_ms)
+{
+  GstElement *parse;
+  GstPad *pad;
+
+  if (elapsed_s >= 0)
+    return;
+  parse = gst_bin_get_by_name (GST_BIN (pipeline), "p");
+  fail_unless (parse != NULL, "no element named p");
+  pad = gst_element_get_static_pad (parse, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_unix_meta, base_ms,
+      NULL);
+  gst_object_unref (pad);
+  gst_object_unref (parse);
+}
+
+gint
+cs_test_hls_video_frames (const gchar * playlist)
+{
+  g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! hlsdemux "
+      "! tsdemux ! h264parse ! fakesink name=sink", playlist);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstMessage *msg;
+  guint frames = 0;
+  gboolean eos;
+
+  count_pad (sink, "sink", &frames);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  eos = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  g_clear_pointer (&msg, gst_message_unref);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return eos ? (gint) frames : -1;
 }

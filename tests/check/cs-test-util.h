@@ -76,3 +76,13 @@ G_BEGIN_DECLS
  * CS_TEST_REQUIRE_SERVERS=1 says the servers must be there. */
 void cs_test_require_env (const gchar * const *names);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* A CsRunTick: before the start, stamps every buffer leaving the element
+ * named "p" with a timestamp/x-unix meta of *@base_ms (gint64, UTC ms) plus
+ * its running time. */
+void cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
+    gpointer base_ms);
+/* Video frames gst's hlsdemux reads through a playlist file, or -1. */
+gint cs_test_hls_video_frames (const gchar * playlist);
+G_END_DECLS

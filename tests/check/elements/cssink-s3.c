@@ -56,6 +56,38 @@ stat_u64 (CsRun * run, const gchar * field)
   return v;
 }
 
+/* csctl's playlist of the last day, with presigned URLs, reads back
+ * through the strict server with ffmpeg: every frame. */
+static void
+check_presigned_playlist (const gchar * prefix, guint video_frames)
+{
+  g_autofree gchar *store = g_strdup_printf ("s3://%s/%s", bucket, prefix);
+  g_autofree gchar *from = g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_get_real_time () / 1000 - 3600 * 1000);
+  g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT,
+      g_get_real_time () / 1000 + 60 * 1000);
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
+      "cs-presigned.m3u8", NULL);
+  const gchar *argv[] = { g_getenv ("CSCTL"), "playlist", store, "cam1",
+    "--endpoint", endpoint, "--from", from, "--to", to, "-o", path, NULL
+  };
+  g_auto (GStrv) env = g_get_environ ();
+  g_autofree gchar *text = NULL;
+  CsProbe probe;
+  gint status;
+
+  env = g_environ_setenv (env, "AWS_ACCESS_KEY_ID", access_key, TRUE);
+  env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, 0, NULL, NULL, NULL,
+          NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL));
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL));
+  fail_unless (strstr (text, "X-Amz-Signature=") != NULL);
+  fail_if (strstr (text, secret_key), "the secret is in the playlist");
+  fail_unless (cs_test_ffprobe (path, "v:0", &probe));
+  fail_unless_equals_int (probe.frames, video_frames);
+  g_unlink (path);
+}
+
 /* A source that is not live runs far ahead of the uplink: with room for
  * one segment only, cssink makes it wait and loses nothing. */
 GST_START_TEST (test_s3_recording)
@@ -77,6 +109,7 @@ GST_START_TEST (test_s3_recording)
   fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
   fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), 0);
   fail_unless_equals_int (cs_run_count (&run, "cs-segment-uploaded"), n);
+  check_presigned_playlist (prefix, run.video_in);
   cs_run_clear (&run);
 }
 

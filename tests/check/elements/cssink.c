@@ -128,44 +128,6 @@ GST_START_TEST (test_avc_video_only)
 
 GST_END_TEST;
 
-/* 2023-11-14T22:13:20Z */
-#define META_BASE_NS (G_GUINT64_CONSTANT (1700000000000) * GST_MSECOND)
-
-static GstPadProbeReturn
-add_unix_meta (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  GstCaps *caps = gst_caps_new_empty_simple ("timestamp/x-unix");
-  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
-  const GstSegment *segment;
-
-  gst_event_parse_segment (ev, &segment);
-  gst_buffer_add_reference_timestamp_meta (buf, caps,
-      META_BASE_NS + gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-          GST_BUFFER_PTS (buf)), GST_CLOCK_TIME_NONE);
-  gst_event_unref (ev);
-  gst_caps_unref (caps);
-  GST_PAD_PROBE_INFO_DATA (info) = buf;
-  return GST_PAD_PROBE_OK;
-}
-
-static void
-attach_meta_before_start (GstElement * pipeline, gdouble elapsed,
-    gpointer data)
-{
-  GstElement *parse;
-  GstPad *pad;
-
-  if (elapsed >= 0)
-    return;
-  parse = gst_bin_get_by_name (GST_BIN (pipeline), "p");
-  pad = gst_element_get_static_pad (parse, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, add_unix_meta, NULL,
-      NULL);
-  gst_object_unref (pad);
-  gst_object_unref (parse);
-}
-
 /* Segment names take UTC from upstream's timestamp/x-unix meta. */
 GST_START_TEST (test_utc_from_reference_meta)
 {
@@ -177,8 +139,9 @@ GST_START_TEST (test_utc_from_reference_meta)
   g_autoptr (CsStore) store = open_store ();
   g_autoptr (GPtrArray) objects = NULL;
   CsRun run;
+  gint64 base_ms = 1700000000000;       /* 2023-11-14T22:13:20Z */
 
-  cs_test_run (desc, 0, 60, attach_meta_before_start, NULL, &run);
+  cs_test_run (desc, 0, 60, cs_test_stamp_unix_time, &base_ms, &run);
   check_clean_run (&run, 2);
   objects = cs_store_list (store, "cam4/", NULL, NULL);
   fail_unless_equals_int (objects->len, 2);

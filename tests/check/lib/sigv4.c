@@ -68,6 +68,25 @@ GST_START_TEST (test_encoding)
 
 GST_END_TEST;
 
+GST_START_TEST (test_presigned_example)
+{
+  CsSigV4Request r = {
+    .method = "GET",.canonical_uri = "/test.txt",
+    .host = "examplebucket.s3.amazonaws.com",.amz_date = "20130524T000000Z",
+    .region = "us-east-1",.access_key = "AKIAIOSFODNN7EXAMPLE",
+    .secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  };
+  g_autofree gchar *q = cs_sigv4_presigned_query (&r, 86400);
+
+  fail_unless_equals_string (q, "X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+      "X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2F"
+      "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
+      "X-Amz-SignedHeaders=host&X-Amz-Signature="
+      "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_payload_digest)
 {
   g_autofree gchar *empty = cs_sigv4_sha256_hex ((const guint8 *) "", 0);
@@ -91,6 +110,7 @@ sigv4_suite (void)
   tcase_add_test (tc, test_session_token_is_signed);
   tcase_add_test (tc, test_encoding);
   tcase_add_test (tc, test_payload_digest);
+  tcase_add_test (tc, test_presigned_example);
   return s;
 }
 

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-playlist.h"
+
+gchar *
+cs_playlist_vod (const CsPlaylistEntry * entries, guint n)
+{
+  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n"
+      "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n");
+  gint64 longest_ms = 0;
+
+  for (guint i = 0; i < n; i++)
+    longest_ms = MAX (longest_ms, entries[i].duration_ms);
+  /* RFC 8216: EXTINF rounded to the nearest second is <= TARGETDURATION. */
+  g_string_append_printf (out, "#EXT-X-TARGETDURATION:%" G_GINT64_FORMAT "\n",
+      MAX ((longest_ms + 500) / 1000, 1));
+
+  for (guint i = 0; i < n; i++) {
+    const CsPlaylistEntry *e = &entries[i];
+    g_autoptr (GDateTime) t =
+        g_date_time_new_from_unix_utc (e->start_ms / 1000);
+    g_autofree gchar *date = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
+
+    if (i > 0 && e->start_ms != entries[i - 1].start_ms +
+        entries[i - 1].duration_ms)
+      g_string_append (out, "#EXT-X-DISCONTINUITY\n");
+    g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n"
+        "#EXTINF:%" G_GINT64_FORMAT ".%03d,\n%s\n", date,
+        (int) (e->start_ms % 1000), e->duration_ms / 1000,
+        (int) (e->duration_ms % 1000), e->uri);
+  }
+  g_string_append (out, "#EXT-X-ENDLIST\n");
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* VOD HLS playlists built from segment names alone. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gchar *uri;
+  gint64 start_ms;
+  gint64 duration_ms;
+} CsPlaylistEntry;
+
+/* #EXTM3U … #EXT-X-ENDLIST over @entries, sorted by start: each segment
+ * with its #EXT-X-PROGRAM-DATE-TIME, and #EXT-X-DISCONTINUITY before one
+ * that does not start where the previous one ended. */
+gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
+
+G_END_DECLS

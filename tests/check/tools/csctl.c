@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* csctl playlist over what cssink stored, read back by hlsdemux and ffmpeg. */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+
+#include "cs-test-util.h"
+
+#define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
+
+static gchar *store_dir;
+
+/* Two recordings of 2 s (60 frames), the second 3 s after the first ends. */
+static void
+setup (void)
+{
+  gint64 starts[] = { T0, T0 + 5000 };
+
+  store_dir = g_dir_make_tmp ("csctl-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (starts); i++) {
+    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
+        "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+        "key-int-max=15 speed-preset=ultrafast ! h264parse name=p ! "
+        "cssink name=s location=file://%s device-id=cam1 "
+        "segment-duration=1000000000", store_dir);
+    CsRun run;
+
+    cs_test_run (desc, 0, 60, cs_test_stamp_unix_time, &starts[i], &run);
+    fail_unless (run.eos && run.error == NULL);
+    cs_run_clear (&run);
+  }
+}
+
+static void
+teardown (void)
+{
+  g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", store_dir);
+  fail_unless (system (cmd) == 0);
+  g_clear_pointer (&store_dir, g_free);
+}
+
+/* Runs csctl with @args (NULL-terminated); returns its exit status. */
+static gint
+csctl (gchar ** out, gchar ** err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+  gint status;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, 0, NULL,
+          NULL, out, err, &status, NULL));
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static gint
+count (const gchar * haystack, const gchar * needle)
+{
+  gint n = 0;
+  for (const gchar * p = haystack; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
+GST_START_TEST (test_playlist_over_a_gap)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *path = g_build_filename (store_dir, "all.m3u8", NULL);
+  g_autofree gchar *text = NULL;
+  CsProbe probe;
+
+  fail_unless_equals_int (csctl (NULL, NULL, "playlist", uri, "cam1",
+          "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
+          "-o", path, NULL), 0);
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL));
+  fail_unless_equals_int (count (text, "#EXTINF:"), 4);
+  fail_unless_equals_int (count (text, "#EXT-X-DISCONTINUITY"), 1);
+  fail_unless (strstr (text, "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:"
+          "20.000Z\n") != NULL);
+  fail_unless (strstr (text, "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:"
+          "25.000Z\n") != NULL);
+
+  /* Every frame of both recordings, by two independent readers. */
+  fail_unless_equals_int (cs_test_hls_video_frames (path), 120);
+  fail_unless (cs_test_ffprobe (path, "v:0", &probe));
+  fail_unless_equals_int (probe.frames, 120);
+}
+
+GST_END_TEST;
+
+/* The range picks the segments that overlap it, no more. */
+GST_START_TEST (test_playlist_range)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *from = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 1500);
+  g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 5001);
+  g_autofree gchar *text = NULL;
+
+  fail_unless_equals_int (csctl (&text, NULL, "playlist", uri, "cam1",
+          "--from", from, "--to", to, NULL), 0);
+  /* 1700000001000_1000 and 1700000005000_1000. */
+  fail_unless_equals_int (count (text, "#EXTINF:"), 2);
+  fail_unless (strstr (text, "/1700000001000_1000.ts\n") != NULL);
+  fail_unless (strstr (text, "/1700000005000_1000.ts\n") != NULL);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_requests)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  struct
+  {
+    const gchar *device, *from, *to;
+    gint status;
+    const gchar *says;
+  } cases[] = {
+    {"cam1", "2023-11-14T22:14:00Z", "2023-11-14T22:13:00Z", 2, "before"},
+    {"cam1", "yesterday", "2023-11-14T22:13:00Z", 2, "not a time"},
+    {"../cam1", "0", "1000", 2, "not a device id"},
+    {"nocam", "2023-11-14T22:13:00Z", "2023-11-14T22:14:00Z", 1,
+        "no recording"},
+    {"cam1", "2023-11-14T23:00:00Z", "2023-11-14T23:30:00Z", 1,
+        "no recording"},
+    {"cam1", "2023-01-01T00:00:00Z", "2023-11-14T22:13:00Z", 2, "31 days"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *out = NULL, *err = NULL;
+    gint status = csctl (&out, &err, "playlist", uri, cases[i].device,
+        "--from", cases[i].from, "--to", cases[i].to, NULL);
+
+    fail_unless_equals_int (status, cases[i].status);
+    fail_unless (strstr (err, cases[i].says) != NULL, "case %u: %s", i, err);
+    fail_unless_equals_string (out, "");
+  }
+}
+
+GST_END_TEST;
+
+static Suite *
+csctl_suite (void)
+{
+  Suite *s = suite_create ("csctl");
+  TCase *tc = tcase_create ("file-store");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_playlist_over_a_gap);
+  tcase_add_test (tc, test_playlist_range);
+  tcase_add_test (tc, test_bad_requests);
+  return s;
+}
+
+GST_CHECK_MAIN (csctl);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* csctl: find and play back what cssink stored.
+ *
+ *   csctl playlist STORE DEVICE --from T --to T [--expires S] [-o FILE]
+ *
+ * STORE is a store URI as cssink takes it; for s3:// give --endpoint (and
+ * --region) and the credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
+ * (AWS_SESSION_TOKEN).  T is ISO 8601 (2026-11-24T05:00:00Z) or ms since
+ * the epoch. */
+#include "cs-key.h"
+#include "cs-playlist.h"
+#include "cs-store.h"
+
+#include <stdio.h>
+
+#define HOUR_MS (3600 * G_GINT64_CONSTANT (1000))
+#define MAX_RANGE_MS (31 * 24 * HOUR_MS)  /* one listing per hour in range */
+
+static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to, *opt_output;
+static gint opt_expires = 24 * 3600;
+
+static const GOptionEntry store_entries[] = {
+  {"endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint,
+      "S3 endpoint, http(s)://host[:port]", "URL"},
+  {"region", 0, 0, G_OPTION_ARG_STRING, &opt_region, "S3 region", "REGION"},
+  {NULL}
+};
+
+static const GOptionEntry playlist_entries[] = {
+  {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Start of the range", "T"},
+  {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range", "T"},
+  {"expires", 0, 0, G_OPTION_ARG_INT, &opt_expires,
+      "Lifetime of presigned S3 URLs in seconds (default 86400)", "S"},
+  {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+      "Write the playlist here instead of to standard output", "FILE"},
+  {NULL}
+};
+
+/* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone). */
+static gboolean
+parse_time (const gchar * text, gint64 * ms, GError ** error)
+{
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) t = NULL;
+  gchar *end;
+
+  if (text != NULL && g_ascii_isdigit (text[0])) {
+    guint64 v = g_ascii_strtoull (text, &end, 10);
+    if (*end == '\0' && v < G_MAXINT64 / 2) {
+      *ms = v;
+      return TRUE;
+    }
+  }
+  if (text != NULL)
+    t = g_date_time_new_from_iso8601 (text, utc);
+  if (t == NULL || g_date_time_to_unix (t) < 0) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "'%s' is not a time: use ISO 8601 (2026-11-24T05:00:00Z) or ms "
+        "since the epoch", text ? text : "");
+    return FALSE;
+  }
+  *ms = g_date_time_to_unix (t) * 1000 +
+      g_date_time_get_microsecond (t) / 1000;
+  return TRUE;
+}
+
+static void
+playlist_entry_clear (CsPlaylistEntry * e)
+{
+  g_free (e->uri);
+}
+
+static gint
+compare_entries (gconstpointer a, gconstpointer b)
+{
+  const CsPlaylistEntry *ea = a, *eb = b;
+  return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
+}
+
+/* Every segment of @device that overlaps [@from, @to), sorted, with URLs. */
+static GArray *
+find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
+    GError ** error)
+{
+  g_autoptr (GArray) found = g_array_new (FALSE, TRUE,
+      sizeof (CsPlaylistEntry));
+
+  g_array_set_clear_func (found, (GDestroyNotify) playlist_entry_clear);
+  /* From the hour before: a segment that began then may reach into @from. */
+  for (gint64 h = MAX (from - from % HOUR_MS - HOUR_MS, 0); h < to;
+      h += HOUR_MS) {
+    g_autofree gchar *prefix = cs_key_recording_hour (device, h);
+    g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL,
+        error);
+
+    if (objects == NULL)
+      return NULL;
+    for (guint i = 0; i < objects->len; i++) {
+      CsStoreObject *obj = g_ptr_array_index (objects, i);
+      CsPlaylistEntry e = { NULL, 0, 0 };
+
+      if (!cs_key_parse_segment (obj->key, &e.start_ms, &e.duration_ms)
+          || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
+        continue;
+      e.uri = cs_store_get_url (store, obj->key, opt_expires, error);
+      if (e.uri == NULL)
+        return NULL;
+      g_array_append_val (found, e);
+    }
+  }
+  g_array_sort (found, compare_entries);
+  return g_steal_pointer (&found);
+}
+
+static CsStore *
+open_store (const gchar * uri, GError ** error)
+{
+  CsStoreConfig config = {
+    .endpoint = opt_endpoint,.region = opt_region,
+    .access_key = g_getenv ("AWS_ACCESS_KEY_ID"),
+    .secret_key = g_getenv ("AWS_SECRET_ACCESS_KEY"),
+    .session_token = g_getenv ("AWS_SESSION_TOKEN"),
+  };
+  return cs_store_new (uri, &config, error);
+}
+
+static int
+cmd_playlist (int argc, char **argv, GError ** error)
+{
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GArray) segments = NULL;
+  g_autofree gchar *text = NULL;
+  gint64 from, to;
+
+  if (argc != 3 || opt_from == NULL || opt_to == NULL) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+        "usage: csctl playlist STORE DEVICE --from T --to T");
+    return 2;
+  }
+  if (!cs_key_name_is_valid (argv[2])) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "'%s' is not a device id", argv[2]);
+    return 2;
+  }
+  if (!parse_time (opt_from, &from, error) || !parse_time (opt_to, &to, error))
+    return 2;
+  if (from >= to) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--from must be before --to");
+    return 2;
+  }
+  if (to - from > MAX_RANGE_MS) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "the range is longer than 31 days");
+    return 2;
+  }
+  if (opt_expires <= 0) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--expires must be a positive number of seconds");
+    return 2;
+  }
+  store = open_store (argv[1], error);
+  if (store == NULL)
+    return 1;
+  segments = find_segments (store, argv[2], from, to, error);
+  if (segments == NULL)
+    return 1;
+  if (segments->len == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+        "no recording of %s between %s and %s", argv[2], opt_from, opt_to);
+    return 1;
+  }
+  text = cs_playlist_vod ((CsPlaylistEntry *) segments->data, segments->len);
+  if (opt_output == NULL) {
+    fputs (text, stdout);
+    return 0;
+  }
+  return g_file_set_contents (opt_output, text, -1, error) ? 0 : 1;
+}
+
+static const struct {
+  const gchar *name;
+  const gchar *args;
+  const GOptionEntry *entries;
+  int (*run) (int argc, char **argv, GError ** error);
+} commands[] = {
+  {"playlist", "STORE DEVICE --from T --to T - a VOD HLS playlist",
+      playlist_entries, cmd_playlist},
+};
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int rc = 2;
+
+  for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (commands); i++) {
+    g_autoptr (GOptionContext) ctx = NULL;
+
+    if (!g_str_equal (argv[1], commands[i].name))
+      continue;
+    ctx = g_option_context_new (commands[i].args);
+    g_option_context_add_main_entries (ctx, commands[i].entries, NULL);
+    g_option_context_add_main_entries (ctx, store_entries, NULL);
+    argv[1] = argv[0];
+    if (g_option_context_parse (ctx, &argc, &argv, &error))
+      rc = commands[i].run (argc - 1, argv + 1, &error);
+    if (error != NULL)
+      g_printerr ("csctl %s: %s\n", commands[i].name, error->message);
+    return error != NULL && rc == 0 ? 1 : rc;
+  }
+  g_printerr ("usage: csctl COMMAND ...\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_printerr ("  csctl %s %s\n", commands[i].name, commands[i].args);
+  return 2;
+}
