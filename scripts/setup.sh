@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   meson ninja-build gcc pkg-config
-  libglib2.0-dev libsoup-3.0-dev libgnutls28-dev glib-networking
+  libglib2.0-dev libsoup-3.0-dev libgnutls28-dev libjson-glib-dev glib-networking
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad

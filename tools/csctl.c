@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* csctl: find and play back what cssink stored.
  *
+ *   csctl ls STORE DEVICE [--from T] [--to T] [--json]
  *   csctl playlist STORE DEVICE --from T --to T [--expires S] [-o FILE]
  *
  * STORE is a store URI as cssink takes it; for s3:// give --endpoint (and
@@ -11,6 +12,7 @@
 #include "cs-playlist.h"
 #include "cs-store.h"
 
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 
 #define HOUR_MS (3600 * G_GINT64_CONSTANT (1000))
@@ -18,11 +20,21 @@
 
 static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to, *opt_output;
 static gint opt_expires = 24 * 3600;
+static gboolean opt_json;
 
 static const GOptionEntry store_entries[] = {
   {"endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint,
       "S3 endpoint, http(s)://host[:port]", "URL"},
   {"region", 0, 0, G_OPTION_ARG_STRING, &opt_region, "S3 region", "REGION"},
+  {NULL}
+};
+
+static const GOptionEntry ls_entries[] = {
+  {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
+      "Start of the range (default: 24 h before --to)", "T"},
+  {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range (default: now)",
+      "T"},
+  {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "JSON for scripts", NULL},
   {NULL}
 };
 
@@ -77,10 +89,11 @@ compare_entries (gconstpointer a, gconstpointer b)
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
 }
 
-/* Every segment of @device that overlaps [@from, @to), sorted, with URLs. */
+/* Every segment of @device that overlaps [@from, @to), sorted; with their
+ * URLs when @urls. */
 static GArray *
 find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
-    GError ** error)
+    gboolean urls, GError ** error)
 {
   g_autoptr (GArray) found = g_array_new (FALSE, TRUE,
       sizeof (CsPlaylistEntry));
@@ -102,8 +115,8 @@ find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
       if (!cs_key_parse_segment (obj->key, &e.start_ms, &e.duration_ms)
           || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
         continue;
-      e.uri = cs_store_get_url (store, obj->key, opt_expires, error);
-      if (e.uri == NULL)
+      if (urls && !(e.uri = cs_store_get_url (store, obj->key, opt_expires,
+                  error)))
         return NULL;
       g_array_append_val (found, e);
     }
@@ -124,6 +137,167 @@ open_store (const gchar * uri, GError ** error)
   return cs_store_new (uri, &config, error);
 }
 
+/* Checks DEVICE and the range, opens the store. */
+static CsStore *
+open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
+    GError ** error)
+{
+  *rc = 2;
+  if (argc != 3) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+        "give STORE and DEVICE");
+    return NULL;
+  }
+  if (!cs_key_name_is_valid (argv[2])) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "'%s' is not a device id", argv[2]);
+    return NULL;
+  }
+  *to = g_get_real_time () / 1000;
+  if (opt_to != NULL && !parse_time (opt_to, to, error))
+    return NULL;
+  *from = *to - 24 * HOUR_MS;
+  if (opt_from != NULL && !parse_time (opt_from, from, error))
+    return NULL;
+  if (*from >= *to) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--from must be before --to");
+    return NULL;
+  }
+  if (*to - *from > MAX_RANGE_MS) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "the range is longer than 31 days");
+    return NULL;
+  }
+  *rc = 1;
+  return open_store (argv[1], error);
+}
+
+static gchar *
+format_time (gint64 ms)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (ms / 1000);
+  g_autofree gchar *s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
+  return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
+}
+
+typedef struct {
+  gint64 start_ms, end_ms;
+  guint segments;
+} Span;
+
+/* Spans of back-to-back segments. */
+static GArray *
+merge_spans (GArray * segs)
+{
+  GArray *spans = g_array_new (FALSE, FALSE, sizeof (Span));
+
+  for (guint i = 0; i < segs->len; i++) {
+    CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
+    Span *last = spans->len ?
+        &g_array_index (spans, Span, spans->len - 1) : NULL;
+
+    if (last != NULL && last->end_ms == e->start_ms) {
+      last->end_ms += e->duration_ms;
+      last->segments++;
+    } else {
+      Span sp = { e->start_ms, e->start_ms + e->duration_ms, 1 };
+      g_array_append_val (spans, sp);
+    }
+  }
+  return spans;
+}
+
+static void
+add_member (JsonBuilder * b, const gchar * name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static gchar *
+spans_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "device");
+  json_builder_add_string_value (b, device);
+  add_member (b, "from_ms", from);
+  add_member (b, "to_ms", to);
+  json_builder_set_member_name (b, "spans");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < spans->len; i++) {
+    Span *sp = &g_array_index (spans, Span, i);
+    json_builder_begin_object (b);
+    add_member (b, "start_ms", sp->start_ms);
+    add_member (b, "end_ms", sp->end_ms);
+    add_member (b, "segments", sp->segments);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "gaps");
+  json_builder_begin_array (b);
+  for (guint i = 1; i < spans->len; i++) {
+    json_builder_begin_object (b);
+    add_member (b, "start_ms", g_array_index (spans, Span, i - 1).end_ms);
+    add_member (b, "end_ms", g_array_index (spans, Span, i).start_ms);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+static int
+cmd_ls (int argc, char **argv, GError ** error)
+{
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GArray) segs = NULL, spans = NULL;
+  g_autofree gchar *f = NULL, *t = NULL;
+  gint64 from, to;
+  int rc;
+
+  store = open_range (argc, argv, &from, &to, &rc, error);
+  if (store == NULL)
+    return rc;
+  segs = find_segments (store, argv[2], from, to, FALSE, error);
+  if (segs == NULL)
+    return 1;
+  if (segs->len == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+        "no recording of %s in that range", argv[2]);
+    return 1;
+  }
+  spans = merge_spans (segs);
+
+  if (opt_json) {
+    g_autofree gchar *json = spans_to_json (argv[2], from, to, spans);
+    g_print ("%s\n", json);
+    return 0;
+  }
+  f = format_time (from);
+  t = format_time (to);
+  g_print ("%s from %s to %s UTC: %u recorded spans\n", argv[2], f, t,
+      spans->len);
+  for (guint i = 0; i < spans->len; i++) {
+    Span *sp = &g_array_index (spans, Span, i);
+    g_autofree gchar *a = format_time (sp->start_ms);
+    g_autofree gchar *z = format_time (sp->end_ms);
+
+    if (i > 0)
+      g_print ("  gap %.1f s\n", (sp->start_ms - (sp - 1)->end_ms) / 1000.0);
+    g_print ("  %s - %s  %.1f s in %u segments\n", a, z,
+        (sp->end_ms - sp->start_ms) / 1000.0, sp->segments);
+  }
+  return 0;
+}
+
 static int
 cmd_playlist (int argc, char **argv, GError ** error)
 {
@@ -131,27 +305,11 @@ cmd_playlist (int argc, char **argv, GError ** error)
   g_autoptr (GArray) segments = NULL;
   g_autofree gchar *text = NULL;
   gint64 from, to;
+  int rc;
 
-  if (argc != 3 || opt_from == NULL || opt_to == NULL) {
+  if (opt_from == NULL || opt_to == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-        "usage: csctl playlist STORE DEVICE --from T --to T");
-    return 2;
-  }
-  if (!cs_key_name_is_valid (argv[2])) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "'%s' is not a device id", argv[2]);
-    return 2;
-  }
-  if (!parse_time (opt_from, &from, error) || !parse_time (opt_to, &to, error))
-    return 2;
-  if (from >= to) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "--from must be before --to");
-    return 2;
-  }
-  if (to - from > MAX_RANGE_MS) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "the range is longer than 31 days");
+        "give --from and --to");
     return 2;
   }
   if (opt_expires <= 0) {
@@ -159,10 +317,10 @@ cmd_playlist (int argc, char **argv, GError ** error)
         "--expires must be a positive number of seconds");
     return 2;
   }
-  store = open_store (argv[1], error);
+  store = open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
-    return 1;
-  segments = find_segments (store, argv[2], from, to, error);
+    return rc;
+  segments = find_segments (store, argv[2], from, to, TRUE, error);
   if (segments == NULL)
     return 1;
   if (segments->len == 0) {
@@ -184,6 +342,8 @@ static const struct {
   const GOptionEntry *entries;
   int (*run) (int argc, char **argv, GError ** error);
 } commands[] = {
+  {"ls", "STORE DEVICE [--from T] [--to T] - recorded spans and gaps",
+      ls_entries, cmd_ls},
   {"playlist", "STORE DEVICE --from T --to T - a VOD HLS playlist",
       playlist_entries, cmd_playlist},
 };

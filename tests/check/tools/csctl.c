@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* csctl playlist over what cssink stored, read back by hlsdemux and ffmpeg. */
+/* csctl over what cssink stored: ls, and playlists read back by hlsdemux and
+ * ffmpeg. */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
 #include "cs-test-util.h"
+
+#include <json-glib/json-glib.h>
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
 
@@ -93,6 +96,45 @@ GST_START_TEST (test_playlist_over_a_gap)
 
 GST_END_TEST;
 
+GST_START_TEST (test_ls_spans_and_gaps)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *json = NULL, *text = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root, *span, *gap;
+  JsonArray *spans, *gaps;
+
+  fail_unless_equals_int (csctl (&json, NULL, "ls", uri, "cam1", "--from",
+          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", "--json",
+          NULL), 0);
+  fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  spans = json_object_get_array_member (root, "spans");
+  gaps = json_object_get_array_member (root, "gaps");
+  fail_unless_equals_int (json_array_get_length (spans), 2);
+  fail_unless_equals_int (json_array_get_length (gaps), 1);
+  span = json_array_get_object_element (spans, 1);
+  fail_unless_equals_int64 (json_object_get_int_member (span, "start_ms"),
+      T0 + 5000);
+  fail_unless_equals_int64 (json_object_get_int_member (span, "end_ms"),
+      T0 + 7000);
+  fail_unless_equals_int (json_object_get_int_member (span, "segments"), 2);
+  gap = json_array_get_object_element (gaps, 0);
+  fail_unless_equals_int64 (json_object_get_int_member (gap, "start_ms"),
+      T0 + 2000);
+  fail_unless_equals_int64 (json_object_get_int_member (gap, "end_ms"),
+      T0 + 5000);
+
+  fail_unless_equals_int (csctl (&text, NULL, "ls", uri, "cam1", "--from",
+          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", NULL), 0);
+  fail_unless (strstr (text, "2 recorded spans") != NULL, "%s", text);
+  fail_unless (strstr (text, "  2023-11-14 22:13:20.000 - 2023-11-14 "
+          "22:13:22.000  2.0 s in 2 segments\n  gap 3.0 s\n") != NULL, "%s",
+      text);
+}
+
+GST_END_TEST;
+
 /* The range picks the segments that overlap it, no more. */
 GST_START_TEST (test_playlist_range)
 {
@@ -124,19 +166,21 @@ GST_START_TEST (test_bad_requests)
     {"cam1", "yesterday", "2023-11-14T22:13:00Z", 2, "not a time"},
     {"../cam1", "0", "1000", 2, "not a device id"},
     {"nocam", "2023-11-14T22:13:00Z", "2023-11-14T22:14:00Z", 1,
-        "no recording"},
+        "no recording of nocam"},
     {"cam1", "2023-11-14T23:00:00Z", "2023-11-14T23:30:00Z", 1,
-        "no recording"},
+        "no recording of cam1"},
     {"cam1", "2023-01-01T00:00:00Z", "2023-11-14T22:13:00Z", 2, "31 days"},
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS (cases) * 2; i++) {
+    const gchar *cmd = i % 2 ? "ls" : "playlist";
     g_autofree gchar *out = NULL, *err = NULL;
-    gint status = csctl (&out, &err, "playlist", uri, cases[i].device,
-        "--from", cases[i].from, "--to", cases[i].to, NULL);
+    gint status = csctl (&out, &err, cmd, uri, cases[i / 2].device,
+        "--from", cases[i / 2].from, "--to", cases[i / 2].to, NULL);
 
-    fail_unless_equals_int (status, cases[i].status);
-    fail_unless (strstr (err, cases[i].says) != NULL, "case %u: %s", i, err);
+    fail_unless_equals_int (status, cases[i / 2].status);
+    fail_unless (strstr (err, cases[i / 2].says) != NULL, "%s %u: %s", cmd,
+        i / 2, err);
     fail_unless_equals_string (out, "");
   }
 }
@@ -154,6 +198,7 @@ csctl_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_playlist_over_a_gap);
   tcase_add_test (tc, test_playlist_range);
+  tcase_add_test (tc, test_ls_spans_and_gaps);
   tcase_add_test (tc, test_bad_requests);
   return s;
 }
