@@ -31,3 +31,6 @@ while read -r f; do
 done < <(find "$store" -name '*.ts' | sort)
 echo "$n segments, $((total_ms / 1000)).$(printf %03d $((total_ms % 1000))) s recorded, $bytes bytes"
 [ "$n" -gt 0 ]
+echo
+echo "The viewer's side (csctl ls, then csctl playlist … | gst-play-1.0):"
+build/tools/csctl ls "file://$store" demo-cam
