@@ -32,5 +32,5 @@ done < <(find "$store" -name '*.ts' | sort)
 echo "$n segments, $((total_ms / 1000)).$(printf %03d $((total_ms % 1000))) s recorded, $bytes bytes"
 [ "$n" -gt 0 ]
 echo
-echo "The viewer's side (csctl ls, then csctl playlist … | gst-play-1.0):"
+echo "Found again by the viewer's tool (csctl playlist … -o x.m3u8 makes it playable):"
 build/tools/csctl ls "file://$store" demo-cam
