@@ -15,6 +15,7 @@ stop_servers() {
   bash tests/servers/nginx-dav.sh stop >/dev/null 2>&1 || true
 }
 trap stop_servers EXIT
+stop_servers                    # whatever an interrupted run left behind
 bash tests/servers/ceph-rgw.sh start
 bash tests/servers/nginx-dav.sh start
 
