@@ -451,3 +451,20 @@ cs_test_hls_video_frames (const gchar * playlist)
   gst_object_unref (pipeline);
   return eos ? (gint) frames : -1;
 }
+
+void
+cs_test_remove_tree (const gchar * path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+    g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+    const gchar *name;
+
+    while (d && (name = g_dir_read_name (d)) != NULL) {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      cs_test_remove_tree (child);
+    }
+    g_rmdir (path);
+  } else {
+    g_unlink (path);
+  }
+}

@@ -86,3 +86,8 @@ void cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
 /* Video frames gst's hlsdemux reads through a playlist file, or -1. */
 gint cs_test_hls_video_frames (const gchar * playlist);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* rm -r */
+void cs_test_remove_tree (const gchar * path);
+G_END_DECLS

@@ -21,27 +21,9 @@ setup (void)
 }
 
 static void
-remove_tree (const gchar * path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    GDir *d = g_dir_open (path, 0, NULL);
-    const gchar *name;
-    while ((name = g_dir_read_name (d)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-      g_free (child);
-    }
-    g_dir_close (d);
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
-
-static void
 teardown (void)
 {
-  remove_tree (store_dir);
+  cs_test_remove_tree (store_dir);
   g_clear_pointer (&store_dir, g_free);
 }
 

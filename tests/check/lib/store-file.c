@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 
 #include "cs-store.h"
+#include "cs-test-util.h"
 
 static gchar *root;
 
@@ -16,8 +17,7 @@ setup (void)
 static void
 teardown (void)
 {
-  g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", root);
-  fail_unless (system (cmd) == 0);
+  cs_test_remove_tree (root);
   g_clear_pointer (&root, g_free);
 }
 

@@ -36,8 +36,7 @@ setup (void)
 static void
 teardown (void)
 {
-  g_autofree gchar *cmd = g_strdup_printf ("rm -rf '%s'", store_dir);
-  fail_unless (system (cmd) == 0);
+  cs_test_remove_tree (store_dir);
   g_clear_pointer (&store_dir, g_free);
 }
 
