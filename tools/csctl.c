@@ -3,14 +3,14 @@
  *
  *   csctl ls STORE DEVICE [--from T] [--to T] [--json]
  *   csctl playlist STORE DEVICE --from T --to T [--expires S] [-o FILE]
+ *   csctl export STORE DEVICE --from T --to T -o FILE.mp4
  *
  * STORE is a store URI as cssink takes it; for s3:// give --endpoint (and
  * --region) and the credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * (AWS_SESSION_TOKEN).  T is ISO 8601 (2026-11-24T05:00:00Z) or ms since
  * the epoch. */
+#include "csctl.h"
 #include "cs-key.h"
-#include "cs-playlist.h"
-#include "cs-store.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -18,7 +18,8 @@
 #define HOUR_MS (3600 * G_GINT64_CONSTANT (1000))
 #define MAX_RANGE_MS (31 * 24 * HOUR_MS)  /* one listing per hour in range */
 
-static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to, *opt_output;
+static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
+gchar *opt_output;
 static gint opt_expires = 24 * 3600;
 static gboolean opt_json;
 
@@ -35,6 +36,14 @@ static const GOptionEntry ls_entries[] = {
   {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range (default: now)",
       "T"},
   {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "JSON for scripts", NULL},
+  {NULL}
+};
+
+static const GOptionEntry export_entries[] = {
+  {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Start of the range", "T"},
+  {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range", "T"},
+  {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "The MP4 to write",
+      "FILE"},
   {NULL}
 };
 
@@ -89,10 +98,8 @@ compare_entries (gconstpointer a, gconstpointer b)
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
 }
 
-/* Every segment of @device that overlaps [@from, @to), sorted; with their
- * URLs when @urls. */
-static GArray *
-find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
+GArray *
+csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
     gboolean urls, GError ** error)
 {
   g_autoptr (GArray) found = g_array_new (FALSE, TRUE,
@@ -115,7 +122,9 @@ find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
       if (!cs_key_parse_segment (obj->key, &e.start_ms, &e.duration_ms)
           || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
         continue;
-      if (urls && !(e.uri = cs_store_get_url (store, obj->key, opt_expires,
+      if (!urls)
+        e.uri = g_strdup (obj->key);
+      else if (!(e.uri = cs_store_get_url (store, obj->key, opt_expires,
                   error)))
         return NULL;
       g_array_append_val (found, e);
@@ -137,9 +146,8 @@ open_store (const gchar * uri, GError ** error)
   return cs_store_new (uri, &config, error);
 }
 
-/* Checks DEVICE and the range, opens the store. */
-static CsStore *
-open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
+CsStore *
+csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
     GError ** error)
 {
   *rc = 2;
@@ -263,10 +271,10 @@ cmd_ls (int argc, char **argv, GError ** error)
   gint64 from, to;
   int rc;
 
-  store = open_range (argc, argv, &from, &to, &rc, error);
+  store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segs = find_segments (store, argv[2], from, to, FALSE, error);
+  segs = csctl_find_segments (store, argv[2], from, to, FALSE, error);
   if (segs == NULL)
     return 1;
   if (segs->len == 0) {
@@ -317,10 +325,10 @@ cmd_playlist (int argc, char **argv, GError ** error)
         "--expires must be a positive number of seconds");
     return 2;
   }
-  store = open_range (argc, argv, &from, &to, &rc, error);
+  store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segments = find_segments (store, argv[2], from, to, TRUE, error);
+  segments = csctl_find_segments (store, argv[2], from, to, TRUE, error);
   if (segments == NULL)
     return 1;
   if (segments->len == 0) {
@@ -346,6 +354,8 @@ static const struct {
       ls_entries, cmd_ls},
   {"playlist", "STORE DEVICE --from T --to T - a VOD HLS playlist",
       playlist_entries, cmd_playlist},
+  {"export", "STORE DEVICE --from T --to T -o FILE.mp4 - one MP4",
+      export_entries, csctl_export},
 };
 
 int

@@ -56,8 +56,9 @@ stat_u64 (CsRun * run, const gchar * field)
   return v;
 }
 
-/* csctl's playlist of the last day, with presigned URLs, reads back
- * through the strict server with ffmpeg: every frame. */
+/* csctl's playlist of the last hour, with presigned URLs, reads back
+ * through the strict server with ffmpeg, and so does its export: every
+ * frame. */
 static void
 check_presigned_playlist (const gchar * prefix, guint video_frames)
 {
@@ -83,6 +84,17 @@ check_presigned_playlist (const gchar * prefix, guint video_frames)
   fail_unless (g_file_get_contents (path, &text, NULL, NULL));
   fail_unless (strstr (text, "X-Amz-Signature=") != NULL);
   fail_if (strstr (text, secret_key), "the secret is in the playlist");
+  fail_unless (cs_test_ffprobe (path, "v:0", &probe));
+  fail_unless_equals_int (probe.frames, video_frames);
+  g_unlink (path);
+
+  /* And one MP4 of it all, the segments downloaded from the store. */
+  argv[1] = "export";
+  g_free (path);
+  path = g_build_filename (g_get_tmp_dir (), "cs-export.mp4", NULL);
+  argv[11] = path;
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, 0, NULL, NULL, NULL,
+          NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL));
   fail_unless (cs_test_ffprobe (path, "v:0", &probe));
   fail_unless_equals_int (probe.frames, video_frames);
   g_unlink (path);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* csctl over what cssink stored: ls, and playlists read back by hlsdemux and
- * ffmpeg. */
+/* csctl over what cssink stored: ls, playlists read back by hlsdemux and
+ * ffmpeg, exported MP4s read by ffmpeg. */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
 
@@ -152,6 +153,46 @@ GST_START_TEST (test_playlist_range)
 
 GST_END_TEST;
 
+/* One MP4 of everything: both recordings, the gap left out. */
+GST_START_TEST (test_export_all)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *mp4 = g_build_filename (store_dir, "all.mp4", NULL);
+  CsProbe v;
+
+  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam1", "--from",
+          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", "-o", mp4,
+          NULL), 0);
+  fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
+  fail_unless_equals_int (v.frames, 120);
+  /* splitmuxsrc joins the parts with a few tens of ms between them: the
+   * duration is right within a GOP. */
+  fail_unless (fabs (v.end - v.first - 4.0) <= 0.5, "%.3f s",
+      v.end - v.first);
+}
+
+GST_END_TEST;
+
+/* Cut at the keyframe at or before --from (GOPs of 0.5 s) and at --to. */
+GST_START_TEST (test_export_range)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *mp4 = g_build_filename (store_dir, "part.mp4", NULL);
+  g_autofree gchar *from = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 1500);
+  g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 6500);
+  CsProbe v;
+
+  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam1", "--from",
+          from, "--to", to, "-o", mp4, NULL), 0);
+  fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
+  /* 0.5 s before the gap and 1.5 s after it: 60 frames, +- one GOP. */
+  fail_unless (ABS (v.frames - 60) <= 15, "%d frames", v.frames);
+  fail_unless (fabs (v.end - v.first - 2.0) <= 0.5, "%.3f s",
+      v.end - v.first);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_requests)
 {
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
@@ -182,6 +223,12 @@ GST_START_TEST (test_bad_requests)
         i / 2, err);
     fail_unless_equals_string (out, "");
   }
+  {
+    g_autofree gchar *err = NULL;
+    fail_unless_equals_int (csctl (NULL, &err, "export", uri, "cam1",
+            "--from", "0", "--to", "1000", NULL), 2);
+    fail_unless (strstr (err, "-o") != NULL, "%s", err);
+  }
 }
 
 GST_END_TEST;
@@ -198,6 +245,8 @@ csctl_suite (void)
   tcase_add_test (tc, test_playlist_over_a_gap);
   tcase_add_test (tc, test_playlist_range);
   tcase_add_test (tc, test_ls_spans_and_gaps);
+  tcase_add_test (tc, test_export_all);
+  tcase_add_test (tc, test_export_range);
   tcase_add_test (tc, test_bad_requests);
   return s;
 }
