@@ -4,6 +4,7 @@
  *   csctl ls STORE DEVICE [--from T] [--to T] [--json]
  *   csctl playlist STORE DEVICE --from T --to T [--expires S] [-o FILE]
  *   csctl export STORE DEVICE --from T --to T -o FILE.mp4
+ *   csctl activate|deactivate STORE DEVICE --channel NAME|--ai TYPE [--until T]
  *
  * STORE is a store URI as cssink takes it; for s3:// give --endpoint (and
  * --region) and the credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
@@ -19,7 +20,7 @@
 #define MAX_RANGE_MS (31 * 24 * HOUR_MS)  /* one listing per hour in range */
 
 static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
-gchar *opt_output;
+gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
 static gint opt_expires = 24 * 3600;
 static gboolean opt_json;
 
@@ -47,6 +48,15 @@ static const GOptionEntry export_entries[] = {
   {NULL}
 };
 
+static const GOptionEntry service_entries[] = {
+  {"channel", 0, 0, G_OPTION_ARG_STRING, &opt_channel,
+      "A recording channel: full-time, event-video or event-pic", "NAME"},
+  {"ai", 0, 0, G_OPTION_ARG_STRING, &opt_ai, "An AI service", "TYPE"},
+  {"until", 0, 0, G_OPTION_ARG_STRING, &opt_until,
+      "When it ends (default: no end)", "T"},
+  {NULL}
+};
+
 static const GOptionEntry playlist_entries[] = {
   {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Start of the range", "T"},
   {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range", "T"},
@@ -57,9 +67,8 @@ static const GOptionEntry playlist_entries[] = {
   {NULL}
 };
 
-/* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone). */
-static gboolean
-parse_time (const gchar * text, gint64 * ms, GError ** error)
+gboolean
+csctl_parse_time (const gchar * text, gint64 * ms, GError ** error)
 {
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) t = NULL;
@@ -134,8 +143,8 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 
   return g_steal_pointer (&found);
 }
 
-static CsStore *
-open_store (const gchar * uri, GError ** error)
+CsStore *
+csctl_open_store (const gchar * uri, GError ** error)
 {
   CsStoreConfig config = {
     .endpoint = opt_endpoint,.region = opt_region,
@@ -162,10 +171,10 @@ csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
     return NULL;
   }
   *to = g_get_real_time () / 1000;
-  if (opt_to != NULL && !parse_time (opt_to, to, error))
+  if (opt_to != NULL && !csctl_parse_time (opt_to, to, error))
     return NULL;
   *from = *to - 24 * HOUR_MS;
-  if (opt_from != NULL && !parse_time (opt_from, from, error))
+  if (opt_from != NULL && !csctl_parse_time (opt_from, from, error))
     return NULL;
   if (*from >= *to) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -178,7 +187,7 @@ csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
     return NULL;
   }
   *rc = 1;
-  return open_store (argv[1], error);
+  return csctl_open_store (argv[1], error);
 }
 
 static gchar *
@@ -356,6 +365,10 @@ static const struct {
       playlist_entries, cmd_playlist},
   {"export", "STORE DEVICE --from T --to T -o FILE.mp4 - one MP4",
       export_entries, csctl_export},
+  {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T] - "
+        "what the device may record", service_entries, csctl_activate},
+  {"deactivate", "STORE DEVICE --channel NAME|--ai TYPE",
+      service_entries, csctl_deactivate},
 };
 
 int

@@ -7,7 +7,12 @@
 
 G_BEGIN_DECLS
 
-extern gchar *opt_output;
+extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
+
+/* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone). */
+gboolean csctl_parse_time (const gchar * text, gint64 * ms, GError ** error);
+/* STORE with --endpoint, --region and the AWS_* credentials. */
+CsStore *csctl_open_store (const gchar * uri, GError ** error);
 
 /* Checks DEVICE (argv[2]) and --from/--to, opens STORE (argv[1]); on failure
  * *@rc is the exit status. */
@@ -20,5 +25,7 @@ GArray *csctl_find_segments (CsStore * store, const gchar * device,
     gint64 from, gint64 to, gboolean urls, GError ** error);
 
 int csctl_export (int argc, char **argv, GError ** error);
+int csctl_activate (int argc, char **argv, GError ** error);
+int csctl_deactivate (int argc, char **argv, GError ** error);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
+#include "cs-service.h"
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
@@ -193,6 +194,45 @@ GST_START_TEST (test_export_range)
 
 GST_END_TEST;
 
+/* What csctl writes, the device's reader understands; a document it
+ * cannot read, it leaves alone. */
+GST_START_TEST (test_activate_deactivate)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *path = g_build_filename (store_dir, "cam1",
+      "service.json", NULL);
+  g_autofree gchar *json = NULL;
+  g_autoptr (CsService) svc = NULL;
+  gint64 now = g_get_real_time () / 1000;
+
+  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          "--channel", "full-time", "--until", "2099-01-01T00:00:00Z", NULL),
+      0);
+  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          "--channel", "event-video", NULL), 0);
+  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          "--ai", "person", "--until", "2000-01-01T00:00:00Z", NULL), 0);
+  fail_unless_equals_int (csctl (NULL, NULL, "deactivate", uri, "cam1",
+          "--channel", "event-video", NULL), 0);
+  fail_unless (g_file_get_contents (path, &json, NULL, NULL));
+  svc = cs_service_parse (json, -1, NULL);
+  fail_unless (svc != NULL);
+  fail_unless (cs_service_is_active (svc, "full-time", now));
+  fail_if (cs_service_is_active (svc, "event-video", now));
+  fail_if (cs_service_ai_is_active (svc, "person", now));  /* expired */
+
+  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          "--channel", "bogus", NULL), 2);
+  fail_unless (g_file_set_contents (path, "{bad", -1, NULL));
+  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          "--channel", "full-time", NULL), 1);
+  g_clear_pointer (&json, g_free);
+  fail_unless (g_file_get_contents (path, &json, NULL, NULL));
+  fail_unless_equals_string (json, "{bad");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_bad_requests)
 {
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
@@ -247,6 +287,7 @@ csctl_suite (void)
   tcase_add_test (tc, test_ls_spans_and_gaps);
   tcase_add_test (tc, test_export_all);
   tcase_add_test (tc, test_export_range);
+  tcase_add_test (tc, test_activate_deactivate);
   tcase_add_test (tc, test_bad_requests);
   return s;
 }
