@@ -18,7 +18,8 @@ packages=(
   ffmpeg
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx openssl)
+  packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx openssl
+    clang libclang-rt-14-dev)
 fi
 
 missing=()

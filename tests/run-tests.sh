@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite: installs what is missing, builds, starts the test
 # servers on 127.0.0.1 (Ceph RADOS Gateway for S3, nginx WebDAV for plain
-# HTTP), runs every test, stops the servers.
+# HTTP), runs every test, stops the servers, then fuzzes the parsers of
+# outside input for FUZZ_SECONDS (default 30) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
@@ -39,10 +40,15 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
 
 rc=0
 meson test -C build --print-errorlogs "$@" || rc=$?
-# One plain closing line from meson's own record of the run.
 log=build/meson-logs/testlog.json
 ok=$(grep -c '"result": "OK"' "$log" || true)
 skip=$(grep -c '"result": "SKIP"' "$log" || true)
 all=$(grep -c '"result"' "$log" || true)
+
+# The parsers of outside input, fuzzed for FUZZ_SECONDS each (one test more).
+all=$((all + 1))
+if tests/fuzz/run.sh; then ok=$((ok + 1)); else rc=1; fi
+
+# One plain closing line.
 echo "tests: $ok passed, $((all - ok - skip)) failed, $skip skipped"
 exit $rc

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libFuzzer: what an S3 server (or anything posing as one) answers. */
+#include "cs-s3-xml.h"
+#include "cs-store-private.h"
+
+int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
+{
+  g_autoptr (GPtrArray) objects = cs_store_object_array_new ();
+  g_autofree gchar *code = NULL, *message = NULL, *token = NULL;
+
+  cs_s3_xml_parse_list ((const gchar *) data, size, 2, objects, &token, NULL);
+  cs_s3_xml_parse_error ((const gchar *) data, size, &code, &message);
+  return 0;
+}
