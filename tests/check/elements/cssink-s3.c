@@ -89,6 +89,17 @@ check_presigned_playlist (const gchar * prefix, guint video_frames)
   fail_unless_equals_int (probe.frames, video_frames);
   g_unlink (path);
 
+  /* ls sees one span over the listing. */
+  {
+    const gchar *ls[] = { argv[0], "ls", store, "cam1", "--endpoint",
+      endpoint, "--from", from, "--to", to, NULL
+    };
+    g_autofree gchar *out = NULL;
+    fail_unless (g_spawn_sync (NULL, (gchar **) ls, env, 0, NULL, NULL, &out,
+            NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL));
+    fail_unless (strstr (out, ": 1 recorded spans\n") != NULL, "%s", out);
+  }
+
   /* And one MP4 of it all, the segments downloaded from the store. */
   argv[1] = "export";
   g_free (path);
