@@ -273,11 +273,6 @@ csctl_export (int argc, char **argv, GError ** error)
   segs = csctl_find_segments (store, argv[2], from, to, FALSE, error);
   if (segs == NULL)
     return 1;
-  if (segs->len == 0) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        "no recording of %s in that range", argv[2]);
-    return 1;
-  }
   tmpdir = g_dir_make_tmp ("csctl-export-XXXXXX", error);
   if (tmpdir == NULL)
     return 1;

@@ -107,6 +107,14 @@ compare_entries (gconstpointer a, gconstpointer b)
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
 }
 
+static gchar *
+format_time (gint64 ms)
+{
+  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (ms / 1000);
+  g_autofree gchar *s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
+  return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
+}
+
 GArray *
 csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
     gboolean urls, GError ** error)
@@ -138,6 +146,12 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 
         return NULL;
       g_array_append_val (found, e);
     }
+  }
+  if (found->len == 0) {
+    g_autofree gchar *f = format_time (from), *t = format_time (to);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+        "no recording of %s between %s and %s UTC", device, f, t);
+    return NULL;
   }
   g_array_sort (found, compare_entries);
   return g_steal_pointer (&found);
@@ -188,14 +202,6 @@ csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
   }
   *rc = 1;
   return csctl_open_store (argv[1], error);
-}
-
-static gchar *
-format_time (gint64 ms)
-{
-  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (ms / 1000);
-  g_autofree gchar *s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
-  return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
 }
 
 typedef struct {
@@ -286,11 +292,6 @@ cmd_ls (int argc, char **argv, GError ** error)
   segs = csctl_find_segments (store, argv[2], from, to, FALSE, error);
   if (segs == NULL)
     return 1;
-  if (segs->len == 0) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        "no recording of %s in that range", argv[2]);
-    return 1;
-  }
   spans = merge_spans (segs);
 
   if (opt_json) {
@@ -340,11 +341,6 @@ cmd_playlist (int argc, char **argv, GError ** error)
   segments = csctl_find_segments (store, argv[2], from, to, TRUE, error);
   if (segments == NULL)
     return 1;
-  if (segments->len == 0) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        "no recording of %s between %s and %s", argv[2], opt_from, opt_to);
-    return 1;
-  }
   text = cs_playlist_vod ((CsPlaylistEntry *) segments->data, segments->len);
   if (opt_output == NULL) {
     fputs (text, stdout);

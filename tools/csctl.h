@@ -20,7 +20,7 @@ CsStore *csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to,
     int *rc, GError ** error);
 
 /* Every segment of @device that overlaps [@from, @to), sorted by start; uri
- * is its URL when @urls, else its key. */
+ * is its URL when @urls, else its key.  None is a G_IO_ERROR_NOT_FOUND. */
 GArray *csctl_find_segments (CsStore * store, const gchar * device,
     gint64 from, gint64 to, gboolean urls, GError ** error);
 
