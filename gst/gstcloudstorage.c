@@ -9,7 +9,10 @@
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (cssink, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (cssink, plugin);
+
+  ok |= GST_ELEMENT_REGISTER (cseventgate, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, cloudstorage,

@@ -44,8 +44,11 @@
 
 #include "gstcssink.h"
 #include "gstcselements.h"
+#include "cs-gate-events.h"
 #include "cs-key.h"
+#include "cs-sink-events.h"
 #include "cs-uploader.h"
+#include "cs-utc.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -62,6 +65,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_REGION "us-east-1"
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
+/* Event objects (event.json, playlists, pictures) wait in a cache of their
+ * own, so that segments never push them out. */
+#define META_MAX_ITEMS 64
+#define META_MAX_BYTES (16 * 1024 * 1024)
 
 enum
 {
@@ -97,6 +104,7 @@ struct _GstCsSink
                                  * first audio buffer on */
   GstPad *audio_pad;            /* ghost, requested */
   GstElement *audio_parser, *audio_queue;
+  GstPad *audio_leg_src;        /* the audio queue's */
 
   /* Settings, under GST_OBJECT_LOCK. */
   gchar *location;
@@ -117,12 +125,15 @@ struct _GstCsSink
   /* Streaming state, under self->lock. */
   GMutex lock;
   CsUploader *uploader;
+  CsUploader *meta_uploader;    /* event objects */
+  CsSinkEvents *events;
+  GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
+  GstBuffer *last_audio;
   gchar *active_device_id;      /* copied from settings at start */
   GOutputStream *fragment;      /* the segment being muxed */
   GstClockTime fragment_start_rt;
   GstSegment video_segment;
-  gboolean have_utc_offset;
-  GstClockTimeDiff utc_offset;  /* UTC ns minus running time */
+  CsUtcMap utc;
   GstClockTime video_end_rt;    /* latest end of a video buffer seen */
   GstClockTime last_keyframe_rt;
   gboolean video_eos;
@@ -217,6 +228,22 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
   }
 }
 
+/* Event objects: only what went wrong is worth a word. */
+static void
+on_meta_report (const CsUploadReport * r, gpointer user_data)
+{
+  GstCsSink *self = user_data;
+
+  if (r->outcome == CS_UPLOAD_UPLOADED)
+    GST_INFO_OBJECT (self, "uploaded %s", r->item->key);
+  else if (r->outcome == CS_UPLOAD_DROPPED)
+    GST_WARNING_OBJECT (self, "dropped %s: %s", r->item->key, r->reason);
+  else if (r->outcome == CS_UPLOAD_FAILED)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("An event object could not be uploaded."), ("%s: %s", r->item->key,
+            r->error->message));
+}
+
 static GstStructure *
 gst_cs_sink_make_stats (GstCsSink * self)
 {
@@ -242,15 +269,12 @@ gst_cs_sink_make_stats (GstCsSink * self)
       "bytes-pending", G_TYPE_UINT64, st.pending_bytes, NULL);
 }
 
-/* Keeps self->utc_offset: from a timestamp/x-unix reference meta whenever a
- * buffer carries one, else from the clock at the first buffer. */
+/* Keeps the UTC map, and what the last segment's end needs at EOS. */
 static GstPadProbeReturn
 video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
-  static GstCaps *unix_caps = NULL;
   GstCsSink *self = user_data;
   GstBuffer *buf;
-  GstReferenceTimestampMeta *meta;
   GstClockTime rt;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
@@ -267,11 +291,6 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
   if (!GST_BUFFER_PTS_IS_VALID (buf))
     return GST_PAD_PROBE_OK;
-  if (g_once_init_enter (&unix_caps))
-    g_once_init_leave (&unix_caps,
-        gst_caps_new_empty_simple ("timestamp/x-unix"));
-
-  meta = gst_buffer_get_reference_timestamp_meta (buf, unix_caps);
   g_mutex_lock (&self->lock);
   rt = gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf));
@@ -284,21 +303,7 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       self->video_end_rt = end;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
       self->last_keyframe_rt = rt;
-  }
-  if (GST_CLOCK_TIME_IS_VALID (rt) && meta != NULL) {
-    self->utc_offset = GST_CLOCK_DIFF (rt, meta->timestamp);
-    self->have_utc_offset = TRUE;
-  } else if (GST_CLOCK_TIME_IS_VALID (rt) && !self->have_utc_offset) {
-    GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-    GstClockTime now_rt = rt;
-
-    if (clock != NULL) {
-      now_rt = gst_clock_get_time (clock) -
-          gst_element_get_base_time (GST_ELEMENT (self));
-      gst_object_unref (clock);
-    }
-    self->utc_offset = g_get_real_time () * 1000 - (gint64) now_rt;
-    self->have_utc_offset = TRUE;
+    cs_utc_map_update (&self->utc, GST_ELEMENT (self), buf, rt);
   }
   g_mutex_unlock (&self->lock);
   return GST_PAD_PROBE_OK;
@@ -329,12 +334,23 @@ on_format_location (GstElement * splitmux, guint fragment_id,
   return NULL;                  /* our sink has no location */
 }
 
-/* Rounded to the nearest ms: frame times like 33333333 ns add up to whole
- * seconds only within a few ns. */
-static gint64
-rt_to_utc_ms (GstCsSink * self, GstClockTime rt)
+/* Hands event objects to their uploader; never waits. */
+static void
+gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
 {
-  return (self->utc_offset + (gint64) rt + GST_MSECOND / 2) / GST_MSECOND;
+  CsUploader *uploader;
+
+  g_mutex_lock (&self->lock);
+  uploader = self->meta_uploader;
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < uploads->len; i++) {
+    CsUploadItem *item = g_ptr_array_index (uploads, i);
+    if (uploader)
+      cs_uploader_push (uploader, item, FALSE);
+    else
+      cs_upload_item_free (item);
+  }
+  g_ptr_array_set_size (uploads, 0);
 }
 
 /* A segment is complete: name it and hand it to the uploader. */
@@ -342,8 +358,10 @@ static void
 gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
 {
   g_autoptr (GBytes) data = NULL;
+  g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
   g_autofree gchar *key = NULL;
   GOutputStream *stream;
+  GstClockTime start_rt;
   gint64 start_ms, end_ms;
   CsUploadItem *item;
   CsUploader *uploader;
@@ -371,8 +389,9 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
       && GST_CLOCK_TIME_IS_VALID (self->last_keyframe_rt)
       && end_rt > self->last_keyframe_rt)
     end_rt = MAX (end_rt, self->video_end_rt);
-  start_ms = rt_to_utc_ms (self, self->fragment_start_rt);
-  end_ms = rt_to_utc_ms (self, end_rt);
+  start_rt = self->fragment_start_rt;
+  start_ms = cs_utc_map_to_ms (&self->utc, start_rt);
+  end_ms = cs_utc_map_to_ms (&self->utc, end_rt);
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
   self->last_segment_size = g_bytes_get_size (data);
   if (g_bytes_get_size (data) == 0) {
@@ -387,26 +406,38 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
             start_ms));
     return;
   }
+  key = cs_sink_events_segment_key (self->events, start_rt, start_ms,
+      MAX (end_ms - start_ms, 0));
+  if (key == NULL) {
+    /* Only what closed an event's last segment (see video_leg_probe). */
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self, "discarded the segment after a gate close");
+    return;
+  }
   self->segments_recorded++;
-  key = cs_key_recording_segment (self->active_device_id, start_ms,
-      MAX (end_ms - start_ms, 0), "ts");
   item = cs_upload_item_new (key, data, "video/mp2t", start_ms,
       MAX (end_ms - start_ms, 0));
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
+  cs_sink_events_segment_stored (self->events, key, start_ms, end_ms, end_rt,
+      uploads);
   uploader = self->uploader;
   live = self->upstream_live;
   g_mutex_unlock (&self->lock);
-  /* The uploader is freed only after the streaming threads have stopped. */
+  /* The uploaders are freed only after the streaming threads have stopped. */
   cs_uploader_push (uploader, item, !live);
+  gst_cs_sink_upload_meta (self, uploads);
 }
 
-/* At EOS: give the uploader up to drain-timeout, then let EOS through. */
+/* At EOS: finishes the events, gives the uploaders up to drain-timeout
+ * together, then lets EOS through. */
 static void
 gst_cs_sink_drain (GstCsSink * self)
 {
-  CsUploader *uploader;
+  g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
+  CsUploader *uploader, *meta_uploader;
   guint64 timeout;
+  gint64 deadline;
 
   GST_OBJECT_LOCK (self);
   timeout = self->drain_timeout;
@@ -414,12 +445,17 @@ gst_cs_sink_drain (GstCsSink * self)
 
   g_mutex_lock (&self->lock);
   uploader = self->uploader;
+  meta_uploader = self->meta_uploader;
+  if (self->events)
+    cs_sink_events_finish (self->events, uploads);
   g_mutex_unlock (&self->lock);
   if (uploader == NULL)
     return;
+  gst_cs_sink_upload_meta (self, uploads);
 
   GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
       GST_TIME_ARGS (timeout));
+  deadline = g_get_monotonic_time () / 1000 + timeout / GST_MSECOND;
   if (!cs_uploader_drain (uploader, timeout / GST_MSECOND)) {
     CsUploaderStats st;
 
@@ -429,6 +465,13 @@ gst_cs_sink_drain (GstCsSink * self)
             st.pending), (NULL));
     /* Each is reported as dropped before EOS reaches the application. */
     cs_uploader_stop (uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
+  }
+  if (!cs_uploader_drain (meta_uploader,
+          MAX (deadline - g_get_monotonic_time () / 1000, 0))) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Event objects were not uploaded before the drain timeout."),
+        (NULL));
+    cs_uploader_stop (meta_uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
   }
 }
 
@@ -462,6 +505,88 @@ gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
  * parser's sink pad.  splitmuxsink holds a stream back while it waits for the
  * other to finish a GOP, so each gets a thread of its own: fed from one
  * thread (a demuxer), they would otherwise wait on each other forever. */
+/* A copy of @buf at running time @rt of @pad's segment, to close a segment
+ * with: a keyframe (video) or a frame (audio) that is never stored. */
+static GstBuffer *
+closing_copy (GstPad * pad, GstBuffer * buf, GstClockTime rt)
+{
+  GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  GstSegment seg;
+  GstBuffer *copy;
+
+  if (seg_event == NULL)
+    return NULL;
+  gst_event_copy_segment (seg_event, &seg);
+  gst_event_unref (seg_event);
+  copy = gst_buffer_copy (buf);
+  GST_BUFFER_PTS (copy) = GST_BUFFER_DTS (copy) =
+      gst_segment_position_from_running_time (&seg, GST_FORMAT_TIME, rt);
+  GST_BUFFER_DURATION (copy) = GST_CLOCK_TIME_NONE;
+  return copy;
+}
+
+/* At the muxer's input, in stream order: the gate's announcements.  An event
+ * (or a reopened gate) starts a new segment at its first keyframe.  When the
+ * gate closes, splitmuxsink would keep the event's last segment open until
+ * the next keyframe, which may be hours away: two copies of the last
+ * keyframe, just before the close, end it now (the segment they start is
+ * discarded, see cs_sink_events_segment_key).  The audio leg adds a frame
+ * after them, as splitmuxsink waits for every stream to reach a GOP's end. */
+static GstPadProbeReturn
+leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstCsSink *self = user_data;
+  gboolean video = pad != self->audio_leg_src;
+  g_autoptr (GPtrArray) uploads = NULL;
+  const GstStructure *s;
+  const gchar *name;
+  GstBuffer *closer[2] = { NULL, NULL };
+  GstClockTime close_rt = GST_CLOCK_TIME_NONE;
+  gboolean split = FALSE;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    g_mutex_lock (&self->lock);
+    if (!video)
+      gst_buffer_replace (&self->last_audio, buf);
+    else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      gst_buffer_replace (&self->last_video_key, buf);
+    g_mutex_unlock (&self->lock);
+    return GST_PAD_PROBE_OK;
+  }
+  s = cs_gate_event_structure (GST_PAD_PROBE_INFO_EVENT (info));
+  if (s == NULL)
+    return GST_PAD_PROBE_OK;
+  name = gst_structure_get_name (s);
+  gst_structure_get_uint64 (s, "running-time", &close_rt);
+  uploads = g_ptr_array_new ();
+
+  g_mutex_lock (&self->lock);
+  if (video && self->events)
+    split = cs_sink_events_handle (self->events, s, uploads);
+  if (g_str_equal (name, CS_GATE_CLOSE) && GST_CLOCK_TIME_IS_VALID (close_rt)
+      && close_rt > CS_SINK_CLOSER_LEAD) {
+    if (video && self->last_video_key) {
+      closer[0] = closing_copy (pad, self->last_video_key,
+          close_rt - CS_SINK_CLOSER_LEAD);
+      closer[1] = closing_copy (pad, self->last_video_key,
+          close_rt - CS_SINK_CLOSER_LEAD / 2);
+    } else if (!video && self->last_audio) {
+      closer[0] = closing_copy (pad, self->last_audio,
+          close_rt - CS_SINK_CLOSER_LEAD / 4);
+    }
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (split)
+    g_signal_emit_by_name (self->splitmux, "split-after");
+  for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
+    if (closer[i])
+      gst_pad_push (pad, closer[i]);
+  gst_cs_sink_upload_meta (self, uploads);
+  return GST_PAD_PROBE_DROP;
+}
+
 static GstPad *
 gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
     GstElement ** queue_out)
@@ -481,6 +606,10 @@ gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
   gst_element_link (parser, queue);
   srcpad = gst_element_get_static_pad (queue, "src");
   gst_pad_link (srcpad, muxpad);
+  if (queue_out)
+    self->audio_leg_src = srcpad;
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, leg_probe, self, NULL);
   gst_object_unref (srcpad);
   gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);
@@ -602,6 +731,7 @@ gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
   }
   gst_element_remove_pad (element, pad);
   self->audio_pad = NULL;
+  self->audio_leg_src = NULL;
   gst_clear_object (&self->audio_parser);
   gst_clear_object (&self->audio_queue);
 }
@@ -614,7 +744,8 @@ gst_cs_sink_start (GstCsSink * self)
   g_autofree gchar *location = NULL, *device_id = NULL;
   CsStoreConfig config = { 0 };
   CsUploaderLimits limits = { 0 };
-  CsStore *store;
+  CsUploaderLimits meta_limits = { 0 };
+  CsStore *store, *meta_store = NULL;
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -643,6 +774,9 @@ gst_cs_sink_start (GstCsSink * self)
   limits.max_retries = self->max_retries;
   limits.backoff_initial_ms = BACKOFF_INITIAL_MS;
   limits.backoff_max_ms = BACKOFF_MAX_MS;
+  meta_limits = limits;
+  meta_limits.max_items = META_MAX_ITEMS;
+  meta_limits.max_bytes = META_MAX_BYTES;
   if (location == NULL) {
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -659,6 +793,8 @@ gst_cs_sink_start (GstCsSink * self)
   }
   /* The store copies what it keeps of the config. */
   store = cs_store_new (location, &config, &error);
+  if (store != NULL)
+    meta_store = cs_store_new (location, &config, NULL);
   GST_OBJECT_UNLOCK (self);
 
   if (store == NULL) {
@@ -674,7 +810,7 @@ gst_cs_sink_start (GstCsSink * self)
   g_free (self->active_device_id);
   self->active_device_id = g_steal_pointer (&device_id);
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
-  self->have_utc_offset = FALSE;
+  self->utc.valid = FALSE;
   self->video_end_rt = GST_CLOCK_TIME_NONE;
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
   self->video_eos = FALSE;
@@ -683,6 +819,10 @@ gst_cs_sink_start (GstCsSink * self)
   self->last_segment_size = 0;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
   self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
+  self->meta_uploader = cs_uploader_new (meta_store, &meta_limits,
+      on_meta_report, self);
+  cs_sink_events_free (self->events);
+  self->events = cs_sink_events_new (self->active_device_id);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -709,6 +849,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       /* First, so that an EOS drain waiting in a streaming thread ends. */
       if (self->uploader)
         cs_uploader_stop (self->uploader, CS_UPLOAD_DROP_STOPPED);
+      if (self->meta_uploader)
+        cs_uploader_stop (self->meta_uploader, CS_UPLOAD_DROP_STOPPED);
       break;
     default:
       break;
@@ -717,15 +859,20 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    CsUploader *uploader;
+    CsUploader *uploader, *meta_uploader;
 
     g_mutex_lock (&self->lock);
     uploader = g_steal_pointer (&self->uploader);
+    meta_uploader = g_steal_pointer (&self->meta_uploader);
     g_clear_object (&self->fragment);
+    gst_clear_buffer (&self->last_video_key);
+    gst_clear_buffer (&self->last_audio);
+    g_clear_pointer (&self->events, cs_sink_events_free);
     if (uploader)
       cs_uploader_get_stats (uploader, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
     cs_uploader_free (uploader);
+    cs_uploader_free (meta_uploader);
   }
   return ret;
 }
@@ -866,6 +1013,9 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->active_device_id);
   g_clear_object (&self->fragment);
   g_clear_object (&self->mux_video_pad);
+  cs_sink_events_free (self->events);
+  gst_clear_buffer (&self->last_video_key);
+  gst_clear_buffer (&self->last_audio);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

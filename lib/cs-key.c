@@ -116,3 +116,26 @@ cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
   return g_strdup_printf ("%s%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT ".%s",
       hour, start_ms, duration_ms, ext);
 }
+
+gchar *
+cs_key_event_dir (const gchar * device_id, const gchar * event_id,
+    gint64 start_ms)
+{
+  g_autoptr (GDateTime) t = NULL;
+  g_autofree gchar *day = NULL;
+
+  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
+  g_return_val_if_fail (cs_key_name_is_valid (event_id), NULL);
+  g_return_val_if_fail (start_ms >= 0, NULL);
+  t = g_date_time_new_from_unix_utc (start_ms / 1000);
+  g_return_val_if_fail (t != NULL, NULL);
+  day = g_date_time_format (t, "%Y%m%d");
+  return g_strdup_printf ("%s/ev/%s/%s/", device_id, day, event_id);
+}
+
+gchar *
+cs_key_events_prefix (const gchar * device_id)
+{
+  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
+  return g_strdup_printf ("%s/ev/", device_id);
+}

@@ -27,4 +27,11 @@ gboolean cs_key_parse_segment (const gchar * key, gint64 * start_ms,
  * @utc_ms are. */
 gchar *cs_key_recording_hour (const gchar * device_id, gint64 utc_ms);
 
+/* "<device>/ev/<YYYYMMDD>/<event_id>/": an event's objects, the day being
+ * that of @start_ms (its first trigger). */
+gchar *cs_key_event_dir (const gchar * device_id, const gchar * event_id,
+    gint64 start_ms);
+/* "<device>/ev/": where every event of a device is. */
+gchar *cs_key_events_prefix (const gchar * device_id);
+
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-service.h"
 #include "cs-key.h"
+#include "cs-json.h"
 
 #include <json-glib/json-glib.h>
 
@@ -123,8 +124,6 @@ gchar *
 cs_service_to_json (CsService * svc, gint64 now_ms)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "device");
@@ -134,10 +133,7 @@ cs_service_to_json (CsService * svc, gint64 now_ms)
   add_table (b, "channels", svc->channels);
   add_table (b, "ai", svc->ai);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return cs_json_builder_to_data (b);
 }
 
 /* Reads {"name": {"until_ms": N}, ...}; names must pass @valid. */
@@ -157,15 +153,14 @@ read_table (JsonObject * root, const gchar * member, GHashTable * table,
   names = json_object_get_members (obj);
   for (GList * l = names; l; l = l->next) {
     JsonNode *entry = json_object_get_member (obj, l->data);
-    JsonNode *until;
+    gint64 until;
 
     if (!valid (l->data) || !JSON_NODE_HOLDS_OBJECT (entry))
       goto bad;
-    until = json_object_get_member (json_node_get_object (entry), "until_ms");
-    if (until != NULL && (!JSON_NODE_HOLDS_VALUE (until)
-            || json_node_get_value_type (until) != G_TYPE_INT64))
+    if (!cs_json_get_int (json_node_get_object (entry), "until_ms", 0,
+            &until))
       goto bad;
-    set_until (table, l->data, until ? MAX (json_node_get_int (until), 0) : 0);
+    set_until (table, l->data, MAX (until, 0));
   }
   return TRUE;
 
@@ -188,8 +183,7 @@ cs_service_parse (const gchar * json, gsize len, GError ** error)
     return NULL;
   root = json_parser_get_root (parser);
   device = root && JSON_NODE_HOLDS_OBJECT (root) ?
-      json_object_get_string_member_with_default (json_node_get_object (root),
-      "device", NULL) : NULL;
+      cs_json_get_string (json_node_get_object (root), "device") : NULL;
   if (!cs_key_name_is_valid (device)) {
     g_set_error_literal (error, JSON_PARSER_ERROR,
         JSON_PARSER_ERROR_INVALID_DATA,

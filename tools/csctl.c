@@ -12,6 +12,7 @@
  * the epoch. */
 #include "csctl.h"
 #include "cs-key.h"
+#include "cs-json.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -242,8 +243,6 @@ static gchar *
 spans_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "device");
@@ -271,10 +270,7 @@ spans_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans)
   }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return cs_json_builder_to_data (b);
 }
 
 static int

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cssink's side of the events cseventgate announces: which event a segment
+ * belongs to, and each event's event.json and index.m3u8 in the store.
+ * Not thread-safe: cssink calls it under its streaming-state lock. */
+#pragma once
+
+#include <gst/gst.h>
+#include "cs-uploader.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CsSinkEvents CsSinkEvents;
+
+CsSinkEvents *cs_sink_events_new (const gchar * device_id);
+void cs_sink_events_free (CsSinkEvents * ev);
+
+/* How long before a gate close the keyframes that end the last segment go
+ * (their segment is discarded). */
+#define CS_SINK_CLOSER_LEAD (2 * GST_USECOND)
+
+/* A cs-* custom event from the gate, as it reaches the muxer; objects to
+ * upload are added to @uploads (CsUploadItem).  TRUE when a new segment must
+ * start at the next keyframe. */
+gboolean cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
+    GPtrArray * uploads);
+/* Whether a gate (not a mark) feeds the sink: segments go under events. */
+gboolean cs_sink_events_gated (CsSinkEvents * ev);
+
+/* Where a segment starting at @start_rt goes: the key for it, or NULL when
+ * it holds only what the gate let through after closing (discarded). */
+gchar *cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
+    gint64 start_ms, gint64 duration_ms);
+/* A segment was stored: added to the events it holds; events it completes
+ * are finished (uploads added). */
+void cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
+    gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads);
+/* The running time the gate last closed at (fakes go just before it). */
+GstClockTime cs_sink_events_close_running_time (CsSinkEvents * ev);
+/* Records where the snapshot of @event_id is; FALSE for an unknown event. */
+gboolean cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
+    GPtrArray * uploads);
+/* The snapshot key of @event_id, or NULL. */
+gchar *cs_sink_events_snapshot_key (CsSinkEvents * ev, const gchar * event_id);
+/* At EOS or stop: every event still open is finished. */
+void cs_sink_events_finish (CsSinkEvents * ev, GPtrArray * uploads);
+
+G_END_DECLS
