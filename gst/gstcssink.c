@@ -47,6 +47,7 @@
 #include "cs-gate-events.h"
 #include "cs-key.h"
 #include "cs-sink-events.h"
+#include "cs-snapshot.h"
 #include "cs-uploader.h"
 #include "cs-utc.h"
 
@@ -90,6 +91,15 @@ enum
   PROP_STATS,
 };
 
+enum
+{
+  SIGNAL_CAPTURE_SNAPSHOT,
+  SIGNAL_SNAPSHOT_RESULT,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
 /* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
  * self->lock (streaming state); neither is held while posting a message. */
 struct _GstCsSink
@@ -127,6 +137,7 @@ struct _GstCsSink
   CsUploader *uploader;
   CsUploader *meta_uploader;    /* event objects */
   CsSinkEvents *events;
+  CsSnapshotter *snapshotter;
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
   gchar *active_device_id;      /* copied from settings at start */
@@ -446,17 +457,21 @@ gst_cs_sink_drain (GstCsSink * self)
   g_mutex_lock (&self->lock);
   uploader = self->uploader;
   meta_uploader = self->meta_uploader;
-  if (self->events)
-    cs_sink_events_finish (self->events, uploads);
   g_mutex_unlock (&self->lock);
   if (uploader == NULL)
     return;
+  deadline = g_get_monotonic_time () / 1000 + timeout / GST_MSECOND;
+  /* The pictures under way, so that the final event.json names them. */
+  cs_snapshotter_wait_idle (self->snapshotter, timeout / GST_MSECOND);
+  g_mutex_lock (&self->lock);
+  cs_sink_events_finish (self->events, uploads);
+  g_mutex_unlock (&self->lock);
   gst_cs_sink_upload_meta (self, uploads);
 
   GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
       GST_TIME_ARGS (timeout));
-  deadline = g_get_monotonic_time () / 1000 + timeout / GST_MSECOND;
-  if (!cs_uploader_drain (uploader, timeout / GST_MSECOND)) {
+  if (!cs_uploader_drain (uploader,
+          MAX (deadline - g_get_monotonic_time () / 1000, 0))) {
     CsUploaderStats st;
 
     cs_uploader_get_stats (uploader, &st);
@@ -505,6 +520,37 @@ gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
  * parser's sink pad.  splitmuxsink holds a stream back while it waits for the
  * other to finish a GOP, so each gets a thread of its own: fed from one
  * thread (a demuxer), they would otherwise wait on each other forever. */
+/* On the snapshot thread: the application's picture for an alarm. */
+static gchar *
+capture_snapshot (const gchar * event_id, guint trigger, gpointer data)
+{
+  gchar *path = NULL;
+
+  g_signal_emit (data, signals[SIGNAL_CAPTURE_SNAPSHOT], 0, event_id, trigger,
+      &path);
+  return path;
+}
+
+static void
+snapshot_result (const gchar * path, CsSnapshotResult result, gpointer data)
+{
+  GST_INFO_OBJECT (data, "picture %s: %d", path, result);
+  g_signal_emit (data, signals[SIGNAL_SNAPSHOT_RESULT], 0, path, result);
+}
+
+static void
+snapshot_stored (const gchar * event_id, const gchar * key, gpointer data)
+{
+  GstCsSink *self = data;
+  g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
+
+  g_mutex_lock (&self->lock);
+  if (self->events)
+    cs_sink_events_set_snapshot (self->events, event_id, uploads);
+  g_mutex_unlock (&self->lock);
+  gst_cs_sink_upload_meta (self, uploads);
+}
+
 /* A copy of @buf at running time @rt of @pad's segment, to close a segment
  * with: a keyframe (video) or a frame (audio) that is never stored. */
 static GstBuffer *
@@ -542,7 +588,8 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   const gchar *name;
   GstBuffer *closer[2] = { NULL, NULL };
   GstClockTime close_rt = GST_CLOCK_TIME_NONE;
-  gboolean split = FALSE;
+  gboolean split = FALSE, picture = FALSE;
+  g_autofree gchar *picture_key = NULL;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -564,6 +611,10 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   g_mutex_lock (&self->lock);
   if (video && self->events)
     split = cs_sink_events_handle (self->events, s, uploads);
+  if (video && g_str_equal (name, CS_EVENT_ALARM) && self->snapshotter
+      && gst_structure_get_boolean (s, "snapshot", &picture) && picture)
+    picture_key = cs_sink_events_snapshot_key (self->events,
+        gst_structure_get_string (s, "event-id"));
   if (g_str_equal (name, CS_GATE_CLOSE) && GST_CLOCK_TIME_IS_VALID (close_rt)
       && close_rt > CS_SINK_CLOSER_LEAD) {
     if (video && self->last_video_key) {
@@ -580,6 +631,14 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (split)
     g_signal_emit_by_name (self->splitmux, "split-after");
+  if (picture_key && g_signal_has_handler_pending (self,
+          signals[SIGNAL_CAPTURE_SNAPSHOT], 0, FALSE)) {
+    guint trigger = 0;
+    gst_structure_get_uint (s, "trigger", &trigger);
+    /* The snapshotter is freed only after the streaming threads stopped. */
+    cs_snapshotter_request (self->snapshotter,
+        gst_structure_get_string (s, "event-id"), trigger, picture_key);
+  }
   for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
     if (closer[i])
       gst_pad_push (pad, closer[i]);
@@ -745,7 +804,10 @@ gst_cs_sink_start (GstCsSink * self)
   CsStoreConfig config = { 0 };
   CsUploaderLimits limits = { 0 };
   CsUploaderLimits meta_limits = { 0 };
-  CsStore *store, *meta_store = NULL;
+  CsStore *store, *meta_store = NULL, *picture_store = NULL;
+  CsSnapshotCallbacks pictures = { capture_snapshot, snapshot_result,
+    snapshot_stored, self
+  };
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -793,8 +855,10 @@ gst_cs_sink_start (GstCsSink * self)
   }
   /* The store copies what it keeps of the config. */
   store = cs_store_new (location, &config, &error);
-  if (store != NULL)
+  if (store != NULL) {
     meta_store = cs_store_new (location, &config, NULL);
+    picture_store = cs_store_new (location, &config, NULL);
+  }
   GST_OBJECT_UNLOCK (self);
 
   if (store == NULL) {
@@ -823,6 +887,7 @@ gst_cs_sink_start (GstCsSink * self)
       on_meta_report, self);
   cs_sink_events_free (self->events);
   self->events = cs_sink_events_new (self->active_device_id);
+  self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -861,6 +926,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     CsUploader *uploader, *meta_uploader;
 
+    /* First: its thread may call back into the events. */
+    cs_snapshotter_free (g_steal_pointer (&self->snapshotter));
     g_mutex_lock (&self->lock);
     uploader = g_steal_pointer (&self->uploader);
     meta_uploader = g_steal_pointer (&self->meta_uploader);
@@ -1149,6 +1216,35 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "upload-retries, segments-dropped, uploads-failed, segments-pending, "
       "bytes-pending", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstCsSink::capture-snapshot:
+   * @sink: the element
+   * @event_id: the event the alarm belongs to
+   * @trigger: the trigger bit of the alarm
+   *
+   * An alarm wants a picture (see cseventgate).  Emitted on a thread of
+   * cssink's own, never the streaming thread.  Return the path of a JPEG
+   * file (it is stored as the event's snapshot.jpg once it is over 2 KiB,
+   * waiting at most 5 s), or %NULL for no picture.
+   *
+   * Returns: (transfer full) (nullable): the picture's path
+   */
+  signals[SIGNAL_CAPTURE_SNAPSHOT] = g_signal_new ("capture-snapshot",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_STRING, 2, G_TYPE_STRING, G_TYPE_UINT);
+  /**
+   * GstCsSink::snapshot-result:
+   * @sink: the element
+   * @path: a path a capture-snapshot handler returned
+   * @result: 0 stored, 1 timed out (never over 2 KiB in 5 s, or not stored),
+   *   2 expired (a newer picture of the event replaced it), 3 no such file
+   *
+   * Exactly once per picture: the file may be removed from then on.
+   */
+  signals[SIGNAL_SNAPSHOT_RESULT] = g_signal_new ("snapshot-result",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT);
 
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_add_static_pad_template (element_class, &audio_template);

@@ -64,6 +64,10 @@ trigger_before_first_frame (GstPad * pad, GstPadProbeInfo * info,
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* A second tick for the test that needs one. */
+static CsRunTick pictures_timeline_tick;
+static gpointer pictures_timeline_data;
+
 static void
 timeline_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
 {
@@ -71,6 +75,8 @@ timeline_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
   GstElement *p;
   GstPad *pad;
 
+  if (pictures_timeline_tick)
+    pictures_timeline_tick (pipeline, elapsed_s, pictures_timeline_data);
   if (elapsed_s >= 0)
     return;
   cs_test_stamp_unix_time (pipeline, elapsed_s, &tl->base_ms);
@@ -385,6 +391,120 @@ GST_START_TEST (test_s3_event_clip)
 
 GST_END_TEST;
 
+typedef struct
+{
+  gchar *dir;
+  guint calls;
+  GHashTable *results;          /* path -> GINT_TO_POINTER (result + 1) */
+  guint result_calls;
+  GMutex lock;
+} Pictures;
+
+/* 1: missing, replaced by 2 before it appears: EXPIRED; 2: a picture: OK;
+ * 3: stays small: TIME_OUT; 4: never there: NOT_EXIST. */
+static gchar *
+on_capture (GstElement * sink, const gchar * event_id, guint trigger,
+    Pictures * p)
+{
+  gchar *path;
+  guint n;
+
+  g_mutex_lock (&p->lock);
+  n = ++p->calls;
+  g_mutex_unlock (&p->lock);
+  path = g_strdup_printf ("%s/picture-%u.jpg", p->dir, n);
+  if (n == 2 || n == 3) {
+    gsize len = n == 2 ? 4096 : 100;
+    g_autofree gchar *bytes = g_malloc0 (len);
+    fail_unless (g_file_set_contents (path, bytes, len, NULL));
+  }
+  return path;
+}
+
+static void
+on_result (GstElement * sink, const gchar * path, gint result, Pictures * p)
+{
+  g_mutex_lock (&p->lock);
+  fail_if (g_hash_table_contains (p->results, path), "two results for %s",
+      path);
+  g_hash_table_insert (p->results, g_strdup (path),
+      GINT_TO_POINTER (result + 1));
+  p->result_calls++;
+  g_mutex_unlock (&p->lock);
+}
+
+static void
+pictures_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
+{
+  Pictures *p = data;
+  GstElement *sink;
+
+  if (elapsed_s >= 0)
+    return;
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  g_signal_connect (sink, "capture-snapshot", G_CALLBACK (on_capture), p);
+  g_signal_connect (sink, "snapshot-result", G_CALLBACK (on_result), p);
+  gst_object_unref (sink);
+}
+
+static gint
+picture_result (Pictures * p, guint n)
+{
+  g_autofree gchar *path = g_strdup_printf ("%s/picture-%u.jpg", p->dir, n);
+
+  return GPOINTER_TO_INT (g_hash_table_lookup (p->results, path)) - 1;
+}
+
+GST_START_TEST (test_snapshots)
+{
+  const Trigger triggers[] = { {MD, 2.0}, {PD, 3.0}, {MD, 10.0}, {MD, 20.0} };
+  Pictures p = { 0 };
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (CsEventRecord) e1 = NULL, e2 = NULL;
+  g_autoptr (GBytes) jpeg = NULL;
+  g_autofree gchar *sink = NULL;
+  CsRun run;
+
+  g_mutex_init (&p.lock);
+  p.dir = g_dir_make_tmp ("cs-pictures-XXXXXX", NULL);
+  p.results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sink = g_strdup_printf ("location=file://%s drain-timeout=30000000000",
+      store_dir);
+  pictures_timeline_tick = pictures_tick;
+  pictures_timeline_data = &p;
+  record_to (sink, 24, "min-record-time=4 event-interval=4", triggers,
+      G_N_ELEMENTS (triggers), &run);
+  pictures_timeline_tick = NULL;
+
+  /* Two alarms of new sources in the first event, one in each later one. */
+  fail_unless_equals_int (p.calls, 4);
+  fail_unless_equals_int (p.result_calls, 4);
+  fail_unless_equals_int (picture_result (&p, 1), 2);   /* EXPIRED */
+  fail_unless_equals_int (picture_result (&p, 2), 0);   /* OK */
+  fail_unless_equals_int (picture_result (&p, 3), 1);   /* TIME_OUT */
+  fail_unless_equals_int (picture_result (&p, 4), 3);   /* NOT_EXIST */
+
+  store = open_store ();
+  events = list_events (store);
+  fail_unless_equals_int (events->len, 3);
+  e1 = read_event (store, g_ptr_array_index (events, 0));
+  fail_unless (e1->snapshot != NULL);
+  jpeg = cs_store_get (store, e1->snapshot, NULL, NULL);
+  fail_unless (jpeg != NULL);
+  fail_unless_equals_int (g_bytes_get_size (jpeg), 4096);
+  e2 = read_event (store, g_ptr_array_index (events, 1));
+  fail_unless (e2->snapshot == NULL);
+
+  cs_run_clear (&run);
+  cs_test_remove_tree (p.dir);
+  g_free (p.dir);
+  g_hash_table_unref (p.results);
+  g_mutex_clear (&p.lock);
+}
+
+GST_END_TEST;
+
 static gint
 trigger (GstElement * gate, guint bits, guint64 utc_ms)
 {
@@ -447,6 +567,7 @@ cseventgate_suite (void)
   tcase_add_test (tc, test_consecutive_events_lose_nothing);
   tcase_add_test (tc, test_mark_mode);
   tcase_add_test (tc, test_s3_event_clip);
+  tcase_add_test (tc, test_snapshots);
   tcase_add_test (tc, test_trigger_refusals);
   tcase_add_test (tc, test_interval_shorter_than_record_time);
   return s;

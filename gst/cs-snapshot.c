@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-snapshot.h"
+
+#include <glib/gstdio.h>
+
+#define POLL_MS 50
+
+typedef struct
+{
+  gchar *event_id;
+  guint trigger;
+  gchar *key;
+  guint64 seq;
+} Request;
+
+struct _CsSnapshotter
+{
+  CsStore *store;
+  CsSnapshotCallbacks cb;
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  GQueue requests;              /* Request */
+  GHashTable *latest;           /* event id -> guint64 seq of its newest */
+  guint64 next_seq;
+  gboolean busy, quit;
+};
+
+static void
+request_free (Request * r)
+{
+  g_free (r->event_id);
+  g_free (r->key);
+  g_free (r);
+}
+
+static gboolean
+superseded (CsSnapshotter * self, Request * r)
+{
+  guint64 *latest = g_hash_table_lookup (self->latest, r->event_id);
+
+  return latest != NULL && *latest > r->seq;
+}
+
+/* Waits for the file to pass 2 KiB; returns its bytes, or NULL with the
+ * result to give. */
+static GBytes *
+wait_for_picture (CsSnapshotter * self, Request * r, const gchar * path,
+    CsSnapshotResult * result)
+{
+  gint64 deadline = g_get_monotonic_time () + CS_SNAPSHOT_WAIT_MS * 1000;
+  gboolean seen = FALSE;
+  GStatBuf st;
+
+  g_mutex_lock (&self->lock);
+  for (;;) {
+    if (superseded (self, r)) {
+      *result = CS_SNAPSHOT_EXPIRED;
+      break;
+    }
+    if (g_stat (path, &st) == 0) {
+      seen = TRUE;
+      if (st.st_size > CS_SNAPSHOT_MIN_BYTES) {
+        gchar *contents;
+        gsize len;
+        g_mutex_unlock (&self->lock);
+        if (g_file_get_contents (path, &contents, &len, NULL))
+          return g_bytes_new_take (contents, len);
+        g_mutex_lock (&self->lock);
+      }
+    }
+    if (self->quit || !g_cond_wait_until (&self->cond, &self->lock,
+            MIN (deadline, g_get_monotonic_time () + POLL_MS * 1000))) {
+      if (self->quit || g_get_monotonic_time () >= deadline) {
+        *result = seen ? CS_SNAPSHOT_TIME_OUT : CS_SNAPSHOT_NOT_EXIST;
+        break;
+      }
+    }
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static void
+take_picture (CsSnapshotter * self, Request * r)
+{
+  g_autofree gchar *path = self->cb.capture (r->event_id, r->trigger,
+      self->cb.data);
+  g_autoptr (GBytes) data = NULL;
+  CsSnapshotResult result = CS_SNAPSHOT_OK;
+
+  if (path == NULL || path[0] == '\0')
+    return;                     /* no picture wanted: no result either */
+  data = wait_for_picture (self, r, path, &result);
+  if (data != NULL) {
+    g_autoptr (GError) error = NULL;
+    if (cs_store_put (self->store, r->key, data, "image/jpeg", NULL, &error))
+      self->cb.stored (r->event_id, r->key, self->cb.data);
+    else
+      result = CS_SNAPSHOT_TIME_OUT;
+  }
+  self->cb.result (path, result, self->cb.data);
+}
+
+static gpointer
+run (gpointer data)
+{
+  CsSnapshotter *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->quit) {
+    Request *r = g_queue_pop_head (&self->requests);
+    if (r == NULL) {
+      self->busy = FALSE;
+      g_cond_broadcast (&self->cond);
+      g_cond_wait (&self->cond, &self->lock);
+      continue;
+    }
+    self->busy = TRUE;
+    g_mutex_unlock (&self->lock);
+    take_picture (self, r);
+    request_free (r);
+    g_mutex_lock (&self->lock);
+  }
+  self->busy = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+CsSnapshotter *
+cs_snapshotter_new (CsStore * store, const CsSnapshotCallbacks * callbacks)
+{
+  CsSnapshotter *self = g_new0 (CsSnapshotter, 1);
+
+  self->store = store;
+  self->cb = *callbacks;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->requests);
+  self->latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  self->thread = g_thread_new ("cs-snapshot", run, self);
+  return self;
+}
+
+void
+cs_snapshotter_request (CsSnapshotter * self, const gchar * event_id,
+    guint trigger, const gchar * key)
+{
+  Request *r = g_new0 (Request, 1);
+
+  r->event_id = g_strdup (event_id);
+  r->trigger = trigger;
+  r->key = g_strdup (key);
+  g_mutex_lock (&self->lock);
+  r->seq = ++self->next_seq;
+  g_hash_table_insert (self->latest, g_strdup (event_id),
+      g_memdup2 (&r->seq, sizeof r->seq));
+  g_queue_push_tail (&self->requests, r);
+  self->busy = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  gboolean idle;
+
+  g_mutex_lock (&self->lock);
+  while (self->busy && g_cond_wait_until (&self->cond, &self->lock,
+          deadline));
+  idle = !self->busy;
+  g_mutex_unlock (&self->lock);
+  return idle;
+}
+
+void
+cs_snapshotter_free (CsSnapshotter * self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->quit = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->thread);
+  g_queue_clear_full (&self->requests, (GDestroyNotify) request_free);
+  g_hash_table_unref (self->latest);
+  cs_store_free (self->store);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
