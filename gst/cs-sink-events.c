@@ -72,18 +72,6 @@ cs_sink_events_free (CsSinkEvents * ev)
   g_free (ev);
 }
 
-gboolean
-cs_sink_events_gated (CsSinkEvents * ev)
-{
-  return ev->gated;
-}
-
-GstClockTime
-cs_sink_events_close_running_time (CsSinkEvents * ev)
-{
-  return ev->close_rt;
-}
-
 static SinkEvent *
 find_event (CsSinkEvents * ev, const gchar * id)
 {

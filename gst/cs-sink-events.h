@@ -23,9 +23,6 @@ void cs_sink_events_free (CsSinkEvents * ev);
  * start at the next keyframe. */
 gboolean cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
     GPtrArray * uploads);
-/* Whether a gate (not a mark) feeds the sink: segments go under events. */
-gboolean cs_sink_events_gated (CsSinkEvents * ev);
-
 /* Where a segment starting at @start_rt goes: the key for it, or NULL when
  * it holds only what the gate let through after closing (discarded). */
 gchar *cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
@@ -34,8 +31,6 @@ gchar *cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
  * are finished (uploads added). */
 void cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
     gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads);
-/* The running time the gate last closed at (fakes go just before it). */
-GstClockTime cs_sink_events_close_running_time (CsSinkEvents * ev);
 /* Records where the snapshot of @event_id is; FALSE for an unknown event. */
 gboolean cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
     GPtrArray * uploads);

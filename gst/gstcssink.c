@@ -27,6 +27,14 @@
  * element error.  On EOS the cache is drained for at most
  * #GstCsSink:drain-timeout before EOS is let through.
  *
+ * Behind a cseventgate, the recording is filed under its events instead:
+ * `<device-id>/ev/<YYYYMMDD>/<event-id>/` holds the event's segments, an
+ * `event.json` (rewritten as the event changes), an `index.m3u8` at its end
+ * and `snapshot.jpg`, the picture a #GstCsSink::capture-snapshot handler
+ * returns (#GstCsSink::snapshot-result tells once per picture what became of
+ * it).  With the gate in `mark` mode, segments stay full-time and the event
+ * points at them.
+ *
  * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
  * upstream attaches one, otherwise from the pipeline clock mapped to the
  * system's UTC clock when the first buffer arrives.
