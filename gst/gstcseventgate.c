@@ -405,12 +405,14 @@ prune_held (GstCsEventGate * self, GstClockTime now)
   }
 }
 
-/* The video before which every audio buffer is decided. */
+/* The video time before which every audio buffer is decided (NONE: all). */
 static GstClockTime
 decided_running_time (GstCsEventGate * self)
 {
   if (self->video_eos)
-    return GST_CLOCK_TIME_NONE;
+    return GST_CLOCK_TIME_NONE;   /* all of it */
+  if (!GST_CLOCK_TIME_IS_VALID (self->video_position))
+    return 0;                   /* nothing before the first video frame */
   if (!self->open && !g_queue_is_empty (&self->held))
     return ((Held *) self->held.head->data)->rt;
   return self->video_position;
@@ -481,6 +483,8 @@ collect_audio (GstCsEventGate * self, AudioStream * a, GQueue * out)
       self->audio_passed++;
       g_queue_push_tail (out, gst_mini_object_ref (h->obj));
     } else {
+      GST_LOG_OBJECT (self, "audio %" GST_TIME_FORMAT " dropped (decided %"
+          GST_TIME_FORMAT ")", GST_TIME_ARGS (h->rt), GST_TIME_ARGS (decided));
       self->audio_dropped++;
     }
     held_free (h);
@@ -704,6 +708,20 @@ video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
+/* How far audio may run: a little ahead of the video, or before the first
+ * video frame a pre-roll's worth from the oldest audio held. */
+static GstClockTime
+audio_wait_limit (GstCsEventGate * self, AudioStream * a)
+{
+  Held *first = g_queue_peek_head (&a->held);
+
+  if (GST_CLOCK_TIME_IS_VALID (self->video_position))
+    return self->video_position + AUDIO_LEAD_MAX;
+  if (first == NULL || !GST_CLOCK_TIME_IS_VALID (first->rt))
+    return GST_CLOCK_TIME_NONE;
+  return first->rt + self->active_pre_roll + AUDIO_LEAD_MAX;
+}
+
 static AudioStream *
 audio_stream_of (GstPad * pad)
 {
@@ -730,10 +748,10 @@ audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   rt = buffer_running_time (&a->segment, buf);
   g_queue_push_tail (&a->held, held_new (GST_MINI_OBJECT (buf), rt, FALSE));
-  /* Waits for the video to decide, unless it has none yet to wait for. */
+  /* Waits for the video to decide; before its first frame (an encoder's
+   * latency) the audio a pre-roll may need is kept. */
   while (!self->flushing && !self->video_eos && GST_CLOCK_TIME_IS_VALID (rt)
-      && GST_CLOCK_TIME_IS_VALID (self->video_position)
-      && rt > self->video_position + AUDIO_LEAD_MAX)
+      && rt > audio_wait_limit (self, a))
     g_cond_wait (&self->cond, &self->lock);
   if (self->flushing) {
     g_mutex_unlock (&self->lock);
@@ -741,17 +759,6 @@ audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_FLUSHING;
   }
   collect_audio (self, a, &out);
-  /* Without video, audio is kept no longer than a pre-roll's worth. */
-  while (!GST_CLOCK_TIME_IS_VALID (self->video_position)
-      && g_queue_get_length (&a->held) > 1) {
-    Held *first = a->held.head->data, *last = a->held.tail->data;
-    if (!GST_IS_BUFFER (first->obj) || !GST_CLOCK_TIME_IS_VALID (first->rt)
-        || !GST_CLOCK_TIME_IS_VALID (last->rt)
-        || last->rt - first->rt <= self->active_pre_roll + AUDIO_LEAD_MAX)
-      break;
-    self->audio_dropped++;
-    held_free (g_queue_pop_head (&a->held));
-  }
   g_mutex_unlock (&self->lock);
 
   while (!g_queue_is_empty (&out)) {
