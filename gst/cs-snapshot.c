@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-snapshot.h"
+#include "cs-picture.h"
 
 #include <glib/gstdio.h>
 
@@ -11,6 +12,7 @@ typedef struct
   guint trigger;
   gchar *key;
   guint64 seq;
+  GstSample *keyframe;          /* make the picture of it */
 } Request;
 
 struct _CsSnapshotter
@@ -31,6 +33,8 @@ request_free (Request * r)
 {
   g_free (r->event_id);
   g_free (r->key);
+  if (r->keyframe)
+    gst_sample_unref (r->keyframe);
   g_free (r);
 }
 
@@ -82,6 +86,21 @@ wait_for_picture (CsSnapshotter * self, Request * r, const gchar * path,
 }
 
 static void
+make_picture (CsSnapshotter * self, Request * r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) jpeg = cs_picture_jpeg_from_keyframe (r->keyframe,
+      &error);
+
+  if (jpeg == NULL) {
+    GST_WARNING ("no picture for event %s: %s", r->event_id, error->message);
+    return;
+  }
+  if (cs_store_put (self->store, r->key, jpeg, "image/jpeg", NULL, &error))
+    self->cb.stored (r->event_id, r->key, self->cb.data);
+}
+
+static void
 take_picture (CsSnapshotter * self, Request * r)
 {
   g_autofree gchar *path = self->cb.capture (r->event_id, r->trigger,
@@ -118,7 +137,10 @@ run (gpointer data)
     }
     self->busy = TRUE;
     g_mutex_unlock (&self->lock);
-    take_picture (self, r);
+    if (r->keyframe)
+      make_picture (self, r);
+    else
+      take_picture (self, r);
     request_free (r);
     g_mutex_lock (&self->lock);
   }
@@ -144,6 +166,19 @@ cs_snapshotter_new (CsStore * store, const CsSnapshotCallbacks * callbacks)
   return self;
 }
 
+static void
+queue_request (CsSnapshotter * self, Request * r)
+{
+  g_mutex_lock (&self->lock);
+  r->seq = ++self->next_seq;
+  g_hash_table_insert (self->latest, g_strdup (r->event_id),
+      g_memdup2 (&r->seq, sizeof r->seq));
+  g_queue_push_tail (&self->requests, r);
+  self->busy = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 void
 cs_snapshotter_request (CsSnapshotter * self, const gchar * event_id,
     guint trigger, const gchar * key)
@@ -153,14 +188,19 @@ cs_snapshotter_request (CsSnapshotter * self, const gchar * event_id,
   r->event_id = g_strdup (event_id);
   r->trigger = trigger;
   r->key = g_strdup (key);
-  g_mutex_lock (&self->lock);
-  r->seq = ++self->next_seq;
-  g_hash_table_insert (self->latest, g_strdup (event_id),
-      g_memdup2 (&r->seq, sizeof r->seq));
-  g_queue_push_tail (&self->requests, r);
-  self->busy = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  queue_request (self, r);
+}
+
+void
+cs_snapshotter_request_keyframe (CsSnapshotter * self, const gchar * event_id,
+    const gchar * key, GstSample * keyframe)
+{
+  Request *r = g_new0 (Request, 1);
+
+  r->event_id = g_strdup (event_id);
+  r->key = g_strdup (key);
+  r->keyframe = gst_sample_ref (keyframe);
+  queue_request (self, r);
 }
 
 gboolean

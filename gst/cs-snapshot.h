@@ -5,6 +5,7 @@
  * give every picture exactly one result. */
 #pragma once
 
+#include <gst/gst.h>
 #include "cs-store.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,10 @@ CsSnapshotter *cs_snapshotter_new (CsStore * store,
 /* Asks for a picture of @event_id, to be stored at @key. */
 void cs_snapshotter_request (CsSnapshotter * self, const gchar * event_id,
     guint trigger, const gchar * key);
+/* A picture of @event_id made from @keyframe (no application involved, so
+ * no result either), to be stored at @key. */
+void cs_snapshotter_request_keyframe (CsSnapshotter * self,
+    const gchar * event_id, const gchar * key, GstSample * keyframe);
 /* Waits until every request is done, at most @timeout_ms. */
 gboolean cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms);
 /* Ends the wait of the picture under way (TIME_OUT), forgets the requests

@@ -71,6 +71,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_MAX_RETRIES -1
 #define DEFAULT_TIMEOUT 15
 #define DEFAULT_DRAIN_TIMEOUT (10 * GST_SECOND)
+#define DEFAULT_AUTO_SNAPSHOT TRUE
 #define DEFAULT_REGION "us-east-1"
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
@@ -96,6 +97,7 @@ enum
   PROP_MAX_RETRIES,
   PROP_TIMEOUT,
   PROP_DRAIN_TIMEOUT,
+  PROP_AUTO_SNAPSHOT,
   PROP_STATS,
 };
 
@@ -139,6 +141,7 @@ struct _GstCsSink
   gint max_retries;
   guint timeout;
   guint64 drain_timeout;
+  gboolean auto_snapshot;
 
   /* Streaming state, under self->lock. */
   GMutex lock;
@@ -148,6 +151,8 @@ struct _GstCsSink
   CsSnapshotter *snapshotter;
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
+  gchar *auto_picture_event;    /* wants a picture of the next keyframe */
+  gchar *auto_picture_key;
   gchar *active_device_id;      /* copied from settings at start */
   GOutputStream *fragment;      /* the segment being muxed */
   GstClockTime fragment_start_rt;
@@ -596,22 +601,38 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   const gchar *name;
   GstBuffer *closer[2] = { NULL, NULL };
   GstClockTime close_rt = GST_CLOCK_TIME_NONE;
-  gboolean split = FALSE, picture = FALSE;
+  gboolean split = FALSE, picture = FALSE, auto_snapshot;
   g_autofree gchar *picture_key = NULL;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+    g_autofree gchar *event_id = NULL;
+
     g_mutex_lock (&self->lock);
-    if (!video)
+    if (!video) {
       gst_buffer_replace (&self->last_audio, buf);
-    else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
       gst_buffer_replace (&self->last_video_key, buf);
+      event_id = g_steal_pointer (&self->auto_picture_event);
+      picture_key = g_steal_pointer (&self->auto_picture_key);
+    }
     g_mutex_unlock (&self->lock);
+    if (event_id != NULL) {
+      GstCaps *caps = gst_pad_get_current_caps (pad);
+      GstSample *sample = gst_sample_new (buf, caps, NULL, NULL);
+      cs_snapshotter_request_keyframe (self->snapshotter, event_id,
+          picture_key, sample);
+      gst_sample_unref (sample);
+      gst_clear_caps (&caps);
+    }
     return GST_PAD_PROBE_OK;
   }
   s = cs_gate_event_structure (GST_PAD_PROBE_INFO_EVENT (info));
   if (s == NULL)
     return GST_PAD_PROBE_OK;
+  GST_OBJECT_LOCK (self);
+  auto_snapshot = self->auto_snapshot;
+  GST_OBJECT_UNLOCK (self);
   name = gst_structure_get_name (s);
   gst_structure_get_uint64 (s, "running-time", &close_rt);
   uploads = g_ptr_array_new ();
@@ -646,6 +667,15 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     /* The snapshotter is freed only after the streaming threads stopped. */
     cs_snapshotter_request (self->snapshotter,
         gst_structure_get_string (s, "event-id"), trigger, picture_key);
+  } else if (picture_key && auto_snapshot) {
+    /* Of the event's next keyframe, its first for a new recording. */
+    g_mutex_lock (&self->lock);
+    g_free (self->auto_picture_event);
+    self->auto_picture_event = g_strdup (gst_structure_get_string (s,
+            "event-id"));
+    g_free (self->auto_picture_key);
+    self->auto_picture_key = g_steal_pointer (&picture_key);
+    g_mutex_unlock (&self->lock);
   }
   for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
     if (closer[i])
@@ -942,6 +972,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     g_clear_object (&self->fragment);
     gst_clear_buffer (&self->last_video_key);
     gst_clear_buffer (&self->last_audio);
+    g_clear_pointer (&self->auto_picture_event, g_free);
+    g_clear_pointer (&self->auto_picture_key, g_free);
     g_clear_pointer (&self->events, cs_sink_events_free);
     if (uploader)
       cs_uploader_get_stats (uploader, &self->stopped_stats);
@@ -1010,6 +1042,9 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_DRAIN_TIMEOUT:
       self->drain_timeout = g_value_get_uint64 (value);
       break;
+    case PROP_AUTO_SNAPSHOT:
+      self->auto_snapshot = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1065,6 +1100,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_DRAIN_TIMEOUT:
       g_value_set_uint64 (value, self->drain_timeout);
       break;
+    case PROP_AUTO_SNAPSHOT:
+      g_value_set_boolean (value, self->auto_snapshot);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1089,6 +1127,8 @@ gst_cs_sink_finalize (GObject * object)
   g_clear_object (&self->fragment);
   g_clear_object (&self->mux_video_pad);
   cs_sink_events_free (self->events);
+  g_free (self->auto_picture_event);
+  g_free (self->auto_picture_key);
   gst_clear_buffer (&self->last_video_key);
   gst_clear_buffer (&self->last_audio);
   g_mutex_clear (&self->lock);
@@ -1109,6 +1149,7 @@ gst_cs_sink_init (GstCsSink * self)
   self->max_retries = DEFAULT_MAX_RETRIES;
   self->timeout = DEFAULT_TIMEOUT;
   self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
+  self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
 
@@ -1218,6 +1259,11 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_uint64 ("drain-timeout", "Drain timeout",
           "How long EOS waits for pending uploads, in ns; what is left is "
           "dropped and reported", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
+  g_object_class_install_property (gobject_class, PROP_AUTO_SNAPSHOT,
+      g_param_spec_boolean ("auto-snapshot", "Auto snapshot",
+          "When no capture-snapshot handler is connected, make an event's "
+          "picture from its first keyframe (a JPEG at most 640 wide)",
+          DEFAULT_AUTO_SNAPSHOT, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "

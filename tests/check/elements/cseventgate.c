@@ -213,6 +213,35 @@ check_clip (CsStore * store, CsEventRecord * r)
   return c;
 }
 
+/* No capture-snapshot handler: cssink's own JPEG of the event's first
+ * keyframe, read back by ffprobe. */
+static void
+check_auto_picture (CsStore * store, CsEventRecord * e)
+{
+  g_autoptr (GBytes) jpeg = NULL;
+  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
+      "cseventgate-picture.jpg", NULL);
+  const guint8 *d;
+  gchar *out = NULL;
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-select_streams", "v:0",
+    "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0",
+    path, NULL
+  };
+
+  fail_unless (e->snapshot != NULL, "event %s has no picture", e->id);
+  jpeg = cs_store_get (store, e->snapshot, NULL, NULL);
+  fail_unless (jpeg != NULL);
+  d = g_bytes_get_data (jpeg, NULL);
+  fail_unless (g_bytes_get_size (jpeg) > 1000 && d[0] == 0xff && d[1] == 0xd8);
+  fail_unless (g_file_set_contents (path, (const gchar *) d,
+          g_bytes_get_size (jpeg), NULL));
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH,
+          NULL, NULL, &out, NULL, NULL, NULL));
+  fail_unless (g_str_has_prefix (out, "mjpeg,320,240"), "%s", out);
+  g_free (out);
+  g_unlink (path);
+}
+
 GST_START_TEST (test_event_clips)
 {
   const Trigger triggers[] = { {MD, 5.0}, {PD, 7.0}, {MD, 30.0} };
@@ -243,6 +272,7 @@ GST_START_TEST (test_event_clips)
   fail_unless (g_array_index (e1->alarms, CsEventAlarm, 1).snapshot);
   fail_unless (e1->ended);
   fail_unless_equals_int64 (e1->end_ms, BASE_MS + 11000);
+  check_auto_picture (store, e1);
   c = check_clip (store, e1);
   fail_unless_equals_int64 (c.start_ms, BASE_MS + 3000);
   fail_unless_equals_int64 (c.end_ms, BASE_MS + 11000);
