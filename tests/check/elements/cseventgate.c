@@ -416,6 +416,26 @@ GST_START_TEST (test_s3_event_clip)
   m3u8_key = g_strconcat (dir, "/index.m3u8", NULL);
   m3u8 = cs_store_get (store, m3u8_key, NULL, NULL);
   fail_unless (m3u8 != NULL);
+  /* The playlist and its segments as the store serves them, through
+   * GStreamer's HLS demuxer. */
+  {
+    g_autofree gchar *local = g_dir_make_tmp ("cs-event-hls-XXXXXX", NULL);
+    g_autofree gchar *path = g_build_filename (local, "index.m3u8", NULL);
+
+    fail_unless (g_file_set_contents (path, g_bytes_get_data (m3u8, NULL),
+            g_bytes_get_size (m3u8), NULL));
+    for (guint i = 0; i < e->segments->len; i++) {
+      const gchar *key = g_ptr_array_index (e->segments, i);
+      g_autoptr (GBytes) seg = cs_store_get (store, key, NULL, NULL);
+      g_autofree gchar *seg_path = g_build_filename (local,
+          strrchr (key, '/') + 1, NULL);
+      fail_unless (seg != NULL);
+      fail_unless (g_file_set_contents (seg_path, g_bytes_get_data (seg,
+                  NULL), g_bytes_get_size (seg), NULL));
+    }
+    fail_unless_equals_int (cs_test_hls_video_frames (path), 6 * FPS);
+    cs_test_remove_tree (local);
+  }
   cs_run_clear (&run);
 }
 
