@@ -101,6 +101,21 @@ cs_service_ai_is_active (CsService * svc, const gchar * ai, gint64 now_ms)
   return is_active (svc->ai, ai, now_ms);
 }
 
+GList *
+cs_service_ai_names (CsService * svc)
+{
+  return g_list_sort (g_hash_table_get_keys (svc->ai),
+      (GCompareFunc) g_strcmp0);
+}
+
+gint64
+cs_service_ai_until (CsService * svc, const gchar * ai)
+{
+  gint64 *until = g_hash_table_lookup (svc->ai, ai);
+
+  return until ? *until : -1;
+}
+
 static void
 add_table (JsonBuilder * b, const gchar * member, GHashTable * table)
 {

@@ -36,6 +36,10 @@ void cs_service_activate_ai (CsService * svc, const gchar * ai,
 void cs_service_deactivate_ai (CsService * svc, const gchar * ai);
 gboolean cs_service_ai_is_active (CsService * svc, const gchar * ai,
     gint64 now_ms);
+/* The AI types listed (g_list_free; the names belong to @svc) and the
+ * until_ms of one (-1 when not listed). */
+GList *cs_service_ai_names (CsService * svc);
+gint64 cs_service_ai_until (CsService * svc, const gchar * ai);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsService, cs_service_free)
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ivcs-config.h"
+#include "cs-key.h"
+#include "cs-service.h"
+
+#include <string.h>
+
+#define GROUP "cloud-storage"
+
+/* The environment's IVCS_<NAME> over the key file's <name>. */
+static gchar *
+setting (GKeyFile * kf, const gchar * name)
+{
+  g_autofree gchar *var = g_ascii_strup (name, -1);
+  g_autofree gchar *env_name = g_strconcat ("IVCS_", var, NULL);
+  const gchar *env = g_getenv (env_name);
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  return kf ? g_key_file_get_string (kf, GROUP, name, NULL) : NULL;
+}
+
+static gboolean
+number (GKeyFile * kf, const gchar * name, guint fallback, guint min,
+    guint * value, GError ** error)
+{
+  g_autofree gchar *text = setting (kf, name);
+  guint64 v;
+
+  *value = fallback;
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, G_MAXUINT32, &v, NULL)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "%s must be a whole number of at least %u", name, min);
+    return FALSE;
+  }
+  *value = v;
+  return TRUE;
+}
+
+gboolean
+ivcs_config_load (IvcsConfig * c, GError ** error)
+{
+  const gchar *path = g_getenv ("IVCS_CONFIG");
+  g_autoptr (GKeyFile) kf = NULL;
+  g_autofree gchar *channels = NULL, *audio = NULL;
+
+  memset (c, 0, sizeof *c);
+  if (path != NULL && path[0] != '\0') {
+    kf = g_key_file_new ();
+    if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
+      g_prefix_error (error, "IVCS_CONFIG %s: ", path);
+      return FALSE;
+    }
+  }
+  c->location = setting (kf, "location");
+  c->device_id = setting (kf, "device_id");
+  c->endpoint = setting (kf, "endpoint");
+  c->region = setting (kf, "region");
+  c->access_key = setting (kf, "access_key");
+  c->secret_key = setting (kf, "secret_key");
+  c->tls_ca_file = setting (kf, "tls_ca_file");
+  if (c->location == NULL || c->device_id == NULL) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_NOT_FOUND,
+        "no store location or device id: set IVCS_CONFIG to a key file with "
+        "[" GROUP "] location= and device_id= (or IVCS_LOCATION and "
+        "IVCS_DEVICE_ID)");
+    goto fail;
+  }
+  if (!cs_key_name_is_valid (c->device_id)) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR,
+        G_KEY_FILE_ERROR_INVALID_VALUE, "device_id: use 1 to 128 of "
+        "A-Z a-z 0-9 . _ - (not starting with '.')");
+    goto fail;
+  }
+  if (!number (kf, "service_poll_s", 60, 1, &c->service_poll_s, error)
+      || !number (kf, "drain_timeout_s", 10, 0, &c->drain_timeout_s, error))
+    goto fail;
+  channels = setting (kf, "channels");
+  if (channels != NULL) {
+    c->channels = g_strsplit_set (channels, ";, ", -1);
+    for (gchar ** ch = c->channels; *ch; ch++)
+      if (**ch != '\0' && !cs_service_channel_is_valid (*ch)) {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+            "channels: '%s' is not full-time, event-video or event-pic",
+            *ch);
+        goto fail;
+      }
+  }
+  audio = setting (kf, "audio");
+  c->audio = audio == NULL || g_ascii_strcasecmp (audio, "false") != 0;
+  return TRUE;
+
+fail:
+  ivcs_config_clear (c);
+  return FALSE;
+}
+
+void
+ivcs_config_clear (IvcsConfig * c)
+{
+  g_free (c->location);
+  g_free (c->device_id);
+  g_free (c->endpoint);
+  g_free (c->region);
+  g_free (c->access_key);
+  g_free (c->secret_key);
+  g_free (c->tls_ca_file);
+  g_strfreev (c->channels);
+  memset (c, 0, sizeof *c);
+}

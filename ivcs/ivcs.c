@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The iv_cs_* API on a pipeline:
+ *
+ *   appsrc (video) ! h26xparse config-interval=-1 ! cseventgate ! cssink
+ *   appsrc (audio, ADTS) ! aacparse ! cseventgate ! cssink.audio
+ *
+ * One module per process.  Its worker thread reads <device>/service.json
+ * every service_poll_s, starts or stops the pipeline (gate mode for event
+ * video, mark mode when full-time recording is active) and calls the
+ * start/stop/AI callbacks.  Picture callbacks run on cssink's picture
+ * thread.  No callback runs with the module's lock held.
+ *
+ * Lock order: `lock` (the module's state) only; GStreamer calls that may
+ * block (state changes, pushes) are made without it. */
+#include "iv_cs.h"
+#undef iv_cs_exit
+
+#include "cs-service.h"
+#include "cs-store.h"
+#include "gstcselements.h"
+#include "gstcseventgate.h"
+#include "gstcssink.h"
+#include "ivcs-config.h"
+
+#include <gst/app/app.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
+#define GST_CAT_DEFAULT ivcs_debug
+
+#define DEFAULT_MAX_SIZE_IN_A_GOP (512 * 1024)
+/* A u64TimeStamp above this (2001-09-09) is UTC ms, below it a monotonic
+ * clock. */
+#define UTC_MS_MIN G_GUINT64_CONSTANT (1000000000000)
+
+typedef struct
+{
+  iv_cs_init_parm_s parm;
+  IvcsConfig config;
+  CsStore *store;               /* for service.json; NULL with channels= */
+  GCancellable *cancel;
+
+  GstElement *pipeline, *vsrc, *asrc, *gate, *sink;
+  GstElement *vparse;           /* made at the first video frame */
+  iv_cm_venc_type_e codec;
+  guint64 video_max_bytes, audio_max_bytes;
+
+  GThread *worker;
+  GMainContext *context;
+  GMainLoop *loop;
+
+  /* Under `lock`. */
+  gboolean recording;           /* the pipeline runs: frames are taken */
+  gboolean full_time;           /* it runs in mark mode */
+  gboolean events_on;
+  gboolean exiting, forced;
+  gboolean eos_seen;
+  gboolean have_base;
+  guint64 base_ts;              /* the first frame's u64TimeStamp */
+  gint64 base_utc_ms;
+  guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
+  GHashTable *ai;               /* AI type name -> gint64 until, as notified */
+} Ivcs;
+
+static GMutex lock;
+static GCond cond;
+static Ivcs *ivcs;
+static GPrivate in_callback;
+
+static void
+log_error (const gchar * what, const GError * error)
+{
+  /* Firmware engineers read stderr: one line, never a secret. */
+  g_message ("libivcs: %s: %s", what, error ? error->message : "?");
+}
+
+#define CALLBACK_BEGIN() g_private_set (&in_callback, GINT_TO_POINTER (1))
+#define CALLBACK_END() g_private_set (&in_callback, NULL)
+
+/* ---- pipeline ---------------------------------------------------------- */
+
+static GstBusSyncReply
+bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Ivcs *m = data;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+    g_mutex_lock (&lock);
+    m->eos_seen = TRUE;
+    g_cond_broadcast (&cond);
+    g_mutex_unlock (&lock);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
+      || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    g_autoptr (GError) error = NULL;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &error, NULL);
+    else
+      gst_message_parse_warning (msg, &error, NULL);
+    log_error (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error);
+  }
+  gst_message_unref (msg);
+  return GST_BUS_DROP;
+}
+
+static gchar *
+on_capture (GstElement * sink, const gchar * event_id, guint trigger,
+    Ivcs * m)
+{
+  uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
+
+  if (m->parm.iv_cs_event_capture_picture_cb == NULL)
+    return NULL;
+  CALLBACK_BEGIN ();
+  m->parm.iv_cs_event_capture_picture_cb (name, sizeof name);
+  CALLBACK_END ();
+  name[sizeof name - 1] = '\0';
+  return name[0] ? g_strdup ((const gchar *) name) : NULL;
+}
+
+static void
+on_picture_result (GstElement * sink, const gchar * path, gint result,
+    Ivcs * m)
+{
+  uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
+
+  if (m->parm.iv_cs_event_upload_picture_result_cb == NULL)
+    return;
+  g_strlcpy ((gchar *) name, path, sizeof name);
+  CALLBACK_BEGIN ();
+  m->parm.iv_cs_event_upload_picture_result_cb (name,
+      (iv_cs_event_pic_upload_res_e) result);
+  CALLBACK_END ();
+}
+
+static GstElement *
+make (const gchar * factory, GError ** error)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e == NULL)
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "the GStreamer element %s is missing", factory);
+  return e;
+}
+
+static gboolean
+build_pipeline (Ivcs * m, GError ** error)
+{
+  const iv_cs_init_parm_s *p = &m->parm;
+  GValue priorities = G_VALUE_INIT;
+  GstElement *aparse;
+  GstCaps *caps;
+
+  m->pipeline = gst_pipeline_new ("ivcs");
+  m->gate = g_object_new (GST_TYPE_CS_EVENT_GATE, NULL);
+  m->sink = g_object_new (GST_TYPE_CS_SINK, NULL);
+  if ((m->vsrc = make ("appsrc", error)) == NULL)
+    return FALSE;
+  gst_bin_add_many (GST_BIN (m->pipeline), m->vsrc, m->gate, m->sink, NULL);
+  gst_element_link_pads (m->gate, "video_src", m->sink, "video");
+
+  gst_value_array_init (&priorities, IV_CS_EVENT_MAX_TRIGGER);
+  for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_INT);
+    g_value_set_int (&v, p->event_trigger_priority[i]);
+    gst_value_array_append_and_take_value (&priorities, &v);
+  }
+  g_object_set_property (G_OBJECT (m->gate), "trigger-priority", &priorities);
+  g_value_unset (&priorities);
+  g_object_set (m->gate, "min-record-time", p->event_record_min_time_s,
+      "event-interval", p->event_interval_time_s,
+      "max-pending-events", p->event_list_max_depth, NULL);
+
+  g_object_set (m->sink, "location", m->config.location,
+      "device-id", m->config.device_id, "region", m->config.region ?
+      m->config.region : "us-east-1", "max-cached-segments", 3,
+      "max-cache-bytes", (guint64) 3 * p->u32MaxSizeInAGop,
+      "drain-timeout", (guint64) m->config.drain_timeout_s * GST_SECOND,
+      "auto-snapshot", FALSE, NULL);
+  if (m->config.endpoint)
+    g_object_set (m->sink, "endpoint", m->config.endpoint, NULL);
+  if (m->config.access_key)
+    g_object_set (m->sink, "access-key", m->config.access_key, NULL);
+  if (m->config.secret_key)
+    g_object_set (m->sink, "secret-key", m->config.secret_key, NULL);
+  if (m->config.tls_ca_file)
+    g_object_set (m->sink, "tls-ca-file", m->config.tls_ca_file, NULL);
+  g_signal_connect (m->sink, "capture-snapshot", G_CALLBACK (on_capture), m);
+  g_signal_connect (m->sink, "snapshot-result",
+      G_CALLBACK (on_picture_result), m);
+
+  /* Never blocks the encoder: a full queue is seen before the push. */
+  g_object_set (m->vsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
+      "block", FALSE, "max-bytes", m->video_max_bytes, NULL);
+  if (m->config.audio) {
+    GstPad *gate_pad;
+
+    if ((m->asrc = make ("appsrc", error)) == NULL
+        || (aparse = make ("aacparse", error)) == NULL)
+      return FALSE;
+    caps = gst_caps_from_string ("audio/mpeg,mpegversion=4,"
+        "stream-format=adts");
+    g_object_set (m->asrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
+        "block", FALSE, "max-bytes", m->audio_max_bytes, "caps", caps, NULL);
+    gst_caps_unref (caps);
+    gst_bin_add_many (GST_BIN (m->pipeline), m->asrc, aparse, NULL);
+    gst_element_link (m->asrc, aparse);
+    gate_pad = gst_element_request_pad_simple (m->gate, "audio_sink_%u");
+    {
+      GstPad *src = gst_element_get_static_pad (aparse, "src");
+      gst_pad_link (src, gate_pad);
+      gst_object_unref (src);
+    }
+    gst_object_unref (gate_pad);
+    gst_element_link_pads (m->gate, "audio_src_0", m->sink, "audio");
+  }
+  gst_bus_set_sync_handler (GST_ELEMENT_BUS (m->pipeline), bus_sync, m, NULL);
+  return TRUE;
+}
+
+/* The video parser, once the first frame says which codec comes. */
+static gboolean
+link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
+{
+  const gchar *caps_text = codec == IV_CM_VENC_TYPE_H265 ?
+      "video/x-h265,stream-format=byte-stream,alignment=au" :
+      "video/x-h264,stream-format=byte-stream,alignment=au";
+  GstCaps *caps = gst_caps_from_string (caps_text);
+
+  m->vparse = gst_element_factory_make (codec == IV_CM_VENC_TYPE_H265 ?
+      "h265parse" : "h264parse", NULL);
+  if (m->vparse == NULL) {
+    gst_caps_unref (caps);
+    return FALSE;
+  }
+  /* Headers in front of every keyframe: a recording may start at any. */
+  g_object_set (m->vparse, "config-interval", -1, NULL);
+  g_object_set (m->vsrc, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_bin_add (GST_BIN (m->pipeline), m->vparse);
+  gst_element_link (m->vsrc, m->vparse);
+  gst_element_link_pads (m->vparse, "src", m->gate, "video_sink");
+  gst_element_sync_state_with_parent (m->vparse);
+  m->codec = codec;
+  return TRUE;
+}
+
+static gboolean
+start_pipeline (Ivcs * m, gboolean full_time)
+{
+  GstStateChangeReturn ret;
+
+  g_object_set (m->gate, "mode", full_time ? GST_CS_EVENT_GATE_MODE_MARK :
+      GST_CS_EVENT_GATE_MODE_GATE, NULL);
+  g_mutex_lock (&lock);
+  m->eos_seen = FALSE;
+  g_mutex_unlock (&lock);
+  ret = gst_element_set_state (m->pipeline, GST_STATE_PLAYING);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    g_message ("libivcs: the recording pipeline did not start");
+    gst_element_set_state (m->pipeline, GST_STATE_NULL);
+    return FALSE;
+  }
+  g_mutex_lock (&lock);
+  m->recording = TRUE;
+  m->full_time = full_time;
+  g_mutex_unlock (&lock);
+  GST_INFO ("recording (%s)", full_time ? "full-time" : "events");
+  return TRUE;
+}
+
+/* With @drain, what is cached is uploaded first (at most the drain timeout,
+ * less when a forced exit comes). */
+static void
+stop_pipeline (Ivcs * m, gboolean drain)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      (m->config.drain_timeout_s + 5) * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&lock);
+  m->recording = FALSE;
+  m->events_on = FALSE;
+  g_mutex_unlock (&lock);
+  if (drain && m->vparse != NULL) {
+    gst_app_src_end_of_stream (GST_APP_SRC (m->vsrc));
+    if (m->asrc)
+      gst_app_src_end_of_stream (GST_APP_SRC (m->asrc));
+    g_mutex_lock (&lock);
+    while (!m->eos_seen && !m->forced
+        && g_cond_wait_until (&cond, &lock, deadline));
+    g_mutex_unlock (&lock);
+  }
+  gst_element_set_state (m->pipeline, GST_STATE_NULL);
+}
+
+/* ---- service ----------------------------------------------------------- */
+
+static void
+call_start_stop (Ivcs * m, gboolean start)
+{
+  int32_t (*cb) (void) = start ? m->parm.iv_cs_push_stream_start_cb :
+      m->parm.iv_cs_push_stream_stop_cb;
+
+  if (cb == NULL)
+    return;
+  CALLBACK_BEGIN ();
+  cb ();
+  CALLBACK_END ();
+}
+
+/* Calls the AI callback for every AI type whose expiry changed; AI names
+ * that are not numbers are not for this API. */
+static void
+notify_ai (Ivcs * m, CsService * svc, gint64 now_ms)
+{
+  g_autoptr (GList) names = svc ? cs_service_ai_names (svc) : NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer key, value;
+  GPtrArray *gone = g_ptr_array_new ();
+
+  for (GList * l = names; l; l = l->next) {
+    const gchar *name = l->data;
+    gint64 until = cs_service_ai_until (svc, name);
+    gint64 *known = g_hash_table_lookup (m->ai, name);
+    guint64 type;
+
+    if (!g_ascii_string_to_unsigned (name, 10, 0, G_MAXUINT32, &type, NULL))
+      continue;
+    g_hash_table_add (seen, (gpointer) name);
+    if (known && *known == until)
+      continue;
+    g_hash_table_insert (m->ai, g_strdup (name), g_memdup2 (&until,
+            sizeof until));
+    if (m->parm.iv_cs_ai_service_notify_cb) {
+      CALLBACK_BEGIN ();
+      m->parm.iv_cs_ai_service_notify_cb (type, until > 0 && until <= now_ms ?
+          0 : (uint64_t) until);
+      CALLBACK_END ();
+    }
+  }
+  g_hash_table_iter_init (&it, m->ai);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    if (!g_hash_table_contains (seen, key))
+      g_ptr_array_add (gone, g_strdup (key));
+  for (guint i = 0; i < gone->len; i++) {
+    const gchar *name = g_ptr_array_index (gone, i);
+    if (m->parm.iv_cs_ai_service_notify_cb) {
+      CALLBACK_BEGIN ();
+      m->parm.iv_cs_ai_service_notify_cb (g_ascii_strtoull (name, NULL, 10),
+          0);
+      CALLBACK_END ();
+    }
+    g_hash_table_remove (m->ai, name);
+  }
+  g_ptr_array_free (gone, TRUE);
+}
+
+/* Reads which channels are active: from channels= or service.json.  FALSE
+ * when it could not be read (the state stays as it is). */
+static gboolean
+read_service (Ivcs * m, CsService ** out)
+{
+  g_autofree gchar *key = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) data = NULL;
+
+  if (m->config.channels) {
+    *out = cs_service_new (m->config.device_id);
+    for (gchar ** ch = m->config.channels; *ch; ch++)
+      if (**ch)
+        cs_service_activate (*out, *ch, 0);
+    return TRUE;
+  }
+  key = g_strdup_printf ("%s/service.json", m->config.device_id);
+  data = cs_store_get (m->store, key, m->cancel, &error);
+  if (data == NULL && g_error_matches (error, CS_STORE_ERROR,
+          CS_STORE_ERROR_NOT_FOUND)) {
+    GST_INFO ("no %s: nothing is active", key);
+    *out = NULL;
+    return TRUE;
+  }
+  if (data == NULL) {
+    log_error ("cannot read service.json", error);
+    return FALSE;
+  }
+  *out = cs_service_parse (g_bytes_get_data (data, NULL),
+      g_bytes_get_size (data), &error);
+  if (*out == NULL) {
+    log_error ("service.json", error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+poll_service (gpointer data)
+{
+  Ivcs *m = data;
+  g_autoptr (CsService) svc = NULL;
+  gint64 now_ms = g_get_real_time () / 1000;
+  gboolean full, event_video, event_pic, want, recording, full_time;
+
+  if (!read_service (m, &svc))
+    return G_SOURCE_CONTINUE;
+  full = svc && cs_service_is_active (svc, "full-time", now_ms);
+  event_video = svc && cs_service_is_active (svc, "event-video", now_ms);
+  event_pic = svc && cs_service_is_active (svc, "event-pic", now_ms);
+  want = full || event_video;
+
+  g_mutex_lock (&lock);
+  recording = m->recording;
+  full_time = m->full_time;
+  g_mutex_unlock (&lock);
+
+  if (recording && (!want || full != full_time)) {
+    if (!want)
+      call_start_stop (m, FALSE);
+    stop_pipeline (m, TRUE);
+  }
+  if (want && (!recording || full != full_time)) {
+    if (start_pipeline (m, full) && !recording)
+      call_start_stop (m, TRUE);
+  }
+  g_mutex_lock (&lock);
+  m->events_on = m->recording && (event_video || event_pic);
+  g_mutex_unlock (&lock);
+  notify_ai (m, svc, now_ms);
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+run_worker (gpointer data)
+{
+  Ivcs *m = data;
+  GSource *timer;
+
+  g_main_context_push_thread_default (m->context);
+  poll_service (m);
+  timer = g_timeout_source_new_seconds (m->config.service_poll_s);
+  g_source_set_callback (timer, poll_service, m, NULL);
+  g_source_attach (timer, m->context);
+  g_source_unref (timer);
+  g_main_loop_run (m->loop);
+  g_main_context_pop_thread_default (m->context);
+  return NULL;
+}
+
+/* ---- API --------------------------------------------------------------- */
+
+static gboolean
+parm_is_valid (const iv_cs_init_parm_s * p)
+{
+  if (p->event_record_min_time_s < 4 || p->event_interval_time_s < 4
+      || p->event_record_min_time_s > p->event_interval_time_s
+      || p->event_list_max_depth < 0)
+    return FALSE;
+  for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
+    if (p->event_trigger_priority[i] < -1
+        || p->event_trigger_priority[i] >= IV_CS_EVENT_MAX_TRIGGER)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+ivcs_free (Ivcs * m)
+{
+  if (m->pipeline) {
+    gst_element_set_state (m->pipeline, GST_STATE_NULL);
+    gst_object_unref (m->pipeline);
+  }
+  if (m->loop)
+    g_main_loop_unref (m->loop);
+  if (m->context)
+    g_main_context_unref (m->context);
+  g_clear_object (&m->cancel);
+  cs_store_free (m->store);
+  ivcs_config_clear (&m->config);
+  if (m->ai)
+    g_hash_table_unref (m->ai);
+  g_free (m);
+}
+
+static gpointer
+register_elements (gpointer data)
+{
+  GST_DEBUG_CATEGORY_INIT (ivcs_debug, "ivcs", 0, "iv_cs_* API");
+  /* Built in, so that no plugin path is needed. */
+  GST_ELEMENT_REGISTER (cssink, NULL);
+  GST_ELEMENT_REGISTER (cseventgate, NULL);
+  return NULL;
+}
+
+int
+iv_cs_init (iv_cs_init_parm_s * pstInitParm)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_autoptr (GError) error = NULL;
+  Ivcs *m;
+  int result = IV_ERR_NONE;
+
+  if (pstInitParm == NULL || !parm_is_valid (pstInitParm))
+    return IV_ERR_INVALID_PARAM;
+  if (g_private_get (&in_callback))
+    return IV_ERR_CS_IN_CALLBACK;
+
+  g_mutex_lock (&lock);
+  if (ivcs != NULL) {
+    result = ivcs->exiting ? IV_ERR_CS_EXITING : IV_ERR_ALREADY_INIT;
+    g_mutex_unlock (&lock);
+    return result;
+  }
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+  g_once (&once, register_elements, NULL);
+
+  m = g_new0 (Ivcs, 1);
+  m->parm = *pstInitParm;
+  if (m->parm.u32MaxSizeInAGop == 0)
+    m->parm.u32MaxSizeInAGop = DEFAULT_MAX_SIZE_IN_A_GOP;
+  m->video_max_bytes = m->parm.u32MaxSizeInAGop / 2;
+  m->audio_max_bytes = m->parm.u32MaxSizeInAGop / 10;
+  m->ai = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  m->cancel = g_cancellable_new ();
+  if (!ivcs_config_load (&m->config, &error)) {
+    log_error ("configuration", error);
+    result = IV_ERR_CS_CONFIG;
+  } else if (m->config.channels == NULL) {
+    CsStoreConfig sc = { 0 };
+    sc.endpoint = m->config.endpoint;
+    sc.region = m->config.region;
+    sc.access_key = m->config.access_key ? m->config.access_key :
+        g_getenv ("AWS_ACCESS_KEY_ID");
+    sc.secret_key = m->config.secret_key ? m->config.secret_key :
+        g_getenv ("AWS_SECRET_ACCESS_KEY");
+    sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
+    sc.tls_ca_file = m->config.tls_ca_file;
+    m->store = cs_store_new (m->config.location, &sc, &error);
+    if (m->store == NULL) {
+      log_error ("store location", error);
+      result = IV_ERR_CS_CONFIG;
+    }
+  }
+  if (result == IV_ERR_NONE && !build_pipeline (m, &error)) {
+    log_error ("pipeline", error);
+    result = IV_ERR_CS_PIPELINE;
+  }
+  if (result != IV_ERR_NONE) {
+    g_mutex_unlock (&lock);
+    ivcs_free (m);
+    return result;
+  }
+  m->context = g_main_context_new ();
+  m->loop = g_main_loop_new (m->context, FALSE);
+  ivcs = m;
+  m->worker = g_thread_new ("ivcs", run_worker, m);
+  g_mutex_unlock (&lock);
+  GST_INFO ("initialised for %s", m->config.device_id);
+  return IV_ERR_NONE;
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+int
+iv_cs_exit (unsigned int force_exit)
+{
+  Ivcs *m;
+  gboolean forced;
+
+  if (g_private_get (&in_callback))
+    return IV_ERR_CS_IN_CALLBACK;
+  g_mutex_lock (&lock);
+  m = ivcs;
+  if (m == NULL) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_NOT_INIT;
+  }
+  if (m->exiting) {
+    /* Another thread is exiting: make it return now. */
+    if (force_exit) {
+      m->forced = TRUE;
+      g_cancellable_cancel (m->cancel);
+      g_cond_broadcast (&cond);
+    }
+    g_mutex_unlock (&lock);
+    return IV_ERR_CS_EXITING;
+  }
+  m->exiting = TRUE;
+  m->forced = force_exit != 0;
+  if (m->forced)
+    g_cancellable_cancel (m->cancel);
+  g_mutex_unlock (&lock);
+
+  g_main_context_invoke (m->context, quit_loop, m->loop);
+  g_thread_join (m->worker);
+  g_mutex_lock (&lock);
+  forced = m->forced;
+  g_mutex_unlock (&lock);
+  stop_pipeline (m, !forced);
+
+  g_mutex_lock (&lock);
+  forced = m->forced;
+  ivcs = NULL;
+  g_mutex_unlock (&lock);
+  ivcs_free (m);
+  /* A normal exit that a forced one cut short did not finish its work. */
+  return forced && !force_exit ? IV_ERR_CS_EXITING : IV_ERR_NONE;
+}
+
+/* The frame's UTC ms, from its timestamp (UTC, or a monotonic clock mapped
+ * at the first frame); FALSE when it runs before the first frame. */
+static gboolean
+frame_time (Ivcs * m, guint64 ts, GstClockTime * pts, gint64 * utc_ms)
+{
+  if (!m->have_base) {
+    m->have_base = TRUE;
+    m->base_ts = ts;
+    m->base_utc_ms = ts >= UTC_MS_MIN ? (gint64) ts :
+        g_get_real_time () / 1000;
+  }
+  if (ts < m->base_ts)
+    return FALSE;
+  *pts = (ts - m->base_ts) * GST_MSECOND;
+  *utc_ms = m->base_utc_ms + (gint64) (ts - m->base_ts);
+  return TRUE;
+}
+
+int
+iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
+    iv_cm_venc_type_e eCmVencType, void *pstCsStream)
+{
+  gboolean video = eCsStreamType == IV_CS_STREAM_TYPE_VIDEO;
+  const uint8_t *data;
+  guint32 len;
+  guint64 ts, max_bytes;
+  gboolean keyframe = TRUE;
+  GstElement *src = NULL;
+  GstClockTime pts;
+  gint64 utc_ms;
+  GstBuffer *buf;
+  Ivcs *m;
+
+  if (pstCsStream == NULL || (eCsStreamType != IV_CS_STREAM_TYPE_VIDEO
+          && eCsStreamType != IV_CS_STREAM_TYPE_AUDIO))
+    return IV_ERR_INVALID_PARAM;
+  if (video) {
+    const iv_cm_venc_stream_s *v = pstCsStream;
+    data = v->pu8Stream;
+    len = v->u32Len;
+    ts = v->u64TimeStamp;
+    if (v->eFrameType != IV_CM_FRAME_TYPE_I
+        && v->eFrameType != IV_CM_FRAME_TYPE_P)
+      return IV_ERR_INVALID_PARAM;
+    keyframe = v->eFrameType == IV_CM_FRAME_TYPE_I;
+    if (eCmVencType != IV_CM_VENC_TYPE_H264
+        && eCmVencType != IV_CM_VENC_TYPE_H265)
+      return IV_ERR_CS_STREAM_TYPE;
+  } else {
+    const iv_cm_aenc_stream_s *a = pstCsStream;
+    data = a->pu8Stream;
+    len = a->u32Len;
+    ts = a->u64TimeStamp;
+  }
+  if (data == NULL || len == 0)
+    return IV_ERR_INVALID_PARAM;
+
+  g_mutex_lock (&lock);
+  m = ivcs;
+  if (m == NULL || m->exiting || !m->recording) {
+    int r = m == NULL ? IV_ERR_NOT_INIT : m->exiting ? IV_ERR_CS_EXITING :
+        IV_ERR_CS_SERVICE_NOT_RUN;
+    g_mutex_unlock (&lock);
+    return r;
+  }
+  if (!video && m->asrc == NULL) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_CS_STREAM_TYPE;       /* configured without audio */
+  }
+  if (video && m->vparse != NULL && eCmVencType != m->codec) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_CS_STREAM_TYPE;
+  }
+  if (video && m->vparse == NULL && !link_video_parser (m, eCmVencType)) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_CS_PIPELINE;
+  }
+  if (!frame_time (m, ts, &pts, &utc_ms)) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_INVALID_PARAM;        /* before the first frame */
+  }
+  src = gst_object_ref (video ? m->vsrc : m->asrc);
+  max_bytes = video ? m->video_max_bytes : m->audio_max_bytes;
+  if (gst_app_src_get_current_level_bytes (GST_APP_SRC (src)) + len >
+      max_bytes) {
+    m->dropped[eCsStreamType]++;
+    g_mutex_unlock (&lock);
+    gst_object_unref (src);
+    return IV_ERR_CS_QUEUE_FULL;
+  }
+  g_mutex_unlock (&lock);
+
+  buf = gst_buffer_new_memdup (data, len);
+  GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = pts;
+  if (!keyframe)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (video) {
+    static GstCaps *unix_caps;
+    if (g_once_init_enter (&unix_caps))
+      g_once_init_leave (&unix_caps,
+          gst_caps_new_empty_simple ("timestamp/x-unix"));
+    gst_buffer_add_reference_timestamp_meta (buf, unix_caps,
+        utc_ms * GST_MSECOND, GST_CLOCK_TIME_NONE);
+  }
+  if (gst_app_src_push_buffer (GST_APP_SRC (src), buf) != GST_FLOW_OK) {
+    gst_object_unref (src);
+    return IV_ERR_CS_SERVICE_NOT_RUN;   /* stopping */
+  }
+  gst_object_unref (src);
+  return IV_ERR_NONE;
+}
+
+int
+iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
+    uint64_t iv_cs_event_time_ms)
+{
+  GstElement *gate;
+  gint result = 0;
+  Ivcs *m;
+
+  g_mutex_lock (&lock);
+  m = ivcs;
+  if (m == NULL || m->exiting || !m->events_on) {
+    int r = m == NULL ? IV_ERR_NOT_INIT : m->exiting ? IV_ERR_CS_EXITING :
+        IV_ERR_CS_EVENT_SERVICE_NOT_RUN;
+    g_mutex_unlock (&lock);
+    return r;
+  }
+  gate = gst_object_ref (m->gate);
+  g_mutex_unlock (&lock);
+
+  g_signal_emit_by_name (gate, "trigger", (guint) iv_cs_event_trigger_type,
+      (guint64) iv_cs_event_time_ms, &result);
+  gst_object_unref (gate);
+  switch (result) {
+    case GST_CS_TRIGGER_OK:
+      return IV_ERR_NONE;
+    case GST_CS_TRIGGER_NOT_ONE_BIT:
+      return IV_ERR_CS_EVENT_TRIGGER;
+    case GST_CS_TRIGGER_QUEUE_FULL:
+      return IV_ERR_CS_EVENT_LIST_FULL;
+    default:
+      return IV_ERR_CS_EVENT_SERVICE_NOT_RUN;
+  }
+}
