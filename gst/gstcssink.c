@@ -165,6 +165,7 @@ struct _GstCsSink
   CsUploaderStats stopped_stats;        /* of the last run, once stopped */
   gsize last_segment_size;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
+  gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
   const gchar *video_codec;     /* caps name the parser was made for */
 };
 
@@ -453,6 +454,32 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   gst_cs_sink_upload_meta (self, uploads);
 }
 
+static gboolean
+gst_cs_sink_drain_interrupted (GstCsSink * self)
+{
+  gboolean interrupted;
+
+  g_mutex_lock (&self->lock);
+  interrupted = self->drain_interrupted;
+  g_mutex_unlock (&self->lock);
+  return interrupted;
+}
+
+/* A state change away from PLAYING must not wait for an EOS drain: it runs
+ * in the sink's streaming thread, which the change waits for.  What is
+ * pending goes on uploading (and is dropped at READY). */
+static void
+gst_cs_sink_interrupt_drain (GstCsSink * self, gboolean interrupt)
+{
+  g_mutex_lock (&self->lock);
+  self->drain_interrupted = interrupt;
+  if (self->uploader)
+    cs_uploader_interrupt_drains (self->uploader, interrupt);
+  if (self->meta_uploader)
+    cs_uploader_interrupt_drains (self->meta_uploader, interrupt);
+  g_mutex_unlock (&self->lock);
+}
+
 /* At EOS: finishes the events, gives the uploaders up to drain-timeout
  * together, then lets EOS through. */
 static void
@@ -484,7 +511,8 @@ gst_cs_sink_drain (GstCsSink * self)
   GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
       GST_TIME_ARGS (timeout));
   if (!cs_uploader_drain (uploader,
-          MAX (deadline - g_get_monotonic_time () / 1000, 0))) {
+          MAX (deadline - g_get_monotonic_time () / 1000, 0))
+      && !gst_cs_sink_drain_interrupted (self)) {
     CsUploaderStats st;
 
     cs_uploader_get_stats (uploader, &st);
@@ -495,7 +523,8 @@ gst_cs_sink_drain (GstCsSink * self)
     cs_uploader_stop (uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
   }
   if (!cs_uploader_drain (meta_uploader,
-          MAX (deadline - g_get_monotonic_time () / 1000, 0))) {
+          MAX (deadline - g_get_monotonic_time () / 1000, 0))
+      && !gst_cs_sink_drain_interrupted (self)) {
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Event objects were not uploaded before the drain timeout."),
         (NULL));
@@ -917,6 +946,7 @@ gst_cs_sink_start (GstCsSink * self)
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
   self->video_eos = FALSE;
   self->segments_recorded = 0;
+  self->drain_interrupted = FALSE;
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
   self->last_segment_size = 0;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
@@ -947,6 +977,12 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
         g_object_set (self->audio_queue, "max-size-time", duration, NULL);
       if (!gst_cs_sink_start (self))
         return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      gst_cs_sink_interrupt_drain (self, TRUE);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      gst_cs_sink_interrupt_drain (self, FALSE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* First, so that an EOS drain waiting in a streaming thread ends. */

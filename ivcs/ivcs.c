@@ -526,7 +526,8 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
   if (!ivcs_config_load (&m->config, &error)) {
     log_error ("configuration", error);
     result = IV_ERR_CS_CONFIG;
-  } else if (m->config.channels == NULL) {
+  } else {
+    /* Checks the location too when service.json is not read. */
     CsStoreConfig sc = { 0 };
     sc.endpoint = m->config.endpoint;
     sc.region = m->config.region;

@@ -20,6 +20,7 @@ struct _CsUploader {
   CsUploadItem *uploading;
   guint64 pending_bytes;
   gboolean stopping;
+  gboolean drains_interrupted;
   CsUploaderStats stats;
 };
 
@@ -251,7 +252,8 @@ cs_uploader_drain (CsUploader * self, gint64 timeout_ms)
   gboolean done;
 
   g_mutex_lock (&self->lock);
-  while (!self->stopping && (self->waiting.length > 0 || self->uploading)
+  while (!self->stopping && !self->drains_interrupted
+      && (self->waiting.length > 0 || self->uploading)
       && g_cond_wait_until (&self->idle_cond, &self->lock, deadline));
   done = self->waiting.length == 0 && self->uploading == NULL;
   g_mutex_unlock (&self->lock);
@@ -313,5 +315,14 @@ cs_uploader_get_stats (CsUploader * self, CsUploaderStats * stats)
   *stats = self->stats;
   stats->pending = self->waiting.length + (self->uploading ? 1 : 0);
   stats->pending_bytes = self->pending_bytes;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cs_uploader_interrupt_drains (CsUploader * self, gboolean interrupt)
+{
+  g_mutex_lock (&self->lock);
+  self->drains_interrupted = interrupt;
+  g_cond_broadcast (&self->idle_cond);
   g_mutex_unlock (&self->lock);
 }

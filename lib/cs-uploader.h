@@ -78,6 +78,9 @@ void cs_uploader_push (CsUploader * self, CsUploadItem * item,
 /* Waits until nothing is waiting or uploading, at most @timeout_ms;
  * returns TRUE when all was done.  cs_uploader_stop () ends the wait. */
 gboolean cs_uploader_drain (CsUploader * self, gint64 timeout_ms);
+/* While @interrupt, drain () returns at once (FALSE when something is
+ * left); the uploads go on. */
+void cs_uploader_interrupt_drains (CsUploader * self, gboolean interrupt);
 /* Cancels the upload under way, drops what is left and reports it with
  * @reason (CS_UPLOAD_DROP_*), joins the thread.  Idempotent. */
 void cs_uploader_stop (CsUploader * self, const gchar * reason);
