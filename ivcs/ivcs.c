@@ -318,7 +318,7 @@ notify_ai (Ivcs * m, CsService * svc, gint64 now_ms)
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter it;
   gpointer key, value;
-  GPtrArray *gone = g_ptr_array_new ();
+  GPtrArray *gone = g_ptr_array_new_with_free_func (g_free);
 
   for (GList * l = names; l; l = l->next) {
     const gchar *name = l->data;

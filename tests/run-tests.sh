@@ -45,6 +45,14 @@ ok=$(grep -c '"result": "OK"' "$log" || true)
 skip=$(grep -c '"result": "SKIP"' "$log" || true)
 all=$(grep -c '"result"' "$log" || true)
 
+# The unit suite under ASan, UBSan and LSan (one test more).
+all=$((all + 1))
+if tests/sanitize.sh >build/sanitize.log 2>&1; then
+  ok=$((ok + 1))
+else
+  rc=1; tail -50 build/sanitize.log
+fi
+
 # The parsers of outside input, fuzzed for FUZZ_SECONDS each (one test more).
 all=$((all + 1))
 if tests/fuzz/run.sh; then ok=$((ok + 1)); else rc=1; fi
