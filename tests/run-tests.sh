@@ -17,6 +17,9 @@ stop_servers() {
 }
 trap stop_servers EXIT
 stop_servers                    # whatever an interrupted run left behind
+# A gateway started by hand (tests/servers/ceph-rgw.sh start, default base)
+# holds the same ports.
+CEPH_BASE=/tmp/cs-ceph bash tests/servers/ceph-rgw.sh stop >/dev/null 2>&1 || true
 bash tests/servers/ceph-rgw.sh start
 bash tests/servers/nginx-dav.sh start
 
