@@ -121,21 +121,24 @@ gchar *
 cs_key_event_dir (const gchar * device_id, const gchar * event_id,
     gint64 start_ms)
 {
+  g_autofree gchar *day = NULL;
+
+  g_return_val_if_fail (cs_key_name_is_valid (event_id), NULL);
+  day = cs_key_events_day (device_id, start_ms);
+  g_return_val_if_fail (day != NULL, NULL);
+  return g_strdup_printf ("%s%s/", day, event_id);
+}
+
+gchar *
+cs_key_events_day (const gchar * device_id, gint64 utc_ms)
+{
   g_autoptr (GDateTime) t = NULL;
   g_autofree gchar *day = NULL;
 
   g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
-  g_return_val_if_fail (cs_key_name_is_valid (event_id), NULL);
-  g_return_val_if_fail (start_ms >= 0, NULL);
-  t = g_date_time_new_from_unix_utc (start_ms / 1000);
+  g_return_val_if_fail (utc_ms >= 0, NULL);
+  t = g_date_time_new_from_unix_utc (utc_ms / 1000);
   g_return_val_if_fail (t != NULL, NULL);
   day = g_date_time_format (t, "%Y%m%d");
-  return g_strdup_printf ("%s/ev/%s/%s/", device_id, day, event_id);
-}
-
-gchar *
-cs_key_events_prefix (const gchar * device_id)
-{
-  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
-  return g_strdup_printf ("%s/ev/", device_id);
+  return g_strdup_printf ("%s/ev/%s/", device_id, day);
 }

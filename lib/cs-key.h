@@ -31,7 +31,8 @@ gchar *cs_key_recording_hour (const gchar * device_id, gint64 utc_ms);
  * that of @start_ms (its first trigger). */
 gchar *cs_key_event_dir (const gchar * device_id, const gchar * event_id,
     gint64 start_ms);
-/* "<device>/ev/": where every event of a device is. */
-gchar *cs_key_events_prefix (const gchar * device_id);
+/* "<device>/ev/<YYYYMMDD>/": the events that started on the day of
+ * @utc_ms. */
+gchar *cs_key_events_day (const gchar * device_id, gint64 utc_ms);
 
 G_END_DECLS

@@ -267,10 +267,14 @@ csctl_export (int argc, char **argv, GError ** error)
         "give the MP4 to write with -o");
     return 2;
   }
+  if (!csctl_check_event_or_range (error))
+    return 2;
   store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segs = csctl_find_segments (store, argv[2], from, to, FALSE, error);
+  segs = opt_event ? csctl_event_segments (store, argv[2], opt_event, FALSE,
+      &from, &to, error) : csctl_find_segments (store, argv[2], from, to,
+      FALSE, error);
   if (segs == NULL)
     return 1;
   tmpdir = g_dir_make_tmp ("csctl-export-XXXXXX", error);

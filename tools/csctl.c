@@ -23,6 +23,7 @@
 static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
 gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
 static gint opt_expires = 24 * 3600;
+gchar *opt_event;
 static gboolean opt_json;
 
 static const GOptionEntry store_entries[] = {
@@ -44,6 +45,8 @@ static const GOptionEntry ls_entries[] = {
 static const GOptionEntry export_entries[] = {
   {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Start of the range", "T"},
   {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range", "T"},
+  {"event", 0, 0, G_OPTION_ARG_STRING, &opt_event,
+      "One event instead of a range", "ID"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output, "The MP4 to write",
       "FILE"},
   {NULL}
@@ -61,6 +64,8 @@ static const GOptionEntry service_entries[] = {
 static const GOptionEntry playlist_entries[] = {
   {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "Start of the range", "T"},
   {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "End of the range", "T"},
+  {"event", 0, 0, G_OPTION_ARG_STRING, &opt_event,
+      "One event instead of a range", "ID"},
   {"expires", 0, 0, G_OPTION_ARG_INT, &opt_expires,
       "Lifetime of presigned S3 URLs in seconds (default 86400)", "S"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
@@ -95,14 +100,20 @@ csctl_parse_time (const gchar * text, gint64 * ms, GError ** error)
   return TRUE;
 }
 
-static void
-playlist_entry_clear (CsPlaylistEntry * e)
+void
+csctl_playlist_entry_clear (CsPlaylistEntry * e)
 {
   g_free (e->uri);
 }
 
-static gint
-compare_entries (gconstpointer a, gconstpointer b)
+guint
+csctl_url_expiry (void)
+{
+  return opt_expires;
+}
+
+gint
+csctl_compare_entries (gconstpointer a, gconstpointer b)
 {
   const CsPlaylistEntry *ea = a, *eb = b;
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
@@ -116,14 +127,34 @@ format_time (gint64 ms)
   return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
 }
 
+/* Adds @key to @found when it is a segment that overlaps [@from, @to). */
+static gboolean
+add_segment (CsStore * store, const gchar * key, gint64 from, gint64 to,
+    gboolean urls, GArray * found, GError ** error)
+{
+  CsPlaylistEntry e = { NULL, 0, 0 };
+
+  if (!g_str_has_suffix (key, ".ts")
+      || !cs_key_parse_segment (key, &e.start_ms, &e.duration_ms)
+      || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
+    return TRUE;
+  if (!urls)
+    e.uri = g_strdup (key);
+  else if (!(e.uri = cs_store_get_url (store, key, opt_expires, error)))
+    return FALSE;
+  g_array_append_val (found, e);
+  return TRUE;
+}
+
 GArray *
 csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
     gboolean urls, GError ** error)
 {
   g_autoptr (GArray) found = g_array_new (FALSE, TRUE,
       sizeof (CsPlaylistEntry));
+  g_autoptr (GPtrArray) event_keys = NULL;
 
-  g_array_set_clear_func (found, (GDestroyNotify) playlist_entry_clear);
+  g_array_set_clear_func (found, (GDestroyNotify) csctl_playlist_entry_clear);
   /* From the hour before: a segment that began then may reach into @from. */
   for (gint64 h = MAX (from - from % HOUR_MS - HOUR_MS, 0); h < to;
       h += HOUR_MS) {
@@ -133,28 +164,26 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 
 
     if (objects == NULL)
       return NULL;
-    for (guint i = 0; i < objects->len; i++) {
-      CsStoreObject *obj = g_ptr_array_index (objects, i);
-      CsPlaylistEntry e = { NULL, 0, 0 };
-
-      if (!cs_key_parse_segment (obj->key, &e.start_ms, &e.duration_ms)
-          || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
-        continue;
-      if (!urls)
-        e.uri = g_strdup (obj->key);
-      else if (!(e.uri = cs_store_get_url (store, obj->key, opt_expires,
-                  error)))
+    for (guint i = 0; i < objects->len; i++)
+      if (!add_segment (store, ((CsStoreObject *) g_ptr_array_index (objects,
+                      i))->key, from, to, urls, found, error))
         return NULL;
-      g_array_append_val (found, e);
-    }
   }
+  /* Event video: beside each event.json. */
+  event_keys = csctl_list_event_days (store, device, from, to, error);
+  if (event_keys == NULL)
+    return NULL;
+  for (guint i = 0; i < event_keys->len; i++)
+    if (!add_segment (store, g_ptr_array_index (event_keys, i), from, to,
+            urls, found, error))
+      return NULL;
   if (found->len == 0) {
     g_autofree gchar *f = format_time (from), *t = format_time (to);
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "no recording of %s between %s and %s UTC", device, f, t);
     return NULL;
   }
-  g_array_sort (found, compare_entries);
+  g_array_sort (found, csctl_compare_entries);
   return g_steal_pointer (&found);
 }
 
@@ -168,6 +197,17 @@ csctl_open_store (const gchar * uri, GError ** error)
     .session_token = g_getenv ("AWS_SESSION_TOKEN"),
   };
   return cs_store_new (uri, &config, error);
+}
+
+gboolean
+csctl_check_event_or_range (GError ** error)
+{
+  if (opt_event != NULL && (opt_from != NULL || opt_to != NULL)) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+        "give --from and --to, or --event, not both");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 CsStore *
@@ -240,7 +280,8 @@ add_member (JsonBuilder * b, const gchar * name, gint64 value)
 }
 
 static gchar *
-spans_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans)
+ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
+    GPtrArray * events)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -269,8 +310,44 @@ spans_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans)
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "events");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < events->len; i++) {
+    CsEventRecord *r = g_ptr_array_index (events, i);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "id");
+    json_builder_add_string_value (b, r->id);
+    add_member (b, "triggers", r->triggers);
+    add_member (b, "start_ms", r->start_ms);
+    add_member (b, "end_ms", r->end_ms);
+    add_member (b, "alarms", r->alarms->len);
+    add_member (b, "segments", r->segments->len);
+    json_builder_set_member_name (b, "snapshot");
+    if (r->snapshot)
+      json_builder_add_string_value (b, r->snapshot);
+    else
+      json_builder_add_null_value (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
   json_builder_end_object (b);
   return cs_json_builder_to_data (b);
+}
+
+static void
+print_events (GPtrArray * events)
+{
+  if (events->len > 0)
+    g_print ("%u events\n", events->len);
+  for (guint i = 0; i < events->len; i++) {
+    CsEventRecord *r = g_ptr_array_index (events, i);
+    g_autofree gchar *at = format_time (r->start_ms);
+    g_autofree gchar *what = csctl_describe_triggers (r->triggers);
+
+    g_print ("  %s  %s  %.1f s  %s%s%s\n", r->id, at, r->end_ms >= 0 ?
+        (r->end_ms - r->start_ms) / 1000.0 : 0.0, what,
+        r->snapshot ? "  snapshot" : "", r->ended ? "" : "  (going on)");
+  }
 }
 
 static int
@@ -278,22 +355,36 @@ cmd_ls (int argc, char **argv, GError ** error)
 {
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GArray) segs = NULL, spans = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) none = NULL;
   g_autofree gchar *f = NULL, *t = NULL;
+  guint unreadable = 0;
   gint64 from, to;
   int rc;
 
   store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segs = csctl_find_segments (store, argv[2], from, to, FALSE, error);
-  if (segs == NULL)
+  segs = csctl_find_segments (store, argv[2], from, to, FALSE, &none);
+  if (segs == NULL && !g_error_matches (none, G_IO_ERROR,
+          G_IO_ERROR_NOT_FOUND)) {
+    g_propagate_error (error, g_steal_pointer (&none));
     return 1;
-  spans = merge_spans (segs);
+  }
+  events = csctl_find_events (store, argv[2], from, to, &unreadable, error);
+  if (events == NULL)
+    return 1;
+  if (segs == NULL && events->len == 0) {
+    g_propagate_error (error, g_steal_pointer (&none));
+    return 1;
+  }
+  spans = segs ? merge_spans (segs) : g_array_new (FALSE, FALSE,
+      sizeof (Span));
 
   if (opt_json) {
-    g_autofree gchar *json = spans_to_json (argv[2], from, to, spans);
+    g_autofree gchar *json = ls_to_json (argv[2], from, to, spans, events);
     g_print ("%s\n", json);
-    return 0;
+    return unreadable ? 1 : 0;
   }
   f = format_time (from);
   t = format_time (to);
@@ -309,7 +400,9 @@ cmd_ls (int argc, char **argv, GError ** error)
     g_print ("  %s - %s  %.1f s in %u segments\n", a, z,
         (sp->end_ms - sp->start_ms) / 1000.0, sp->segments);
   }
-  return 0;
+  print_events (events);
+  /* Listed what could be read; the exit status tells a script the rest. */
+  return unreadable ? 1 : 0;
 }
 
 static int
@@ -321,11 +414,13 @@ cmd_playlist (int argc, char **argv, GError ** error)
   gint64 from, to;
   int rc;
 
-  if (opt_from == NULL || opt_to == NULL) {
+  if ((opt_from == NULL || opt_to == NULL) && opt_event == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-        "give --from and --to");
+        "give --from and --to, or --event");
     return 2;
   }
+  if (!csctl_check_event_or_range (error))
+    return 2;
   if (opt_expires <= 0) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "--expires must be a positive number of seconds");
@@ -334,7 +429,9 @@ cmd_playlist (int argc, char **argv, GError ** error)
   store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segments = csctl_find_segments (store, argv[2], from, to, TRUE, error);
+  segments = opt_event ? csctl_event_segments (store, argv[2], opt_event,
+      TRUE, &from, &to, error) : csctl_find_segments (store, argv[2], from,
+      to, TRUE, error);
   if (segments == NULL)
     return 1;
   text = cs_playlist_vod ((CsPlaylistEntry *) segments->data, segments->len);
@@ -351,11 +448,11 @@ static const struct {
   const GOptionEntry *entries;
   int (*run) (int argc, char **argv, GError ** error);
 } commands[] = {
-  {"ls", "STORE DEVICE [--from T] [--to T] - recorded spans and gaps",
-      ls_entries, cmd_ls},
-  {"playlist", "STORE DEVICE --from T --to T - a VOD HLS playlist",
-      playlist_entries, cmd_playlist},
-  {"export", "STORE DEVICE --from T --to T -o FILE.mp4 - one MP4",
+  {"ls", "STORE DEVICE [--from T] [--to T] - recorded spans, gaps and "
+        "events", ls_entries, cmd_ls},
+  {"playlist", "STORE DEVICE --from T --to T|--event ID - a VOD HLS "
+        "playlist", playlist_entries, cmd_playlist},
+  {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4 - one MP4",
       export_entries, csctl_export},
   {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T] - "
         "what the device may record", service_entries, csctl_activate},

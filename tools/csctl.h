@@ -2,18 +2,21 @@
 /* What csctl's commands share. */
 #pragma once
 
+#include "cs-event-record.h"
 #include "cs-playlist.h"
 #include "cs-store.h"
 
 G_BEGIN_DECLS
 
-extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
+extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until, *opt_event;
 
 /* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone). */
 gboolean csctl_parse_time (const gchar * text, gint64 * ms, GError ** error);
 /* STORE with --endpoint, --region and the AWS_* credentials. */
 CsStore *csctl_open_store (const gchar * uri, GError ** error);
 
+/* --event excludes --from and --to. */
+gboolean csctl_check_event_or_range (GError ** error);
 /* Checks DEVICE (argv[2]) and --from/--to, opens STORE (argv[1]); on failure
  * *@rc is the exit status. */
 CsStore *csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to,
@@ -23,6 +26,27 @@ CsStore *csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to,
  * is its URL when @urls, else its key.  None is a G_IO_ERROR_NOT_FOUND. */
 GArray *csctl_find_segments (CsStore * store, const gchar * device,
     gint64 from, gint64 to, gboolean urls, GError ** error);
+
+void csctl_playlist_entry_clear (CsPlaylistEntry * e);
+gint csctl_compare_entries (gconstpointer a, gconstpointer b);
+/* --expires: the lifetime of presigned URLs, in s. */
+guint csctl_url_expiry (void);
+
+/* The keys of every object under the event days that may overlap
+ * [@from, @to). */
+GPtrArray *csctl_list_event_days (CsStore * store, const gchar * device,
+    gint64 from, gint64 to, GError ** error);
+/* CsEventRecord of the events overlapping [@from, @to), by start; an
+ * unreadable event.json is said on stderr and counted in @unreadable. */
+GPtrArray *csctl_find_events (CsStore * store, const gchar * device,
+    gint64 from, gint64 to, guint * unreadable, GError ** error);
+/* The segments of event @id (all of them present in the store), and the
+ * time they cover. */
+GArray *csctl_event_segments (CsStore * store, const gchar * device,
+    const gchar * id, gboolean urls, gint64 * from, gint64 * to,
+    GError ** error);
+/* "motion+person", for people. */
+gchar *csctl_describe_triggers (guint32 triggers);
 
 int csctl_export (int argc, char **argv, GError ** error);
 int csctl_activate (int argc, char **argv, GError ** error);

@@ -468,3 +468,41 @@ cs_test_remove_tree (const gchar * path)
     g_unlink (path);
   }
 }
+
+static GstPadProbeReturn
+trigger_before_first_frame (GstPad * pad, GstPadProbeInfo * info,
+    gpointer data)
+{
+  CsTestTimeline *tl = data;
+  GstElement *gate = GST_ELEMENT (gst_object_get_parent (GST_OBJECT
+          (GST_PAD_PEER (pad))));
+
+  for (guint i = 0; i < tl->n; i++) {
+    gint result = 99;
+    g_signal_emit_by_name (gate, "trigger", tl->triggers[i].trigger,
+        (guint64) (tl->base_ms + llround (tl->triggers[i].at_s * 1000)),
+        &result);
+    fail_unless_equals_int (result, 0);
+  }
+  gst_object_unref (gate);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void
+cs_test_timeline_tick (GstElement * pipeline, gdouble elapsed_s,
+    gpointer timeline)
+{
+  CsTestTimeline *tl = timeline;
+  GstElement *p;
+  GstPad *pad;
+
+  if (elapsed_s >= 0)
+    return;
+  cs_test_stamp_unix_time (pipeline, elapsed_s, &tl->base_ms);
+  p = gst_bin_get_by_name (GST_BIN (pipeline), "p");
+  pad = gst_element_get_static_pad (p, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      trigger_before_first_frame, tl, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (p);
+}

@@ -91,3 +91,23 @@ G_BEGIN_DECLS
 /* rm -r */
 void cs_test_remove_tree (const gchar * path);
 G_END_DECLS
+
+G_BEGIN_DECLS
+/* Triggers for a cseventgate named "g", at stream times. */
+typedef struct {
+  guint32 trigger;
+  gdouble at_s;
+} CsTestTrigger;
+
+typedef struct {
+  const CsTestTrigger *triggers;
+  guint n;
+  gint64 base_ms;               /* UTC of the stream's start */
+} CsTestTimeline;
+
+/* A CsRunTick: stamps the buffers leaving "p" like cs_test_stamp_unix_time
+ * and, before the first frame, gives the gate "g" every trigger with its
+ * UTC time, so what is recorded does not depend on thread timing. */
+void cs_test_timeline_tick (GstElement * pipeline, gdouble elapsed_s,
+    gpointer timeline);
+G_END_DECLS

@@ -19,19 +19,6 @@
 
 static gchar *store_dir;
 
-typedef struct
-{
-  guint32 trigger;
-  gdouble at_s;                 /* stream time */
-} Trigger;
-
-typedef struct
-{
-  const Trigger *triggers;
-  guint n;
-  gint64 base_ms;
-} Timeline;
-
 static void
 setup (void)
 {
@@ -45,25 +32,6 @@ teardown (void)
   g_clear_pointer (&store_dir, g_free);
 }
 
-static GstPadProbeReturn
-trigger_before_first_frame (GstPad * pad, GstPadProbeInfo * info,
-    gpointer data)
-{
-  Timeline *tl = data;
-  GstElement *gate = GST_ELEMENT (gst_object_get_parent (GST_OBJECT
-          (GST_PAD_PEER (pad))));
-
-  for (guint i = 0; i < tl->n; i++) {
-    gint result = 99;
-    g_signal_emit_by_name (gate, "trigger", tl->triggers[i].trigger,
-        (guint64) (tl->base_ms + llround (tl->triggers[i].at_s * 1000)),
-        &result);
-    fail_unless_equals_int (result, 0);
-  }
-  gst_object_unref (gate);
-  return GST_PAD_PROBE_REMOVE;
-}
-
 /* A second tick for the test that needs one. */
 static CsRunTick pictures_timeline_tick;
 static gpointer pictures_timeline_data;
@@ -71,30 +39,18 @@ static gpointer pictures_timeline_data;
 static void
 timeline_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
 {
-  Timeline *tl = data;
-  GstElement *p;
-  GstPad *pad;
-
   if (pictures_timeline_tick)
     pictures_timeline_tick (pipeline, elapsed_s, pictures_timeline_data);
-  if (elapsed_s >= 0)
-    return;
-  cs_test_stamp_unix_time (pipeline, elapsed_s, &tl->base_ms);
-  p = gst_bin_get_by_name (GST_BIN (pipeline), "p");
-  pad = gst_element_get_static_pad (p, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
-      trigger_before_first_frame, tl, NULL);
-  gst_object_unref (pad);
-  gst_object_unref (p);
+  cs_test_timeline_tick (pipeline, elapsed_s, data);
 }
 
 /* @seconds of 25 fps H.264 with a keyframe every second, and AAC, through
  * a gate with @gate_props into cssink. */
 static void
 record_to (const gchar * sink, gdouble seconds, const gchar * gate_props,
-    const Trigger * triggers, guint n, CsRun * run)
+    const CsTestTrigger * triggers, guint n, CsRun * run)
 {
-  static Timeline tl;
+  static CsTestTimeline tl;
   g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%d ! "
       "video/x-raw,width=320,height=240,framerate=%d/1 ! x264enc "
       "key-int-max=%d bframes=0 speed-preset=ultrafast "
@@ -115,7 +71,7 @@ record_to (const gchar * sink, gdouble seconds, const gchar * gate_props,
 }
 
 static void
-record (gdouble seconds, const gchar * gate_props, const Trigger * triggers,
+record (gdouble seconds, const gchar * gate_props, const CsTestTrigger * triggers,
     guint n, CsRun * run)
 {
   g_autofree gchar *sink = g_strdup_printf ("location=file://%s", store_dir);
@@ -244,7 +200,7 @@ check_auto_picture (CsStore * store, CsEventRecord * e)
 
 GST_START_TEST (test_event_clips)
 {
-  const Trigger triggers[] = { {MD, 5.0}, {PD, 7.0}, {MD, 30.0} };
+  const CsTestTrigger triggers[] = { {MD, 5.0}, {PD, 7.0}, {MD, 30.0} };
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (CsEventRecord) e1 = NULL, e2 = NULL;
@@ -302,7 +258,7 @@ GST_END_TEST;
  * recording never stops, and every frame is stored once. */
 GST_START_TEST (test_consecutive_events_lose_nothing)
 {
-  Trigger triggers[21];
+  CsTestTrigger triggers[21];
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) events = NULL;
   gint64 prev_end = -1;
@@ -310,7 +266,7 @@ GST_START_TEST (test_consecutive_events_lose_nothing)
   CsRun run;
 
   for (guint i = 0; i < G_N_ELEMENTS (triggers); i++)
-    triggers[i] = (Trigger) {
+    triggers[i] = (CsTestTrigger) {
     MD, 5.0 + i};
   record (35, "pre-roll=2000000000 min-record-time=4 event-interval=8",
       triggers, G_N_ELEMENTS (triggers), &run);
@@ -341,7 +297,7 @@ GST_END_TEST;
  * points at the full-time segments it overlaps. */
 GST_START_TEST (test_mark_mode)
 {
-  const Trigger triggers[] = { {MD, 6.5} };
+  const CsTestTrigger triggers[] = { {MD, 6.5} };
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (CsEventRecord) e = NULL;
@@ -374,7 +330,7 @@ GST_START_TEST (test_s3_event_clip)
 {
   const gchar *endpoint = cs_test_env ("CS_TEST_S3_ENDPOINT");
   const gchar *bucket = cs_test_env ("CS_TEST_S3_BUCKET");
-  const Trigger triggers[] = { {MD, 4.0} };
+  const CsTestTrigger triggers[] = { {MD, 4.0} };
   g_autofree gchar *prefix = NULL, *sink = NULL, *uri = NULL;
   g_autofree gchar *m3u8_key = NULL, *dir = NULL;
   g_autoptr (CsStore) store = NULL;
@@ -507,7 +463,7 @@ picture_result (Pictures * p, guint n)
 
 GST_START_TEST (test_snapshots)
 {
-  const Trigger triggers[] = { {MD, 2.0}, {PD, 3.0}, {MD, 10.0}, {MD, 20.0} };
+  const CsTestTrigger triggers[] = { {MD, 2.0}, {PD, 3.0}, {MD, 10.0}, {MD, 20.0} };
   Pictures p = { 0 };
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) events = NULL;

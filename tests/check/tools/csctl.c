@@ -273,6 +273,101 @@ GST_START_TEST (test_bad_requests)
 
 GST_END_TEST;
 
+/* Device cam2 recorded around two events (30 fps, keyframe every 15
+ * frames): 1 s of pre-roll, 2 s of minimum recording. */
+static void
+record_events (void)
+{
+  static const CsTestTrigger triggers[] = { {1, 1.0}, {2, 1.5}, {1, 8.0} };
+  static CsTestTimeline tl = { triggers, G_N_ELEMENTS (triggers), T0 };
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=360 ! "
+      "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+      "key-int-max=15 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g pre-roll=1000000000 min-record-time=4 "
+      "event-interval=4 ! cssink name=s location=file://%s device-id=cam2 "
+      "segment-duration=1000000000", store_dir);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  cs_run_clear (&run);
+}
+
+GST_START_TEST (test_events)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *out = NULL, *err = NULL, *json = NULL;
+  g_autofree gchar *m3u8 = g_build_filename (store_dir, "ev.m3u8", NULL);
+  g_autofree gchar *mp4 = g_build_filename (store_dir, "ev.mp4", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *events;
+  CsProbe probe;
+
+  record_events ();
+  fail_unless_equals_int (csctl (&out, &err, "ls", uri, "cam2", "--from",
+          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", NULL), 0);
+  /* 0 s to 5.5 s and 7 s to 12 s; the second event's id is its trigger. */
+  fail_unless (strstr (out, "2 recorded spans") != NULL, "%s", out);
+  fail_unless (strstr (out, "2 events") != NULL, "%s", out);
+  fail_unless (strstr (out, "motion+person") != NULL, "%s", out);
+  fail_unless (strstr (out, "1700000008000") != NULL, "%s", out);
+
+  fail_unless_equals_int (csctl (&json, NULL, "ls", uri, "cam2", "--from",
+          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", "--json",
+          NULL), 0);
+  fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
+  events = json_object_get_array_member (json_node_get_object
+      (json_parser_get_root (parser)), "events");
+  fail_unless_equals_int (json_array_get_length (events), 2);
+  fail_unless_equals_int (json_object_get_int_member
+      (json_array_get_object_element (events, 0), "triggers"), 3);
+
+  /* One event: its playlist and its MP4, every frame of it (7 s to 12 s,
+   * the keyframe before trigger - pre-roll to the one after + 4 s). */
+  fail_unless_equals_int (csctl (NULL, NULL, "playlist", uri, "cam2",
+          "--event", "1700000008000", "-o", m3u8, NULL), 0);
+  fail_unless_equals_int (cs_test_hls_video_frames (m3u8), 150);
+  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam2",
+          "--event", "1700000008000", "-o", mp4, NULL), 0);
+  fail_unless (cs_test_ffprobe (mp4, "v:0", &probe));
+  fail_unless_equals_int (probe.frames, 150);
+}
+
+GST_END_TEST;
+
+/* A corrupt event.json is named and skipped, the rest still listed, the exit
+ * status says so; a playlist with a missing segment is refused. */
+GST_START_TEST (test_broken_events)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *json = g_build_filename (store_dir,
+      "cam2/ev/20231114/1700000001000/event.json", NULL);
+  g_autofree gchar *seg = g_build_filename (store_dir,
+      "cam2/ev/20231114/1700000008000/1700000007000_1000.ts", NULL);
+  g_autofree gchar *out = NULL, *err = NULL, *err2 = NULL;
+
+  record_events ();
+  fail_unless (g_file_set_contents (json, "{\"id\": 12", -1, NULL));
+  fail_unless_equals_int (csctl (&out, &err, "ls", uri, "cam2", "--from",
+          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", NULL), 1);
+  fail_unless (strstr (err, "1700000001000/event.json is not a valid") !=
+      NULL, "%s", err);
+  fail_unless (strstr (out, "1 events") != NULL, "%s", out);
+  g_clear_pointer (&err, g_free);
+  fail_unless_equals_int (csctl (NULL, &err, "playlist", uri, "cam2",
+          "--event", "1700000001000", NULL), 1);
+  fail_unless (strstr (err, "not a valid event.json") != NULL, "%s", err);
+
+  fail_unless_equals_int (g_unlink (seg), 0);
+  fail_unless_equals_int (csctl (NULL, &err2, "playlist", uri, "cam2",
+          "--event", "1700000008000", NULL), 1);
+  fail_unless (strstr (err2, "1700000007000_1000.ts is missing") != NULL,
+      "%s", err2);
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_suite (void)
 {
@@ -289,6 +384,8 @@ csctl_suite (void)
   tcase_add_test (tc, test_export_range);
   tcase_add_test (tc, test_activate_deactivate);
   tcase_add_test (tc, test_bad_requests);
+  tcase_add_test (tc, test_events);
+  tcase_add_test (tc, test_broken_events);
   return s;
 }
 
