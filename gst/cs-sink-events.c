@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* Events done whose picture may still come. */
+#define MAX_FINISHED 16
+
 /* From @rt on, what the gate lets through belongs to @event_id; NULL: the
  * gate is closed. */
 typedef struct
@@ -27,6 +30,8 @@ struct _CsSinkEvents
   gchar *device_id;
   GArray *marks;                /* Mark, in stream order */
   GList *events;                /* SinkEvent, open or waiting for segments */
+  GQueue finished;              /* SinkEvent, the latest done: a picture may
+                                 * come after its event */
   gchar *current;               /* id of the latest event started */
   gboolean gated;
   GstClockTime close_rt;
@@ -68,17 +73,24 @@ cs_sink_events_free (CsSinkEvents * ev)
   g_free (ev->device_id);
   g_array_unref (ev->marks);
   g_list_free_full (ev->events, (GDestroyNotify) sink_event_free);
+  g_queue_clear_full (&ev->finished, (GDestroyNotify) sink_event_free);
   g_free (ev->current);
   g_free (ev);
 }
 
 static SinkEvent *
-find_event (CsSinkEvents * ev, const gchar * id)
+find_in (GList * l, const gchar * id)
 {
-  for (GList * l = ev->events; l && id; l = l->next)
+  for (; l && id; l = l->next)
     if (g_str_equal (((SinkEvent *) l->data)->record->id, id))
       return l->data;
   return NULL;
+}
+
+static SinkEvent *
+find_event (CsSinkEvents * ev, const gchar * id)
+{
+  return find_in (ev->events, id);
 }
 
 static void
@@ -142,7 +154,9 @@ finish_event (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
   upload_playlist (ev, e, uploads);
   upload_record (e, uploads);
   ev->events = g_list_remove (ev->events, e);
-  sink_event_free (e);
+  g_queue_push_tail (&ev->finished, e);
+  if (g_queue_get_length (&ev->finished) > MAX_FINISHED)
+    sink_event_free (g_queue_pop_head (&ev->finished));
 }
 
 static void
@@ -275,6 +289,10 @@ cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
     GPtrArray * uploads)
 {
   SinkEvent *e = find_event (ev, event_id);
+
+  /* A picture may be made after its event: its event.json is rewritten. */
+  if (e == NULL)
+    e = find_in (ev->finished.head, event_id);
 
   if (e == NULL)
     return FALSE;

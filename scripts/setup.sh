@@ -2,8 +2,9 @@
 # Installs what gst-cloudstorage needs on Debian 12 (as root, or through sudo)
 # and builds it in ./build.
 #   scripts/setup.sh          build and run dependencies
-#   scripts/setup.sh --tests  also the test servers (Ceph RADOS Gateway, nginx)
-#                             and the readers the tests check with (ffprobe)
+#   scripts/setup.sh --tests  also the test servers (Ceph RADOS Gateway, nginx),
+#                             the readers the tests check with (ffprobe) and
+#                             the browser that tests the web page (chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,9 +18,11 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   ffmpeg
 )
+# The web page of csctl serve takes hls.js from the npm registry.
+command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx openssl
-    clang libclang-rt-14-dev)
+    clang libclang-rt-14-dev chromium)
 fi
 
 missing=()
@@ -34,6 +37,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d web/node_modules/hls.js ] \
+    || { [ "${1:-}" = "--tests" ] && [ ! -d web/node_modules/playwright-core ]; }; then
+  echo "setup: installing the web page's packages (npm ci)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
 
 if [ ! -f build/build.ninja ]; then

@@ -24,6 +24,7 @@ static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
 gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
 static gint opt_expires = 24 * 3600;
 gchar *opt_event;
+gchar *opt_listen = (gchar *) "127.0.0.1:8080";
 static gboolean opt_json;
 
 static const GOptionEntry store_entries[] = {
@@ -58,6 +59,13 @@ static const GOptionEntry service_entries[] = {
   {"ai", 0, 0, G_OPTION_ARG_STRING, &opt_ai, "An AI service", "TYPE"},
   {"until", 0, 0, G_OPTION_ARG_STRING, &opt_until,
       "When it ends (default: no end)", "T"},
+  {NULL}
+};
+
+static const GOptionEntry serve_entries[] = {
+  {"listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen,
+      "Address and port to serve on (default 127.0.0.1:8080; port 0: any)",
+      "ADDRESS:PORT"},
   {NULL}
 };
 
@@ -334,6 +342,29 @@ ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
   return cs_json_builder_to_data (b);
 }
 
+gchar *
+csctl_ls_json (CsStore * store, const gchar * device, gint64 from, gint64 to,
+    GError ** error)
+{
+  g_autoptr (GArray) segs = NULL, spans = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autoptr (GError) none = NULL;
+  guint unreadable = 0;
+
+  segs = csctl_find_segments (store, device, from, to, FALSE, &none);
+  if (segs == NULL && !g_error_matches (none, G_IO_ERROR,
+          G_IO_ERROR_NOT_FOUND)) {
+    g_propagate_error (error, g_steal_pointer (&none));
+    return NULL;
+  }
+  events = csctl_find_events (store, device, from, to, &unreadable, error);
+  if (events == NULL)
+    return NULL;
+  spans = segs ? merge_spans (segs) : g_array_new (FALSE, FALSE,
+      sizeof (Span));
+  return ls_to_json (device, from, to, spans, events);
+}
+
 static void
 print_events (GPtrArray * events)
 {
@@ -454,6 +485,8 @@ static const struct {
         "playlist", playlist_entries, cmd_playlist},
   {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4 - one MP4",
       export_entries, csctl_export},
+  {"serve", "STORE [--listen ADDRESS:PORT] - a web page to browse and "
+        "play the store", serve_entries, csctl_serve},
   {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T] - "
         "what the device may record", service_entries, csctl_activate},
   {"deactivate", "STORE DEVICE --channel NAME|--ai TYPE",

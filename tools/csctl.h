@@ -45,10 +45,15 @@ GPtrArray *csctl_find_events (CsStore * store, const gchar * device,
 GArray *csctl_event_segments (CsStore * store, const gchar * device,
     const gchar * id, gboolean urls, gint64 * from, gint64 * to,
     GError ** error);
+/* What csctl ls --json prints: spans, gaps and events (an empty range is
+ * no error). */
+gchar *csctl_ls_json (CsStore * store, const gchar * device, gint64 from,
+    gint64 to, GError ** error);
 /* "motion+person", for people. */
 gchar *csctl_describe_triggers (guint32 triggers);
 
 int csctl_export (int argc, char **argv, GError ** error);
+int csctl_serve (int argc, char **argv, GError ** error);
 int csctl_activate (int argc, char **argv, GError ** error);
 int csctl_deactivate (int argc, char **argv, GError ** error);
 

@@ -8,6 +8,7 @@
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 #include <math.h>
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
@@ -322,6 +323,12 @@ GST_START_TEST (test_events)
   fail_unless_equals_int (json_array_get_length (events), 2);
   fail_unless_equals_int (json_object_get_int_member
       (json_array_get_object_element (events, 0), "triggers"), 3);
+  /* Pictures made by cssink, even for an event over before its picture
+   * was (the stream runs faster than real time here). */
+  for (guint i = 0; i < 2; i++)
+    fail_unless (g_str_has_suffix (json_object_get_string_member
+            (json_array_get_object_element (events, i), "snapshot"),
+            "/snapshot.jpg"));
 
   /* One event: its playlist and its MP4, every frame of it (7 s to 12 s,
    * the keyframe before trigger - pre-roll to the one after + 4 s). */
@@ -368,6 +375,101 @@ GST_START_TEST (test_broken_events)
 
 GST_END_TEST;
 
+/* GET @url: its status, and its body in @body. */
+static guint
+http_get (SoupSession * session, const gchar * url, gchar ** body)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) bytes = soup_session_send_and_read (session, msg, NULL,
+      NULL);
+
+  fail_unless (bytes != NULL, "no answer from %s", url);
+  *body = g_strndup (g_bytes_get_size (bytes) ?
+      g_bytes_get_data (bytes, NULL) : "", g_bytes_get_size (bytes));
+  return soup_message_get_status (msg);
+}
+
+/* csctl serve: its API over HTTP, then its page in Debian's headless
+ * chromium (web/test/viewer.test.mjs, playwright-core), which keeps a
+ * screenshot in the build directory. */
+GST_START_TEST (test_serve)
+{
+  const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *line = NULL, *base = NULL, *body = NULL, *url = NULL;
+  g_autofree gchar *script = NULL, *shot = NULL, *out = NULL, *err = NULL;
+  g_autofree gchar *modules = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GError) error = NULL;
+  gboolean require = g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1")
+      == 0;
+  gint status;
+
+  record_events ();
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+      g_getenv ("CSCTL"), "serve", uri, "--listen", "127.0.0.1:0", NULL);
+  fail_unless (server != NULL, "%s", error ? error->message : "");
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+  fail_unless (line != NULL && strstr (line, " on http://127.0.0.1:"), "%s",
+      line);
+  base = g_strdup (strstr (line, " on ") + 4);
+
+  url = g_strconcat (base, "api/ls?device=cam2&from=2023-11-14T22:13:00Z&"
+      "to=2023-11-14T22:14:00Z", NULL);
+  fail_unless_equals_int (http_get (session, url, &body), 200);
+  fail_unless (strstr (body, "\"1700000008000\"") != NULL, "%s", body);
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&body, g_free);
+  url = g_strconcat (base, "api/playlist.m3u8?device=cam2&event="
+      "1700000008000", NULL);
+  fail_unless_equals_int (http_get (session, url, &body), 200);
+  fail_unless (strstr (body, "\n/store/cam2/ev/20231114/1700000008000/")
+      != NULL, "%s", body);
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&body, g_free);
+  /* Nothing but the store's own keys and the page's files. */
+  for (const gchar ** bad = (const gchar *[]) {
+        "store/cam2/..%2F..%2Fetc/passwd", "store/%2Fetc%2Fpasswd",
+        "api/ls", "api/ls?device=..", "api/playlist.m3u8?device=cam2&"
+        "event=999", "secret.txt", NULL}; *bad; bad++) {
+    url = g_strconcat (base, *bad, NULL);
+    status = http_get (session, url, &body);
+    fail_unless (status == 400 || status == 404, "%s: %d", *bad, status);
+    /* libsoup itself refuses an encoded "/" or ".." in a path, bodiless. */
+    fail_unless (body[0] == '\0' || strstr (body, "\"error\"") != NULL,
+        "%s: %s", *bad, body);
+    g_clear_pointer (&url, g_free);
+    g_clear_pointer (&body, g_free);
+  }
+
+  modules = g_build_filename (web, "node_modules", "playwright-core", NULL);
+  if (!g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)
+      || !g_file_test (modules, G_FILE_TEST_IS_DIR)) {
+    fail_if (require, "chromium or web/node_modules is missing "
+        "(scripts/setup.sh --tests installs them)");
+    g_subprocess_force_exit (server);
+    return;
+  }
+  script = g_build_filename (web, "test", "viewer.test.mjs", NULL);
+  shot = g_build_filename (g_getenv ("CS_TEST_ARTIFACTS"), "viewer.png",
+      NULL);
+  {
+    const gchar *argv[] = { "node", script, base, "cam2", "2023-11-14", shot,
+      "2", "2", NULL
+    };
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+            G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL));
+  }
+  g_subprocess_force_exit (server);
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s%s", out, err);
+  fail_unless (g_file_test (shot, G_FILE_TEST_EXISTS));
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_suite (void)
 {
@@ -386,6 +488,7 @@ csctl_suite (void)
   tcase_add_test (tc, test_bad_requests);
   tcase_add_test (tc, test_events);
   tcase_add_test (tc, test_broken_events);
+  tcase_add_test (tc, test_serve);
   return s;
 }
 
