@@ -661,6 +661,16 @@ reset_stream_state (GstCsEventGate * self)
   }
 }
 
+/* Wakes an audio pad waiting for the video. */
+static void
+set_flushing (GstCsEventGate * self)
+{
+  g_mutex_lock (&self->lock);
+  self->flushing = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
@@ -675,10 +685,7 @@ video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       g_mutex_unlock (&self->lock);
       break;
     case GST_EVENT_FLUSH_START:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      set_flushing (self);
       break;
     case GST_EVENT_FLUSH_STOP:
       g_mutex_lock (&self->lock);
@@ -789,10 +796,7 @@ audio_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       g_mutex_unlock (&self->lock);
       break;
     case GST_EVENT_FLUSH_START:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      set_flushing (self);
       break;
     case GST_EVENT_FLUSH_STOP:
       g_mutex_lock (&self->lock);
@@ -1014,12 +1018,10 @@ gst_cs_event_gate_change_state (GstElement * element,
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* Wakes an audio pad waiting for the video. */
       g_mutex_lock (&self->lock);
       self->running = FALSE;
-      self->flushing = TRUE;
-      g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
+      set_flushing (self);
       break;
     default:
       break;

@@ -87,18 +87,30 @@ cs_event_record_to_json (const CsEventRecord * r)
   return cs_json_builder_to_data (b);
 }
 
+/* The array member @name in @arr (NULL when absent); FALSE when it is there
+ * but not an array. */
 static gboolean
-read_alarms (JsonObject * root, CsEventRecord * r)
+array_member (JsonObject * root, const gchar * name, JsonArray ** arr)
 {
-  JsonNode *node = json_object_get_member (root, "alarms");
-  JsonArray *arr;
+  JsonNode *node = json_object_get_member (root, name);
 
+  *arr = NULL;
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return FALSE;
-  arr = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (arr); i++) {
+  *arr = json_node_get_array (node);
+  return TRUE;
+}
+
+static gboolean
+read_alarms (JsonObject * root, CsEventRecord * r)
+{
+  JsonArray *arr;
+
+  if (!array_member (root, "alarms", &arr))
+    return FALSE;
+  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
     JsonNode *e = json_array_get_element (arr, i);
     CsEventAlarm a = { 0 };
     gint64 trigger;
@@ -120,15 +132,11 @@ read_alarms (JsonObject * root, CsEventRecord * r)
 static gboolean
 read_segments (JsonObject * root, CsEventRecord * r)
 {
-  JsonNode *node = json_object_get_member (root, "segments");
   JsonArray *arr;
 
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (!array_member (root, "segments", &arr))
     return FALSE;
-  arr = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (arr); i++) {
+  for (guint i = 0; arr && i < json_array_get_length (arr); i++) {
     JsonNode *e = json_array_get_element (arr, i);
     const gchar *key;
 

@@ -65,18 +65,26 @@ cs_key_is_valid (const gchar * key)
       && cs_key_prefix_is_valid (key);
 }
 
-gchar *
-cs_key_recording_hour (const gchar * device_id, gint64 utc_ms)
+/* "<device>/<kind>/<@utc_ms formatted>/". */
+static gchar *
+device_time_prefix (const gchar * device_id, const gchar * kind,
+    gint64 utc_ms, const gchar * format)
 {
   g_autoptr (GDateTime) t = NULL;
-  g_autofree gchar *hour = NULL;
+  g_autofree gchar *when = NULL;
 
   g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
   g_return_val_if_fail (utc_ms >= 0, NULL);
   t = g_date_time_new_from_unix_utc (utc_ms / 1000);
   g_return_val_if_fail (t != NULL, NULL);
-  hour = g_date_time_format (t, "%Y%m%d/%H");
-  return g_strdup_printf ("%s/rec/%s/", device_id, hour);
+  when = g_date_time_format (t, format);
+  return g_strdup_printf ("%s/%s/%s/", device_id, kind, when);
+}
+
+gchar *
+cs_key_recording_hour (const gchar * device_id, gint64 utc_ms)
+{
+  return device_time_prefix (device_id, "rec", utc_ms, "%Y%m%d/%H");
 }
 
 gboolean
@@ -132,13 +140,5 @@ cs_key_event_dir (const gchar * device_id, const gchar * event_id,
 gchar *
 cs_key_events_day (const gchar * device_id, gint64 utc_ms)
 {
-  g_autoptr (GDateTime) t = NULL;
-  g_autofree gchar *day = NULL;
-
-  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
-  g_return_val_if_fail (utc_ms >= 0, NULL);
-  t = g_date_time_new_from_unix_utc (utc_ms / 1000);
-  g_return_val_if_fail (t != NULL, NULL);
-  day = g_date_time_format (t, "%Y%m%d");
-  return g_strdup_printf ("%s/ev/%s/", device_id, day);
+  return device_time_prefix (device_id, "ev", utc_ms, "%Y%m%d");
 }
