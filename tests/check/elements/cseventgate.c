@@ -138,8 +138,8 @@ check_clip (CsStore * store, CsEventRecord * r)
   for (guint i = 0; i < r->segments->len; i++) {
     const gchar *key = g_ptr_array_index (r->segments, i);
     g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
-    g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
-        "cseventgate-segment.ts", NULL);
+    g_autofree gchar *path = g_build_filename (store_dir, "readback.ts",
+        NULL);
     CsMediaInfo info = { 0 };
     CsProbe v, a;
     gint64 start, dur;
@@ -175,8 +175,8 @@ static void
 check_auto_picture (CsStore * store, CsEventRecord * e)
 {
   g_autoptr (GBytes) jpeg = NULL;
-  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
-      "cseventgate-picture.jpg", NULL);
+  g_autofree gchar *path = g_build_filename (store_dir, "readback.jpg",
+      NULL);
   const guint8 *d;
   gchar *out = NULL;
   const gchar *argv[] = { "ffprobe", "-v", "error", "-select_streams", "v:0",

@@ -68,8 +68,9 @@ check_presigned_playlist (const gchar * prefix, guint video_frames)
       g_get_real_time () / 1000 - 3600 * 1000);
   g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT,
       g_get_real_time () / 1000 + 60 * 1000);
-  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
-      "cs-presigned.m3u8", NULL);
+  /* Of this process: another test run may share the machine. */
+  g_autofree gchar *path = g_strdup_printf ("%s/cs-presigned-%d.m3u8",
+      g_get_tmp_dir (), (int) getpid ());
   const gchar *argv[] = { g_getenv ("CSCTL"), "playlist", store, "cam1",
     "--endpoint", endpoint, "--from", from, "--to", to, "-o", path, NULL
   };
@@ -103,7 +104,8 @@ check_presigned_playlist (const gchar * prefix, guint video_frames)
   /* And one MP4 of it all, the segments downloaded from the store. */
   argv[1] = "export";
   g_free (path);
-  path = g_build_filename (g_get_tmp_dir (), "cs-export.mp4", NULL);
+  path = g_strdup_printf ("%s/cs-export-%d.mp4", g_get_tmp_dir (),
+      (int) getpid ());
   argv[11] = path;
   fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, 0, NULL, NULL, NULL,
           NULL, &status, NULL) && g_spawn_check_wait_status (status, NULL));

@@ -64,8 +64,8 @@ static void
 load_frames (void)
 {
   const gchar *tool = g_getenv ("IVCS_MAKE_FRAMES");
-  g_autofree gchar *path = g_build_filename (g_get_tmp_dir (),
-      "ivcs-api-test.frames", NULL);
+  g_autofree gchar *path = g_strdup_printf ("%s/ivcs-api-%d.frames",
+      g_get_tmp_dir (), (int) getpid ());
   g_autofree gchar *jpeg = g_strconcat (path, ".jpg", NULL);
   g_autofree gchar *contents = NULL;
   const gchar *argv[] = { tool, path, "8", NULL };
