@@ -56,6 +56,7 @@
 #include "cs-key.h"
 #include "cs-sink-events.h"
 #include "cs-snapshot.h"
+#include "cs-spool-feeder.h"
 #include "cs-uploader.h"
 #include "cs-utc.h"
 
@@ -72,6 +73,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_TIMEOUT 15
 #define DEFAULT_DRAIN_TIMEOUT (10 * GST_SECOND)
 #define DEFAULT_AUTO_SNAPSHOT TRUE
+#define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
 #define DEFAULT_REGION "us-east-1"
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
@@ -98,6 +100,8 @@ enum
   PROP_TIMEOUT,
   PROP_DRAIN_TIMEOUT,
   PROP_AUTO_SNAPSHOT,
+  PROP_SPOOL_DIR,
+  PROP_SPOOL_MAX_BYTES,
   PROP_STATS,
 };
 
@@ -142,6 +146,8 @@ struct _GstCsSink
   guint timeout;
   guint64 drain_timeout;
   gboolean auto_snapshot;
+  gchar *spool_dir;
+  guint64 spool_max_bytes;
 
   /* Streaming state, under self->lock. */
   GMutex lock;
@@ -149,6 +155,9 @@ struct _GstCsSink
   CsUploader *meta_uploader;    /* event objects */
   CsSinkEvents *events;
   CsSnapshotter *snapshotter;
+  CsSpool *spool;               /* with spool-dir: every object goes through */
+  CsSpoolFeeder *feeder;
+  guint64 spool_dropped;
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
   gchar *auto_picture_event;    /* wants a picture of the next keyframe */
@@ -199,11 +208,36 @@ item_structure (const gchar * name, const CsUploadItem * item)
 
 /* Called by the uploader, on its thread or the one that pushed or stopped,
  * never with a lock held. */
+/* With a spool, the store's answer decides whether an object leaves it;
+ * one that was not stored (even "dropped" from memory) stays on disk.
+ * TRUE when the report is about an object that is kept so. */
+static gboolean
+spool_report (GstCsSink * self, const CsUploadReport * r)
+{
+  CsSpoolFeeder *feeder;
+
+  g_mutex_lock (&self->lock);
+  feeder = self->feeder;
+  g_mutex_unlock (&self->lock);
+  if (feeder == NULL || r->outcome == CS_UPLOAD_ATTEMPT_FAILED)
+    return FALSE;
+  cs_spool_feeder_done (feeder, r->item->key,
+      r->outcome == CS_UPLOAD_UPLOADED);
+  if (r->outcome != CS_UPLOAD_DROPPED)
+    return FALSE;
+  GST_INFO_OBJECT (self, "%s stays in the spool (%s)", r->item->key,
+      r->reason);
+  return TRUE;
+}
+
 static void
 on_upload_report (const CsUploadReport * r, gpointer user_data)
 {
   GstCsSink *self = user_data;
   GstStructure *s = NULL;
+
+  if (spool_report (self, r))
+    return;
 
   switch (r->outcome) {
     case CS_UPLOAD_UPLOADED:
@@ -259,6 +293,8 @@ on_meta_report (const CsUploadReport * r, gpointer user_data)
 {
   GstCsSink *self = user_data;
 
+  if (spool_report (self, r))
+    return;
   if (r->outcome == CS_UPLOAD_UPLOADED)
     GST_INFO_OBJECT (self, "uploaded %s", r->item->key);
   else if (r->outcome == CS_UPLOAD_DROPPED)
@@ -273,7 +309,7 @@ static GstStructure *
 gst_cs_sink_make_stats (GstCsSink * self)
 {
   CsUploaderStats st;
-  guint64 recorded;
+  guint64 recorded, spool_dropped, spool_bytes;
 
   g_mutex_lock (&self->lock);
   if (self->uploader)
@@ -281,6 +317,8 @@ gst_cs_sink_make_stats (GstCsSink * self)
   else
     st = self->stopped_stats;
   recorded = self->segments_recorded;
+  spool_dropped = self->spool_dropped;
+  spool_bytes = self->spool ? cs_spool_bytes (self->spool) : 0;
   g_mutex_unlock (&self->lock);
 
   return gst_structure_new ("cssink-stats",
@@ -291,7 +329,9 @@ gst_cs_sink_make_stats (GstCsSink * self)
       "segments-dropped", G_TYPE_UINT64, st.dropped,
       "uploads-failed", G_TYPE_UINT64, st.failed,
       "segments-pending", G_TYPE_UINT, st.pending,
-      "bytes-pending", G_TYPE_UINT64, st.pending_bytes, NULL);
+      "bytes-pending", G_TYPE_UINT64, st.pending_bytes,
+      "spool-bytes", G_TYPE_UINT64, spool_bytes,
+      "spool-dropped", G_TYPE_UINT64, spool_dropped, NULL);
 }
 
 /* Keeps the UTC map, and what the last segment's end needs at EOS. */
@@ -359,7 +399,46 @@ on_format_location (GstElement * splitmux, guint fragment_id,
   return NULL;                  /* our sink has no location */
 }
 
-/* Hands event objects to their uploader; never waits. */
+/* With a spool: writes @item there (crash-safe) for the feeder; what the
+ * spool's limit pushes out is reported.  FALSE when it could not be
+ * written (the caller then uploads it from memory). */
+static gboolean
+gst_cs_sink_spool (GstCsSink * self, CsUploadItem * item)
+{
+  g_autoptr (GPtrArray) dropped = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  CsSpool *spool;
+  CsSpoolFeeder *feeder;
+
+  g_mutex_lock (&self->lock);
+  spool = self->spool;
+  feeder = self->feeder;
+  g_mutex_unlock (&self->lock);
+  if (spool == NULL)
+    return FALSE;
+  if (!cs_spool_write (spool, item->key, item->data, dropped, &error)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("A segment could not be written to the spool."),
+        ("%s", error->message));
+    return FALSE;
+  }
+  for (guint i = 0; i < dropped->len; i++) {
+    const gchar *key = g_ptr_array_index (dropped, i);
+    GST_WARNING_OBJECT (self, "dropped %s: spool-full", key);
+    g_mutex_lock (&self->lock);
+    self->spool_dropped++;
+    g_mutex_unlock (&self->lock);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("cs-segment-dropped", "key", G_TYPE_STRING,
+                key, "reason", G_TYPE_STRING, "spool-full", NULL)));
+  }
+  cs_upload_item_free (item);
+  cs_spool_feeder_wake (feeder);
+  return TRUE;
+}
+
+/* Hands event objects to the spool or their uploader; never waits. */
 static void
 gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
 {
@@ -370,6 +449,8 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
   g_mutex_unlock (&self->lock);
   for (guint i = 0; i < uploads->len; i++) {
     CsUploadItem *item = g_ptr_array_index (uploads, i);
+    if (gst_cs_sink_spool (self, item))
+      continue;
     if (uploader)
       cs_uploader_push (uploader, item, FALSE);
     else
@@ -450,7 +531,8 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   live = self->upstream_live;
   g_mutex_unlock (&self->lock);
   /* The uploaders are freed only after the streaming threads have stopped. */
-  cs_uploader_push (uploader, item, !live);
+  if (!gst_cs_sink_spool (self, item))
+    cs_uploader_push (uploader, item, !live);
   gst_cs_sink_upload_meta (self, uploads);
 }
 
@@ -510,6 +592,15 @@ gst_cs_sink_drain (GstCsSink * self)
 
   GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
       GST_TIME_ARGS (timeout));
+  if (self->feeder) {
+    /* What is not uploaded by then stays on disk for the next start. */
+    if (!cs_spool_feeder_drain (self->feeder,
+            MAX (deadline - g_get_monotonic_time () / 1000, 0)))
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("Some segments were not uploaded before the drain timeout; they "
+              "stay in the spool for the next start."), (NULL));
+    return;
+  }
   if (!cs_uploader_drain (uploader,
           MAX (deadline - g_get_monotonic_time () / 1000, 0))
       && !gst_cs_sink_drain_interrupted (self)) {
@@ -875,6 +966,10 @@ gst_cs_sink_start (GstCsSink * self)
   CsSnapshotCallbacks pictures = { capture_snapshot, snapshot_result,
     snapshot_stored, self
   };
+  g_autofree gchar *spool_dir = NULL;
+  guint64 spool_max_bytes;
+  CsSpool *spool = NULL;
+  guint discarded = 0;
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -903,6 +998,8 @@ gst_cs_sink_start (GstCsSink * self)
   limits.max_retries = self->max_retries;
   limits.backoff_initial_ms = BACKOFF_INITIAL_MS;
   limits.backoff_max_ms = BACKOFF_MAX_MS;
+  spool_dir = g_strdup (self->spool_dir);
+  spool_max_bytes = self->spool_max_bytes;
   meta_limits = limits;
   meta_limits.max_items = META_MAX_ITEMS;
   meta_limits.max_bytes = META_MAX_BYTES;
@@ -936,6 +1033,23 @@ gst_cs_sink_start (GstCsSink * self)
   }
   GST_INFO_OBJECT (self, "recording %s to %s", device_id,
       cs_store_get_display_uri (store));
+  if (spool_dir != NULL) {
+    spool = cs_spool_open (spool_dir, spool_max_bytes, &discarded, &error);
+    if (spool == NULL) {
+      cs_store_free (store);
+      cs_store_free (meta_store);
+      cs_store_free (picture_store);
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Cannot use the spool directory."), ("%s", error->message));
+      return FALSE;
+    }
+    if (discarded > 0)
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("%u half-written files in the spool were discarded.", discarded),
+          (NULL));
+    GST_INFO_OBJECT (self, "spool %s: %" G_GUINT64_FORMAT " bytes waiting",
+        spool_dir, cs_spool_bytes (spool));
+  }
 
   g_mutex_lock (&self->lock);
   g_free (self->active_device_id);
@@ -956,6 +1070,12 @@ gst_cs_sink_start (GstCsSink * self)
   cs_sink_events_free (self->events);
   self->events = cs_sink_events_new (self->active_device_id);
   self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
+  self->spool_dropped = 0;
+  if (spool != NULL) {
+    self->spool = spool;
+    self->feeder = cs_spool_feeder_new (spool, self->uploader,
+        self->meta_uploader);
+  }
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -986,6 +1106,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* First, so that an EOS drain waiting in a streaming thread ends. */
+      if (self->feeder)
+        cs_spool_feeder_stop (self->feeder);
       if (self->uploader)
         cs_uploader_stop (self->uploader, CS_UPLOAD_DROP_STOPPED);
       if (self->meta_uploader)
@@ -1002,6 +1124,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
 
     /* First: its thread may call back into the events. */
     cs_snapshotter_free (g_steal_pointer (&self->snapshotter));
+    /* Before the uploaders its thread feeds. */
+    cs_spool_feeder_free (g_steal_pointer (&self->feeder));
     g_mutex_lock (&self->lock);
     uploader = g_steal_pointer (&self->uploader);
     meta_uploader = g_steal_pointer (&self->meta_uploader);
@@ -1016,6 +1140,7 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     g_mutex_unlock (&self->lock);
     cs_uploader_free (uploader);
     cs_uploader_free (meta_uploader);
+    cs_spool_free (g_steal_pointer (&self->spool));
   }
   return ret;
 }
@@ -1081,6 +1206,13 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_AUTO_SNAPSHOT:
       self->auto_snapshot = g_value_get_boolean (value);
       break;
+    case PROP_SPOOL_DIR:
+      g_free (self->spool_dir);
+      self->spool_dir = g_value_dup_string (value);
+      break;
+    case PROP_SPOOL_MAX_BYTES:
+      self->spool_max_bytes = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1139,6 +1271,12 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_AUTO_SNAPSHOT:
       g_value_set_boolean (value, self->auto_snapshot);
       break;
+    case PROP_SPOOL_DIR:
+      g_value_set_string (value, self->spool_dir);
+      break;
+    case PROP_SPOOL_MAX_BYTES:
+      g_value_set_uint64 (value, self->spool_max_bytes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1159,6 +1297,7 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->secret_key);
   g_free (self->session_token);
   g_free (self->tls_ca_file);
+  g_free (self->spool_dir);
   g_free (self->active_device_id);
   g_clear_object (&self->fragment);
   g_clear_object (&self->mux_video_pad);
@@ -1186,6 +1325,7 @@ gst_cs_sink_init (GstCsSink * self)
   self->timeout = DEFAULT_TIMEOUT;
   self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
+  self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
   self->fragment_start_rt = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
 
@@ -1300,11 +1440,22 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "When no capture-snapshot handler is connected, make an event's "
           "picture from its first keyframe (a JPEG at most 640 wide)",
           DEFAULT_AUTO_SNAPSHOT, rw));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_DIR,
+      g_param_spec_string ("spool-dir", "Spool directory",
+          "Where every segment and event object is written (crash-safe) "
+          "before upload and kept until the store has it; what is there at "
+          "start is uploaded first (NULL = no spool: a 3-segment memory "
+          "cache)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_MAX_BYTES,
+      g_param_spec_uint64 ("spool-max-bytes", "Spool max bytes",
+          "Most bytes in the spool; beyond, the oldest is dropped and "
+          "reported (0 = no limit)", 0, G_MAXUINT64, DEFAULT_SPOOL_MAX_BYTES,
+          rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
       "upload-retries, segments-dropped, uploads-failed, segments-pending, "
-      "bytes-pending", GST_TYPE_STRUCTURE,
+      "bytes-pending, spool-bytes, spool-dropped", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**

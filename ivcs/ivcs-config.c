@@ -61,6 +61,7 @@ ivcs_config_load (IvcsConfig * c, GError ** error)
   c->access_key = setting (kf, "access_key");
   c->secret_key = setting (kf, "secret_key");
   c->tls_ca_file = setting (kf, "tls_ca_file");
+  c->spool_dir = setting (kf, "spool_dir");
   if (c->location == NULL || c->device_id == NULL) {
     g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_NOT_FOUND,
         "no store location or device id: set IVCS_CONFIG to a key file with "
@@ -107,6 +108,7 @@ ivcs_config_clear (IvcsConfig * c)
   g_free (c->access_key);
   g_free (c->secret_key);
   g_free (c->tls_ca_file);
+  g_free (c->spool_dir);
   g_strfreev (c->channels);
   memset (c, 0, sizeof *c);
 }

@@ -10,6 +10,7 @@
  *   access_key=...                   (else AWS_ACCESS_KEY_ID)
  *   secret_key=...                   (else AWS_SECRET_ACCESS_KEY)
  *   tls_ca_file=/etc/ssl/private-ca.pem
+ *   spool_dir=/var/spool/ivcs       outages and reboots lose nothing
  *   service_poll_s=60                how often service.json is read
  *   channels=full-time;event-video   set: service.json is not read
  *   audio=true                       false: video only (no audio pushed)
@@ -28,6 +29,7 @@ typedef struct {
   gchar *access_key;
   gchar *secret_key;
   gchar *tls_ca_file;
+  gchar *spool_dir;             /* NULL: a 3-segment memory cache */
   guint service_poll_s;
   gchar **channels;             /* NULL: read service.json */
   gboolean audio;

@@ -186,6 +186,8 @@ build_pipeline (Ivcs * m, GError ** error)
     g_object_set (m->sink, "secret-key", m->config.secret_key, NULL);
   if (m->config.tls_ca_file)
     g_object_set (m->sink, "tls-ca-file", m->config.tls_ca_file, NULL);
+  if (m->config.spool_dir)
+    g_object_set (m->sink, "spool-dir", m->config.spool_dir, NULL);
   g_signal_connect (m->sink, "capture-snapshot", G_CALLBACK (on_capture), m);
   g_signal_connect (m->sink, "snapshot-result",
       G_CALLBACK (on_picture_result), m);

@@ -506,3 +506,13 @@ cs_test_timeline_tick (GstElement * pipeline, gdouble elapsed_s,
   gst_object_unref (pad);
   gst_object_unref (p);
 }
+
+guint64
+cs_run_stat (CsRun * run, const gchar * field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (run->stats != NULL, "no stats");
+  fail_unless (gst_structure_get_uint64 (run->stats, field, &v), field);
+  return v;
+}

@@ -51,6 +51,8 @@ void cs_test_run (const gchar * description, gdouble eos_after_s,
     gdouble timeout_s, CsRunTick tick, gpointer tick_data, CsRun * run);
 void cs_run_clear (CsRun * run);
 guint cs_run_count (CsRun * run, const gchar * name);
+/* A field of cssink's stats after the run. */
+guint64 cs_run_stat (CsRun * run, const gchar * field);
 
 /* The test servers' settings from the environment; NULL when not set (the
  * test is then skipped, unless CS_TEST_REQUIRE_SERVERS=1, when it fails). */

@@ -49,14 +49,6 @@ s3_store (const gchar * prefix)
   return store;
 }
 
-static guint64
-stat_u64 (CsRun * run, const gchar * field)
-{
-  guint64 v = G_MAXUINT64;
-  fail_unless (gst_structure_get_uint64 (run->stats, field, &v), field);
-  return v;
-}
-
 /* csctl's playlist of the last hour, with presigned URLs, reads back
  * through the strict server with ffmpeg, and so does its export: every
  * frame. */
@@ -132,8 +124,8 @@ GST_START_TEST (test_s3_recording)
   n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
       "video/x-h264", TRUE);
   fail_unless (n >= 9 && n <= 11, "%u segments", n);
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
-  fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), 0);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded"), n);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-dropped"), 0);
   fail_unless_equals_int (cs_run_count (&run, "cs-segment-uploaded"), n);
   check_presigned_playlist (prefix, run.video_in);
   cs_run_clear (&run);
@@ -157,8 +149,8 @@ GST_START_TEST (test_s3_wrong_secret)
   fail_unless (strstr (run.error_debug, "the secret key is wrong") != NULL);
   fail_if (strstr (run.error->message, wrong) || strstr (run.error_debug,
           wrong), "the secret was shown");
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), 0);
-  fail_unless (stat_u64 (&run, "uploads-failed") >= 1);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded"), 0);
+  fail_unless (cs_run_stat (&run, "uploads-failed") >= 1);
   cs_run_clear (&run);
 }
 
@@ -273,10 +265,10 @@ GST_START_TEST (test_s3_stalled_server)
       after_resume);
   fail_unless (st.max_pending <= 3, "%u pending", st.max_pending);
   fail_unless (st.max_pending_bytes <= 2000000);
-  fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), dropped);
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded") + dropped,
-      stat_u64 (&run, "segments-recorded"));
-  fail_unless_equals_int (stat_u64 (&run, "uploads-failed"), 0);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-dropped"), dropped);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded") + dropped,
+      cs_run_stat (&run, "segments-recorded"));
+  fail_unless_equals_int (cs_run_stat (&run, "uploads-failed"), 0);
 
   /* The store holds exactly what was reported uploaded. */
   stored = cs_store_list (store, "cam1/", NULL, NULL);
@@ -335,8 +327,8 @@ GST_START_TEST (test_s3_drain_timeout)
         "not uploaded before the drain timeout") != NULL;
   fail_unless (drained >= 1, "nothing reported dropped at the drain timeout");
   fail_unless (warned);
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded") +
-      stat_u64 (&run, "segments-dropped"), stat_u64 (&run,
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded") +
+      cs_run_stat (&run, "segments-dropped"), cs_run_stat (&run,
           "segments-recorded"));
   cs_run_clear (&run);
 }
@@ -444,17 +436,17 @@ GST_START_TEST (test_s3_through_faulty_proxy)
   fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
   n = cs_test_check_recording (store, "cam1", &run, 500, 500,
       "video/x-h264", TRUE);
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
-  fail_unless_equals_int (stat_u64 (&run, "segments-recorded"), n);
-  fail_unless_equals_int (stat_u64 (&run, "segments-dropped"), 0);
-  fail_unless_equals_int (stat_u64 (&run, "uploads-failed"), 0);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded"), n);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-recorded"), n);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-dropped"), 0);
+  fail_unless_equals_int (cs_run_stat (&run, "uploads-failed"), 0);
   faults = c.error_500 + c.slow_down + c.cut + c.hung;
   fail_unless (faults >= 3, "only %u faults", faults);
   /* Each fault is retried; now and then one costs a second try (seen once
    * in a few runs, cause not pinned down), never more. */
-  fail_unless (stat_u64 (&run, "upload-retries") >= faults
-      && stat_u64 (&run, "upload-retries") <= 2 * faults, "%" G_GUINT64_FORMAT
-      " retries for %u faults", stat_u64 (&run, "upload-retries"), faults);
+  fail_unless (cs_run_stat (&run, "upload-retries") >= faults
+      && cs_run_stat (&run, "upload-retries") <= 2 * faults, "%" G_GUINT64_FORMAT
+      " retries for %u faults", cs_run_stat (&run, "upload-retries"), faults);
   cs_run_clear (&run);
 }
 
@@ -478,7 +470,7 @@ GST_START_TEST (test_http_store)
   fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
   n = cs_test_check_recording (store, "cam1", &run, 1000, 500,
       "video/x-h264", TRUE);
-  fail_unless_equals_int (stat_u64 (&run, "segments-uploaded"), n);
+  fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded"), n);
   cs_run_clear (&run);
 }
 

@@ -411,6 +411,46 @@ GST_START_TEST (test_event_recorded)
 
 GST_END_TEST;
 
+/* With spool_dir: what an outage kept on disk is uploaded after a restart
+ * of the module. */
+GST_START_TEST (test_spool)
+{
+  iv_cs_init_parm_s p = parm ();
+  guint64 base = g_get_real_time () / 1000;
+  g_autofree gchar *spool = g_build_filename (store_dir, "spool", NULL);
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+  g_autoptr (GDir) left = NULL;
+
+  g_setenv ("IVCS_LOCATION", "http://127.0.0.1:9/nothing", TRUE);
+  g_setenv ("IVCS_CHANNELS", "full-time", TRUE);
+  g_setenv ("IVCS_SPOOL_DIR", spool, TRUE);
+  g_setenv ("IVCS_DRAIN_TIMEOUT_S", "1", TRUE);
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for (&starts, 1));
+  for (guint i = 0; i < frames->len; i++)
+    while (push_frame (i, base) == IV_ERR_CS_QUEUE_FULL)
+      g_usleep (2000);
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+
+  g_setenv ("IVCS_LOCATION", store_uri, TRUE);
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for (&starts, 2));
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+  g_unsetenv ("IVCS_SPOOL_DIR");
+  g_unsetenv ("IVCS_DRAIN_TIMEOUT_S");
+
+  store = cs_store_new (store_uri, NULL, NULL);
+  objects = cs_store_list (store, "cam1/rec/", NULL, NULL);
+  fail_unless (objects != NULL);
+  /* 8 s of frames in 4 s segments. */
+  fail_unless_equals_int (objects->len, 2);
+  left = g_dir_open (spool, 0, NULL);
+  fail_unless (left != NULL && g_dir_read_name (left) == NULL);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_init_exit_cycles)
 {
   iv_cs_init_parm_s p = parm ();
@@ -438,6 +478,7 @@ ivcs_api_suite (void)
   tcase_add_test (tc, test_service_round_trip);
   tcase_add_test (tc, test_forced_exit);
   tcase_add_test (tc, test_event_recorded);
+  tcase_add_test (tc, test_spool);
   tcase_add_test (tc, test_init_exit_cycles);
   return s;
 }
