@@ -238,12 +238,14 @@ link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
   }
   /* Headers in front of every keyframe: a recording may start at any. */
   g_object_set (m->vparse, "config-interval", -1, NULL);
-  g_object_set (m->vsrc, "caps", caps, NULL);
-  gst_caps_unref (caps);
+  /* Into the running pipeline: started and linked downstream before
+   * anything can flow into it, then fed. */
   gst_bin_add (GST_BIN (m->pipeline), m->vparse);
-  gst_element_link (m->vsrc, m->vparse);
   gst_element_link_pads (m->vparse, "src", m->gate, "video_sink");
   gst_element_sync_state_with_parent (m->vparse);
+  gst_element_link (m->vsrc, m->vparse);
+  g_object_set (m->vsrc, "caps", caps, NULL);
+  gst_caps_unref (caps);
   m->codec = codec;
   return TRUE;
 }
