@@ -160,6 +160,8 @@ struct _GstCsSink
   guint64 spool_dropped;
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
+  GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
+  GstClockTime mux_video_end;   /* end of the last frame there */
   gchar *auto_picture_event;    /* wants a picture of the next keyframe */
   gchar *auto_picture_key;
   gchar *active_device_id;      /* copied from settings at start */
@@ -399,6 +401,69 @@ on_format_location (GstElement * splitmux, guint fragment_id,
   return NULL;                  /* our sink has no location */
 }
 
+/* Where the frame before a keyframe ended, at the muxer's input: a segment
+ * that ends at that keyframe ends there (they differ across a jump in the
+ * timestamps). */
+typedef struct
+{
+  GstClockTime keyframe_rt, previous_end;
+} Cut;
+
+#define MAX_CUTS 64
+/* A gap in the video longer than this is a jump, not a frame's length. */
+#define JUMP (GST_SECOND)
+
+/* With self->lock.  TRUE for a keyframe after a jump: a new segment must
+ * start there, or one segment would hold both sides of the jump. */
+static gboolean
+remember_video (GstCsSink * self, GstPad * pad, GstBuffer * buf)
+{
+  gboolean jump = FALSE;
+  GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  GstSegment seg;
+  GstClockTime rt;
+
+  if (seg_event == NULL || !GST_BUFFER_PTS_IS_VALID (buf)) {
+    gst_clear_event (&seg_event);
+    return FALSE;
+  }
+  gst_event_copy_segment (seg_event, &seg);
+  gst_event_unref (seg_event);
+  rt = gst_segment_to_running_time (&seg, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (!GST_CLOCK_TIME_IS_VALID (rt))
+    return FALSE;
+  if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
+      && GST_CLOCK_TIME_IS_VALID (self->mux_video_end)) {
+    Cut *c = g_new (Cut, 1);
+    jump = rt > self->mux_video_end + JUMP;
+    c->keyframe_rt = rt;
+    c->previous_end = self->mux_video_end;
+    g_queue_push_tail (&self->cuts, c);
+    if (g_queue_get_length (&self->cuts) > MAX_CUTS)
+      g_free (g_queue_pop_head (&self->cuts));
+  }
+  self->mux_video_end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+      GST_BUFFER_DURATION (buf) : 0);
+  return jump;
+}
+
+/* With self->lock: the real end of a segment splitmuxsink ends at @end_rt. */
+static GstClockTime
+segment_end (GstCsSink * self, GstClockTime end_rt)
+{
+  for (GList * l = self->cuts.head; l; l = l->next) {
+    Cut *c = l->data;
+    if (c->keyframe_rt == end_rt && end_rt > c->previous_end + JUMP) {
+      GST_WARNING_OBJECT (self, "the video jumps by %" GST_TIME_FORMAT
+          ": the segment ends at its last frame",
+          GST_TIME_ARGS (end_rt - c->previous_end));
+      return c->previous_end;
+    }
+  }
+  return end_rt;
+}
+
 /* With a spool: writes @item there (crash-safe) for the feeder; what the
  * spool's limit pushes out is reported.  FALSE when it could not be
  * written (the caller then uploads it from memory). */
@@ -495,6 +560,7 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
       && GST_CLOCK_TIME_IS_VALID (self->last_keyframe_rt)
       && end_rt > self->last_keyframe_rt)
     end_rt = MAX (end_rt, self->video_end_rt);
+  end_rt = segment_end (self, end_rt);
   start_rt = self->fragment_start_rt;
   start_ms = cs_utc_map_to_ms (&self->utc, start_rt);
   end_ms = cs_utc_map_to_ms (&self->utc, end_rt);
@@ -727,8 +793,11 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
     g_autofree gchar *event_id = NULL;
+    gboolean jump = FALSE;
 
     g_mutex_lock (&self->lock);
+    if (video)
+      jump = remember_video (self, pad, buf);
     if (!video) {
       gst_buffer_replace (&self->last_audio, buf);
     } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
@@ -737,6 +806,8 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       picture_key = g_steal_pointer (&self->auto_picture_key);
     }
     g_mutex_unlock (&self->lock);
+    if (jump)
+      g_signal_emit_by_name (self->splitmux, "split-after");
     if (event_id != NULL) {
       GstCaps *caps = gst_pad_get_current_caps (pad);
       GstSample *sample = gst_sample_new (buf, caps, NULL, NULL);
@@ -1058,6 +1129,8 @@ gst_cs_sink_start (GstCsSink * self)
   self->utc.valid = FALSE;
   self->video_end_rt = GST_CLOCK_TIME_NONE;
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
+  self->mux_video_end = GST_CLOCK_TIME_NONE;
+  g_queue_clear_full (&self->cuts, g_free);
   self->video_eos = FALSE;
   self->segments_recorded = 0;
   self->drain_interrupted = FALSE;
@@ -1304,6 +1377,7 @@ gst_cs_sink_finalize (GObject * object)
   cs_sink_events_free (self->events);
   g_free (self->auto_picture_event);
   g_free (self->auto_picture_key);
+  g_queue_clear_full (&self->cuts, g_free);
   gst_clear_buffer (&self->last_video_key);
   gst_clear_buffer (&self->last_audio);
   g_mutex_clear (&self->lock);
