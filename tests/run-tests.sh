@@ -3,15 +3,15 @@
 # servers on 127.0.0.1 (Ceph RADOS Gateway for S3, nginx WebDAV for plain
 # HTTP), runs every test, stops the servers, then fuzzes the parsers of
 # outside input for FUZZ_SECONDS (default 30) each.
-set -euo pipefail
+set -Eeuo pipefail
+# set -e ends the run at any failing step; say which.
+trap 'echo "run-tests.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 
 export CEPH_BASE=${CEPH_BASE:-/tmp/cs-test-ceph}
 export NGINX_BASE=${NGINX_BASE:-/tmp/cs-test-nginx}
 stop_servers() {
-  # A test that stopped the gateway with SIGSTOP may have died before SIGCONT.
-  [ -f "$CEPH_BASE/pid.rgw" ] && kill -CONT "$(cat "$CEPH_BASE/pid.rgw")" 2>/dev/null
   bash tests/servers/ceph-rgw.sh stop >/dev/null 2>&1 || true
   bash tests/servers/nginx-dav.sh stop >/dev/null 2>&1 || true
 }
