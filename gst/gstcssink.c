@@ -37,7 +37,11 @@
  *
  * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
  * upstream attaches one, otherwise from the pipeline clock mapped to the
- * system's UTC clock when the first buffer arrives.
+ * system's UTC clock when the first buffer arrives.  When the timestamps
+ * jump ahead by more than a second, a new segment starts at the next
+ * keyframe.  Frames whose timestamps go backwards are dropped (with a
+ * warning, counted as frames-dropped), video up to the next keyframe that
+ * runs on from the last stored frame: the muxer cannot take them.
  *
  * ## Example launch line
  * |[
@@ -59,6 +63,7 @@
 #include "cs-spool-feeder.h"
 #include "cs-uploader.h"
 #include "cs-utc.h"
+#include "cs-leg-order.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -161,6 +166,7 @@ struct _GstCsSink
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
   GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
+  CsLegOrder video_order, audio_order;  /* frames going back are dropped */
   GstClockTime mux_video_end;   /* end of the last frame there */
   gchar *auto_picture_event;    /* wants a picture of the next keyframe */
   gchar *auto_picture_key;
@@ -311,7 +317,7 @@ static GstStructure *
 gst_cs_sink_make_stats (GstCsSink * self)
 {
   CsUploaderStats st;
-  guint64 recorded, spool_dropped, spool_bytes;
+  guint64 recorded, spool_dropped, spool_bytes, frames_dropped;
 
   g_mutex_lock (&self->lock);
   if (self->uploader)
@@ -320,6 +326,7 @@ gst_cs_sink_make_stats (GstCsSink * self)
     st = self->stopped_stats;
   recorded = self->segments_recorded;
   spool_dropped = self->spool_dropped;
+  frames_dropped = self->video_order.dropped + self->audio_order.dropped;
   spool_bytes = self->spool ? cs_spool_bytes (self->spool) : 0;
   g_mutex_unlock (&self->lock);
 
@@ -333,7 +340,8 @@ gst_cs_sink_make_stats (GstCsSink * self)
       "segments-pending", G_TYPE_UINT, st.pending,
       "bytes-pending", G_TYPE_UINT64, st.pending_bytes,
       "spool-bytes", G_TYPE_UINT64, spool_bytes,
-      "spool-dropped", G_TYPE_UINT64, spool_dropped, NULL);
+      "spool-dropped", G_TYPE_UINT64, spool_dropped,
+      "frames-dropped", G_TYPE_UINT64, frames_dropped, NULL);
 }
 
 /* Keeps the UTC map, and what the last segment's end needs at EOS. */
@@ -416,20 +424,14 @@ typedef struct
 /* With self->lock.  TRUE for a keyframe after a jump: a new segment must
  * start there, or one segment would hold both sides of the jump. */
 static gboolean
-remember_video (GstCsSink * self, GstPad * pad, GstBuffer * buf)
+remember_video (GstCsSink * self, const GstSegment * seg, GstBuffer * buf)
 {
   gboolean jump = FALSE;
-  GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
-  GstSegment seg;
   GstClockTime rt;
 
-  if (seg_event == NULL || !GST_BUFFER_PTS_IS_VALID (buf)) {
-    gst_clear_event (&seg_event);
+  if (seg == NULL || !GST_BUFFER_PTS_IS_VALID (buf))
     return FALSE;
-  }
-  gst_event_copy_segment (seg_event, &seg);
-  gst_event_unref (seg_event);
-  rt = gst_segment_to_running_time (&seg, GST_FORMAT_TIME,
+  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf));
   if (!GST_CLOCK_TIME_IS_VALID (rt))
     return FALSE;
@@ -793,11 +795,34 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
     g_autofree gchar *event_id = NULL;
+    GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+    GstSegment seg;
+    const GstSegment *segment = NULL;
+    CsLegVerdict verdict;
     gboolean jump = FALSE;
 
+    if (seg_event) {
+      gst_event_copy_segment (seg_event, &seg);
+      segment = &seg;
+      gst_event_unref (seg_event);
+    }
     g_mutex_lock (&self->lock);
+    verdict = cs_leg_order_check (video ? &self->video_order :
+        &self->audio_order, segment, buf, video);
+    if (verdict != CS_LEG_KEEP) {
+      g_mutex_unlock (&self->lock);
+      if (verdict == CS_LEG_DROP_FIRST)
+        GST_ELEMENT_WARNING (self, STREAM, FAILED,
+            ("The %s timestamps went backwards: frames are dropped until "
+                "they run on from the last stored one.",
+                video ? "video" : "audio"),
+            ("%s frame at %" GST_TIME_FORMAT " (decoding time)",
+                video ? "video" : "audio",
+                GST_TIME_ARGS (GST_BUFFER_DTS_OR_PTS (buf))));
+      return GST_PAD_PROBE_DROP;
+    }
     if (video)
-      jump = remember_video (self, pad, buf);
+      jump = remember_video (self, segment, buf);
     if (!video) {
       gst_buffer_replace (&self->last_audio, buf);
     } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
@@ -1131,6 +1156,8 @@ gst_cs_sink_start (GstCsSink * self)
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
   self->mux_video_end = GST_CLOCK_TIME_NONE;
   g_queue_clear_full (&self->cuts, g_free);
+  cs_leg_order_reset (&self->video_order);
+  cs_leg_order_reset (&self->audio_order);
   self->video_eos = FALSE;
   self->segments_recorded = 0;
   self->drain_interrupted = FALSE;
@@ -1529,7 +1556,8 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
       "upload-retries, segments-dropped, uploads-failed, segments-pending, "
-      "bytes-pending, spool-bytes, spool-dropped", GST_TYPE_STRUCTURE,
+      "bytes-pending, spool-bytes, spool-dropped, frames-dropped (their "
+      "timestamps went backwards)", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**

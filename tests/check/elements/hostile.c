@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bad streams through cseventgate and cssink: garbage, empty and truncated
- * frames, timestamps that jump by hours, a long stretch without a keyframe.  What users rely on: no crash (the suite also runs
+ * frames, timestamps that jump by hours or go back, a long stretch without
+ * a keyframe.  What users rely on: no crash (the suite also runs
  * under ASan/UBSan), EOS or a clear error, what was good is stored, memory
  * stays bounded. */
 #include <gst/check/gstcheck.h>
 #include <gst/app/app.h>
+#include <string.h>
 
 #include "cs-key.h"
 #include "cs-store.h"
@@ -105,9 +107,10 @@ run_through (const gchar * gate, Mangle mangle, CsRun * run)
   cs_test_run (desc, 0, 60, feed_tick, &feed, run);
 }
 
-/* Each stored segment still starts on a keyframe and decodes. */
+/* Each stored segment still starts on a keyframe and decodes; the number
+ * of segments, and of their video frames in @frames_out. */
 static guint
-check_segments (void)
+check_segments_frames (guint * frames_out)
 {
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
   g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
@@ -126,10 +129,19 @@ check_segments (void)
     data = cs_store_get (store, key, NULL, NULL);
     fail_unless (cs_test_read_ts (data, &info), "%s", key);
     fail_unless (info.first_video_is_keyframe, "%s", key);
+    *frames_out += info.video_frames;
     cs_media_info_clear (&info);
     n++;
   }
   return n;
+}
+
+static guint
+check_segments (void)
+{
+  guint frames_stored = 0;
+
+  return check_segments_frames (&frames_stored);
 }
 
 /* Every fifth frame replaced by garbage, empty or cut in half. */
@@ -211,6 +223,47 @@ GST_START_TEST (test_timestamp_jumps)
 
 GST_END_TEST;
 
+/* Frame 60 carries frame 40's time; from frame 100 on, the camera's clock
+ * runs 2 s behind (keyframes every 25 frames). */
+static GstBuffer *
+time_going_back (guint i, GstBuffer * good)
+{
+  GstBuffer *b = gst_buffer_copy (good);
+  GstClockTime back = i == 60 ? 20 * GST_SECOND / 25 :
+      i >= 100 ? 2 * GST_SECOND : 0;
+
+  GST_BUFFER_PTS (b) -= back;
+  GST_BUFFER_DTS (b) -= back;
+  return b;
+}
+
+GST_START_TEST (test_timestamps_going_back)
+{
+  const gchar *gates[] = { "", "cseventgate mode=mark !" };
+
+  for (guint g = 0; g < G_N_ELEMENTS (gates); g++) {
+    guint frames_stored = 0;
+    CsRun run;
+
+    run_through (gates[g], time_going_back, &run);
+    fail_unless (run.eos, "%s", run.error ? run.error->message : "no EOS");
+    /* Frame 60 and the rest of its GOP (they need it to decode); frames 100
+     * to 149, whose times are before frame 99's; frame 150, a keyframe at
+     * 4 s, runs on from there.  Each run of drops is a warning. */
+    fail_unless_equals_int (cs_run_stat (&run, "frames-dropped"), 15 + 50);
+    fail_unless_equals_int (run.warnings->len, 2);
+    fail_unless (strstr (((GError *) g_ptr_array_index (run.warnings,
+                    0))->message, "backwards") != NULL);
+    fail_unless (check_segments_frames (&frames_stored) >= 5);
+    fail_unless_equals_int (frames_stored, frames->len - 65);
+    cs_run_clear (&run);
+    cs_test_remove_tree (store_dir);
+    g_mkdir (store_dir, 0700);
+  }
+}
+
+GST_END_TEST;
+
 /* Only the first frame is a keyframe: a closed gate's pre-roll stays
  * within pre-roll-max-bytes, whatever comes. */
 static GstBuffer *
@@ -248,6 +301,7 @@ hostile_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_broken_frames);
   tcase_add_test (tc, test_timestamp_jumps);
+  tcase_add_test (tc, test_timestamps_going_back);
   tcase_add_test (tc, test_no_keyframe_for_long);
   return s;
 }
