@@ -44,7 +44,6 @@ ivcs_config_load (IvcsConfig * c, GError ** error)
 {
   const gchar *path = g_getenv ("IVCS_CONFIG");
   g_autoptr (GKeyFile) kf = NULL;
-  g_autofree gchar *channels = NULL, *audio = NULL;
 
   memset (c, 0, sizeof *c);
   if (path != NULL && path[0] != '\0') {
@@ -54,6 +53,15 @@ ivcs_config_load (IvcsConfig * c, GError ** error)
       return FALSE;
     }
   }
+  return ivcs_config_read (c, kf, error);
+}
+
+gboolean
+ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
+{
+  g_autofree gchar *channels = NULL, *audio = NULL;
+
+  memset (c, 0, sizeof *c);
   c->location = setting (kf, "location");
   c->device_id = setting (kf, "device_id");
   c->endpoint = setting (kf, "endpoint");

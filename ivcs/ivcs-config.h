@@ -38,6 +38,9 @@ typedef struct {
 
 /* FALSE with @error saying what is missing or wrong (never a secret). */
 gboolean ivcs_config_load (IvcsConfig * config, GError ** error);
+/* The same from @key_file (may be NULL), the environment over it. */
+gboolean ivcs_config_read (IvcsConfig * config, GKeyFile * key_file,
+    GError ** error);
 void ivcs_config_clear (IvcsConfig * config);
 
 G_END_DECLS
