@@ -18,7 +18,50 @@ typedef struct {
   gchar *access_key;
   gchar *secret_key;
   gchar *session_token;
+  gint clock_offset_s;          /* server minus device time (atomic) */
 } CsStoreS3;
+
+/* The device's time as the server sees it, for signing: a camera may start
+ * with its clock hours off, before NTP has run. */
+static gint64
+s3_now (CsStoreS3 * self)
+{
+  return g_get_real_time () / G_USEC_PER_SEC +
+      g_atomic_int_get (&self->clock_offset_s);
+}
+
+/* After a RequestTimeTooSkewed refusal: takes the offset from the answer's
+ * Date header, as AWS's own SDKs do.  TRUE when it changed (worth one more
+ * try). */
+static gboolean
+s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, GBytes * body)
+{
+  g_autofree gchar *code = NULL, *message = NULL;
+  g_autoptr (GDateTime) server = NULL;
+  const gchar *date = soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Date");
+  gsize len = 0;
+  const gchar *xml = body ? g_bytes_get_data (body, &len) : NULL;
+  gint64 offset;
+
+  if (xml == NULL || len == 0 || date == NULL)
+    return FALSE;
+  cs_s3_xml_parse_error (xml, len, &code, &message);
+  if (g_strcmp0 (code, "RequestTimeTooSkewed") != 0)
+    return FALSE;
+  server = soup_date_time_new_from_http_string (date);
+  if (server == NULL)
+    return FALSE;
+  offset = g_date_time_to_unix (server) - g_get_real_time () / G_USEC_PER_SEC;
+  if (offset == g_atomic_int_get (&self->clock_offset_s)
+      || offset < G_MININT || offset > G_MAXINT)
+    return FALSE;
+  g_message ("the device clock is %" G_GINT64_FORMAT " s %s the S3 "
+      "server's (%s): requests are signed with the server's time",
+      ABS (offset), offset > 0 ? "behind" : "ahead of", date);
+  g_atomic_int_set (&self->clock_offset_s, (gint) offset);
+  return TRUE;
+}
 
 /* An S3 error as a CsStoreError a user can act on; never quotes secrets. */
 static void
@@ -56,9 +99,10 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
 /* One signed request; @key is the full object key or NULL for the bucket.
  * Returns the body of a 2xx answer, else NULL with @error set. */
 static GBytes *
-s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
+s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, GCancellable * cancellable, GError ** error)
+    const gchar * what, gboolean * clock_corrected,
+    GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *path = NULL, *canonical_uri = NULL, *canonical_query =
       NULL, *url = NULL, *payload_hash = NULL, *amz_date = NULL, *auth = NULL;
@@ -83,7 +127,7 @@ s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
   }
 
   payload_hash = cs_sigv4_sha256_hex (data ? data : (const guint8 *) "", len);
-  amz_date = cs_sigv4_amz_date (g_get_real_time () / G_USEC_PER_SEC);
+  amz_date = cs_sigv4_amz_date (s3_now (self));
   CsSigV4Request sig = {
     .method = method,.canonical_uri = canonical_uri,
     .canonical_query = canonical_query,.host = self->host_header,
@@ -110,10 +154,32 @@ s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
     return NULL;
   status = soup_message_get_status (msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
+    *clock_corrected = status == 403 && s3_correct_clock (self, msg, reply);
     set_s3_error (self, error, status, reply, what, key ? key : "");
     return NULL;
   }
   return g_steal_pointer (&reply);
+}
+
+/* One signed request, signed again once when the server's answer set the
+ * device's clock right. */
+static GBytes *
+s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
+    const gchar * const *query, GBytes * body, const gchar * content_type,
+    const gchar * what, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GError) first_error = NULL;
+  gboolean clock_corrected = FALSE;
+  GBytes *reply = s3_request_once (self, method, key, query, body,
+      content_type, what, &clock_corrected, cancellable, &first_error);
+
+  if (reply != NULL || !clock_corrected) {
+    if (first_error)
+      g_propagate_error (error, g_steal_pointer (&first_error));
+    return reply;
+  }
+  return s3_request_once (self, method, key, query, body, content_type, what,
+      &clock_corrected, cancellable, error);
 }
 
 /* A request on one object of the store (its key under the prefix). */
@@ -202,8 +268,7 @@ s3_url (CsStore * store, const gchar * key, guint expires_s)
   g_autofree gchar *path = g_strdup_printf ("/%s/%s%s", self->bucket,
       self->prefix, key);
   g_autofree gchar *canonical_uri = cs_sigv4_uri_encode (path, TRUE);
-  g_autofree gchar *amz_date =
-      cs_sigv4_amz_date (g_get_real_time () / G_USEC_PER_SEC);
+  g_autofree gchar *amz_date = cs_sigv4_amz_date (s3_now (self));
   CsSigV4Request sig = {
     .method = "GET",.canonical_uri = canonical_uri,.host = self->host_header,
     .amz_date = amz_date,.session_token = self->session_token,

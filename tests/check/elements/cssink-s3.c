@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cs-key.h"
 #include "cs-store.h"
 #include "cs-test-proxy.h"
 #include "cs-test-util.h"
@@ -413,6 +414,56 @@ GST_START_TEST (test_secrets_never_logged)
 
 GST_END_TEST;
 
+/* A camera whose clock is 3 h behind (libfaketime, from Debian): Ceph
+ * refuses its first request (403 RequestTimeTooSkewed); cssink takes the
+ * server's time from the answer, says so, and everything is uploaded,
+ * named by the camera's own clock. */
+GST_START_TEST (test_s3_clock_skew)
+{
+  g_autofree gchar *prefix = unique_prefix ("skew");
+  g_autoptr (CsStore) store = s3_store (prefix);
+  g_autoptr (GPtrArray) stored = NULL;
+  g_autofree gchar *location = g_strdup_printf ("location=s3://%s/%s",
+      bucket, prefix);
+  g_autofree gchar *ep = g_strdup_printf ("endpoint=%s", endpoint);
+  g_autofree gchar *err = NULL;
+  const gchar *argv[] = { "faketime", "-f", "-3h", "gst-launch-1.0", "-q",
+    "videotestsrc", "num-buffers=60", "!", "video/x-raw,width=160,height=120",
+    "!", "x264enc", "speed-preset=ultrafast", "key-int-max=15", "!",
+    "h264parse", "!", "cssink", location, ep, "device-id=cam1",
+    "segment-duration=500000000", NULL
+  };
+  g_auto (GStrv) env = g_get_environ ();
+  g_autofree gchar *faketime = g_find_program_in_path ("faketime");
+  gint64 now_ms = g_get_real_time () / 1000;
+  gint status;
+
+  if (faketime == NULL) {
+    fail_if (g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1") == 0,
+        "faketime is not installed (scripts/setup.sh --tests)");
+    return;
+  }
+  env = g_environ_setenv (env, "FAKETIME_DONT_FAKE_MONOTONIC", "1", TRUE);
+  env = g_environ_setenv (env, "AWS_ACCESS_KEY_ID", access_key, TRUE);
+  env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status,
+          NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s", err);
+  fail_unless (strstr (err, "the device clock is 10800 s behind") != NULL, "%s", err);
+
+  stored = cs_store_list (store, "cam1/", NULL, NULL);
+  fail_unless (stored != NULL && stored->len >= 4);
+  for (guint i = 0; i < stored->len; i++) {
+    gint64 start, duration;
+    fail_unless (cs_key_parse_segment (((CsStoreObject *)
+                g_ptr_array_index (stored, i))->key, &start, &duration));
+    fail_unless (ABS (now_ms - 3 * 3600 * 1000 - start) < 60 * 1000);
+  }
+}
+
+GST_END_TEST;
+
 /* A fifth of the requests fail on the way (500, 503 SlowDown, connection
  * cut, no answer): every segment still arrives once, in order, complete. */
 GST_START_TEST (test_s3_through_faulty_proxy)
@@ -520,6 +571,7 @@ cssink_s3_suite (void)
   tcase_add_test (tc, test_s3_stalled_server);
   tcase_add_test (tc, test_s3_drain_timeout);
   tcase_add_test (tc, test_secrets_never_logged);
+  tcase_add_test (tc, test_s3_clock_skew);
   tcase_add_test (tc, test_s3_through_faulty_proxy);
   tcase_add_test (tc, test_http_store);
   tcase_add_test (tc, test_s3_store_listing_pages);
