@@ -214,8 +214,6 @@ item_structure (const gchar * name, const CsUploadItem * item)
       "bytes", G_TYPE_UINT64, (guint64) g_bytes_get_size (item->data), NULL);
 }
 
-/* Called by the uploader, on its thread or the one that pushed or stopped,
- * never with a lock held. */
 /* With a spool, the store's answer decides whether an object leaves it;
  * one that was not stored (even "dropped" from memory) stays on disk.
  * TRUE when the report is about an object that is kept so. */
@@ -238,13 +236,15 @@ spool_report (GstCsSink * self, const CsUploadReport * r)
   return TRUE;
 }
 
+/* Called by the uploader, on its thread or the one that pushed or stopped,
+ * never with a lock held. */
 static void
 on_upload_report (const CsUploadReport * r, gpointer user_data)
 {
   GstCsSink *self = user_data;
   GstStructure *s = NULL;
 
-  if (spool_report (self, r))
+  if (r->outcome == CS_UPLOAD_DROPPED && spool_report (self, r))
     return;
 
   switch (r->outcome) {
@@ -276,6 +276,10 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
   }
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
+  /* Only now: a drain at EOS ends when the spool is empty, and the
+   * application must have heard of every upload before EOS. */
+  if (r->outcome != CS_UPLOAD_DROPPED)
+    spool_report (self, r);
 
   if (r->outcome == CS_UPLOAD_FAILED) {
     if (r->error->code == CS_STORE_ERROR_NOT_AUTHORIZED) {

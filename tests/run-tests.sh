@@ -27,8 +27,9 @@ export CS_TEST_S3_ENDPOINT=http://127.0.0.1:${RGW_PORT:-7480}
 export CS_TEST_S3_ACCESS_KEY=${S3_ACCESS_KEY:-TESTACCESSKEY0000000}
 export CS_TEST_S3_SECRET_KEY=${S3_SECRET_KEY:-testsecretkey0000000000000000000000000000}
 export CS_TEST_S3_BUCKET=cs-test
-export CS_TEST_S3_PID
-CS_TEST_S3_PID=$(cat "$CEPH_BASE/pid.rgw")
+# The gateway's pid (it changes when a test restarts it) and its controls.
+export CS_TEST_S3_PID_FILE=$CEPH_BASE/pid.rgw
+export CS_TEST_CEPH_CTL=$PWD/tests/servers/ceph-rgw.sh
 export CS_TEST_HTTP_URL=http://127.0.0.1:${NGINX_PORT:-8081}
 export CS_TEST_HTTP_ROOT=$NGINX_BASE/data
 export CS_TEST_REQUIRE_SERVERS=1

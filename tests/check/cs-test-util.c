@@ -284,6 +284,17 @@ cs_test_env (const gchar * name)
   return v && *v ? v : NULL;
 }
 
+gint
+cs_test_s3_pid (void)
+{
+  g_autofree gchar *text = NULL;
+  const gchar *path = cs_test_env ("CS_TEST_S3_PID_FILE");
+
+  fail_unless (path && g_file_get_contents (path, &text, NULL, NULL),
+      "no pid file of the S3 server");
+  return atoi (text);
+}
+
 #include "cs-key.h"
 #include "cs-store.h"
 

@@ -57,6 +57,8 @@ guint64 cs_run_stat (CsRun * run, const gchar * field);
 /* The test servers' settings from the environment; NULL when not set (the
  * test is then skipped, unless CS_TEST_REQUIRE_SERVERS=1, when it fails). */
 const gchar *cs_test_env (const gchar * name);
+/* The S3 server's process, from CS_TEST_S3_PID_FILE. */
+gint cs_test_s3_pid (void);
 
 G_END_DECLS
 

@@ -233,7 +233,7 @@ GST_START_TEST (test_s3_stalled_server)
   guint dropped = 0, retried = 0, after_resume = 0;
   gint64 resume_ms = 0;
 
-  st.pid = atoi (cs_test_env ("CS_TEST_S3_PID"));
+  st.pid = cs_test_s3_pid ();
   cs_test_run (desc, 9, 60, stall_tick, &st, &run);
   kill (st.pid, SIGCONT);       /* whatever happened above */
   fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
@@ -311,7 +311,7 @@ GST_START_TEST (test_s3_drain_timeout)
   guint drained = 0;
   gboolean warned = FALSE;
 
-  st.pid = atoi (cs_test_env ("CS_TEST_S3_PID"));
+  st.pid = cs_test_s3_pid ();
   cs_test_run (desc, 3, 30, stop_server_tick, &st, &run);
   kill (st.pid, SIGCONT);
   fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
@@ -582,7 +582,7 @@ int
 main (int argc, char **argv)
 {
   const gchar *needed[] = { "CS_TEST_S3_ENDPOINT", "CS_TEST_S3_ACCESS_KEY",
-    "CS_TEST_S3_SECRET_KEY", "CS_TEST_S3_BUCKET", "CS_TEST_S3_PID",
+    "CS_TEST_S3_SECRET_KEY", "CS_TEST_S3_BUCKET", "CS_TEST_S3_PID_FILE",
     "CS_TEST_HTTP_URL", "CS_TEST_HTTP_ROOT", NULL
   };
 

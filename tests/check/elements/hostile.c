@@ -6,6 +6,7 @@
  * stays bounded. */
 #include <gst/check/gstcheck.h>
 #include <gst/app/app.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "cs-key.h"
