@@ -85,6 +85,16 @@ wait_for_picture (CsSnapshotter * self, Request * r, const gchar * path,
   return NULL;
 }
 
+/* Into the spool, or else to the store now. */
+static gboolean
+store_picture (CsSnapshotter * self, Request * r, GBytes * jpeg,
+    GError ** error)
+{
+  if (self->cb.spool && self->cb.spool (r->key, jpeg, self->cb.data))
+    return TRUE;
+  return cs_store_put (self->store, r->key, jpeg, "image/jpeg", NULL, error);
+}
+
 static void
 make_picture (CsSnapshotter * self, Request * r)
 {
@@ -96,8 +106,11 @@ make_picture (CsSnapshotter * self, Request * r)
     GST_WARNING ("no picture for event %s: %s", r->event_id, error->message);
     return;
   }
-  if (cs_store_put (self->store, r->key, jpeg, "image/jpeg", NULL, &error))
+  if (store_picture (self, r, jpeg, &error))
     self->cb.stored (r->event_id, r->key, self->cb.data);
+  else
+    GST_WARNING ("picture of event %s not stored: %s", r->event_id,
+        error->message);
 }
 
 static void
@@ -113,7 +126,7 @@ take_picture (CsSnapshotter * self, Request * r)
   data = wait_for_picture (self, r, path, &result);
   if (data != NULL) {
     g_autoptr (GError) error = NULL;
-    if (cs_store_put (self->store, r->key, data, "image/jpeg", NULL, &error))
+    if (store_picture (self, r, data, &error))
       self->cb.stored (r->event_id, r->key, self->cb.data);
     else
       result = CS_SNAPSHOT_TIME_OUT;

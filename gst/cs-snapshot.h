@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Alarm pictures, with the reference API's rules, on a thread of their own
  * (an application's capture callback may be slow): ask the application for
- * a picture file, wait until it is over 2 KiB (at most 5 s), store it, and
- * give every picture exactly one result. */
+ * a picture file, wait until it is over 2 KiB (at most 5 s), store it (or
+ * spool it), and give every picture exactly one result. */
 #pragma once
 
 #include <gst/gst.h>
@@ -26,6 +26,9 @@ typedef struct {
   void (*result) (const gchar * path, CsSnapshotResult result, gpointer data);
   /* The picture of @event_id was stored at @key. */
   void (*stored) (const gchar * event_id, const gchar * key, gpointer data);
+  /* Optional: takes the picture into a crash-safe spool that uploads it
+   * later (TRUE), instead of uploading it now (FALSE). */
+  gboolean (*spool) (const gchar * key, GBytes * jpeg, gpointer data);
   gpointer data;
 } CsSnapshotCallbacks;
 

@@ -743,6 +743,17 @@ snapshot_result (const gchar * path, CsSnapshotResult result, gpointer data)
   g_signal_emit (data, signals[SIGNAL_SNAPSHOT_RESULT], 0, path, result);
 }
 
+static gboolean
+spool_picture (const gchar * key, GBytes * jpeg, gpointer data)
+{
+  CsUploadItem *item = cs_upload_item_new (key, jpeg, "image/jpeg", 0, 0);
+
+  if (gst_cs_sink_spool (data, item))
+    return TRUE;
+  cs_upload_item_free (item);
+  return FALSE;
+}
+
 static void
 snapshot_stored (const gchar * event_id, const gchar * key, gpointer data)
 {
@@ -1064,7 +1075,7 @@ gst_cs_sink_start (GstCsSink * self)
   CsUploaderLimits meta_limits = { 0 };
   CsStore *store, *meta_store = NULL, *picture_store = NULL;
   CsSnapshotCallbacks pictures = { capture_snapshot, snapshot_result,
-    snapshot_stored, self
+    snapshot_stored, spool_picture, self
   };
   g_autofree gchar *spool_dir = NULL;
   guint64 spool_max_bytes;
