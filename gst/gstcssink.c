@@ -177,6 +177,7 @@ struct _GstCsSink
   CsUtcMap utc;
   GstClockTime video_end_rt;    /* latest end of a video buffer seen */
   GstClockTime last_keyframe_rt;
+  gboolean video_seen;          /* a video buffer came in */
   gboolean video_eos;
   guint64 segments_recorded;
   CsUploaderStats stopped_stats;        /* of the last run, once stopped */
@@ -348,6 +349,8 @@ gst_cs_sink_make_stats (GstCsSink * self)
       "frames-dropped", G_TYPE_UINT64, frames_dropped, NULL);
 }
 
+static void gst_cs_sink_drain (GstCsSink * self);
+
 /* Keeps the UTC map, and what the last segment's end needs at EOS. */
 static GstPadProbeReturn
 video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
@@ -358,21 +361,33 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    gboolean nothing_recorded = FALSE;
     g_mutex_lock (&self->lock);
     if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
       gst_event_copy_segment (event, &self->video_segment);
-    else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+    else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
       self->video_eos = TRUE;
+      nothing_recorded = !self->video_seen;
+    }
     g_mutex_unlock (&self->lock);
+    if (nothing_recorded) {
+      /* splitmuxsink loses an EOS that comes before any data now and then
+       * (GStreamer 1.22; behind a gate that never opened, say): with no
+       * video to record, cssink says it is done itself. */
+      GstMessage *msg = gst_message_new_eos (GST_OBJECT (self));
+      gst_message_set_seqnum (msg, gst_event_get_seqnum (event));
+      gst_cs_sink_drain (self);
+      gst_element_post_message (GST_ELEMENT (self), msg);
+    }
     return GST_PAD_PROBE_OK;
   }
 
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (!GST_BUFFER_PTS_IS_VALID (buf))
-    return GST_PAD_PROBE_OK;
   g_mutex_lock (&self->lock);
-  rt = gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
+  self->video_seen = TRUE;
+  rt = GST_BUFFER_PTS_IS_VALID (buf) ?
+      gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID (rt)) {
     GstClockTime end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
         GST_BUFFER_DURATION (buf) : 0);
@@ -1169,6 +1184,7 @@ gst_cs_sink_start (GstCsSink * self)
   self->utc.valid = FALSE;
   self->video_end_rt = GST_CLOCK_TIME_NONE;
   self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
+  self->video_seen = FALSE;
   self->mux_video_end = GST_CLOCK_TIME_NONE;
   g_queue_clear_full (&self->cuts, g_free);
   cs_leg_order_reset (&self->video_order);
