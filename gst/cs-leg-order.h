@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   GstClockTime last_rt;         /* decoding running time of the last kept */
-  gboolean dropping;             /* the last frame was dropped */
+  gboolean dropping;            /* the last frame was dropped */
   guint64 dropped;
 } CsLegOrder;
 

@@ -155,6 +155,7 @@ struct _GstCsEventGate
   GstClockTime video_position;  /* running time of the latest video frame */
   gint64 video_position_ms;
   gboolean video_eos;
+  gboolean told_no_video;       /* warned that audio waits for video */
   gboolean open;
   GQueue held;                  /* video pre-roll, from a keyframe */
   guint64 held_bytes;
@@ -649,6 +650,7 @@ reset_stream_state (GstCsEventGate * self)
   g_array_set_size (self->windows, 0);
   self->open = FALSE;
   self->video_eos = FALSE;
+  self->told_no_video = FALSE;
   self->video_position = GST_CLOCK_TIME_NONE;
   self->video_position_ms = 0;
   gst_segment_init (&self->video_segment, GST_FORMAT_UNDEFINED);
@@ -758,8 +760,22 @@ audio_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* Waits for the video to decide; before its first frame (an encoder's
    * latency) the audio a pre-roll may need is kept. */
   while (!self->flushing && !self->video_eos && GST_CLOCK_TIME_IS_VALID (rt)
-      && rt > audio_wait_limit (self, a))
+      && rt > audio_wait_limit (self, a)) {
+    if (!GST_CLOCK_TIME_IS_VALID (self->video_position)
+        && !self->told_no_video) {
+      /* Audio alone cannot be gated: say so instead of waiting silently. */
+      GstClockTime pre_roll = self->active_pre_roll;
+      self->told_no_video = TRUE;
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("Audio waits for video, and no video frame has come yet."),
+          ("audio at %" GST_TIME_FORMAT ", pre-roll %" GST_TIME_FORMAT,
+              GST_TIME_ARGS (rt), GST_TIME_ARGS (pre_roll)));
+      g_mutex_lock (&self->lock);
+      continue;
+    }
     g_cond_wait (&self->cond, &self->lock);
+  }
   if (self->flushing) {
     g_mutex_unlock (&self->lock);
     g_mutex_unlock (&a->push_lock);

@@ -351,7 +351,8 @@ gst_cs_sink_make_stats (GstCsSink * self)
 
 static void gst_cs_sink_drain (GstCsSink * self);
 
-/* Keeps the UTC map, and what the last segment's end needs at EOS. */
+/* Keeps the UTC map, and what the last segment's end needs at EOS; at an
+ * EOS before any video, ends the stream itself. */
 static GstPadProbeReturn
 video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {

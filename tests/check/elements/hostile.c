@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bad streams through cseventgate and cssink: garbage, empty and truncated
  * frames, timestamps that jump by hours or go back, a long stretch without
- * a keyframe.  What users rely on: no crash (the suite also runs
- * under ASan/UBSan), EOS or a clear error, what was good is stored, memory
- * stays bounded. */
+ * a keyframe, audio without video.  What users rely on: no crash (the suite
+ * also runs under ASan/UBSan), EOS or a clear error, what was good is
+ * stored, memory stays bounded. */
 #include <gst/check/gstcheck.h>
 #include <gst/app/app.h>
 #include <glib/gstdio.h>
@@ -291,6 +291,28 @@ GST_START_TEST (test_no_keyframe_for_long)
 
 GST_END_TEST;
 
+/* Audio into the gate and no video at all: the audio waits (memory stays
+ * bounded) and the gate says why, instead of a silent stall. */
+GST_START_TEST (test_audio_without_video)
+{
+  g_autofree gchar *desc = g_strdup_printf ("audiotestsrc num-buffers=500 ! "
+      "avenc_aac ! aacparse ! g.audio_sink_0 cseventgate name=g ! cssink "
+      "name=s location=file://%s device-id=cam g.audio_src_0 ! s.audio",
+      store_dir);
+  gboolean told = FALSE;
+  CsRun run;
+
+  cs_test_run (desc, 0, 3, NULL, NULL, &run);
+  for (guint i = 0; i < run.warnings->len; i++)
+    told |= strstr (((GError *) g_ptr_array_index (run.warnings, i))->message,
+        "no video frame") != NULL;
+  fail_unless (told, "no warning");
+  fail_unless_equals_int (check_segments (), 0);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
 static Suite *
 hostile_suite (void)
 {
@@ -304,6 +326,7 @@ hostile_suite (void)
   tcase_add_test (tc, test_timestamp_jumps);
   tcase_add_test (tc, test_timestamps_going_back);
   tcase_add_test (tc, test_no_keyframe_for_long);
+  tcase_add_test (tc, test_audio_without_video);
   return s;
 }
 
