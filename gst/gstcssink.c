@@ -19,7 +19,8 @@
  *
  * - `cs-segment-uploaded`: key, start-ms, duration-ms, bytes, attempts
  * - `cs-segment-dropped`: key, start-ms, duration-ms, bytes, reason
- *   (`cache-full`, `drain-timeout` or `stopped`)
+ *   (`cache-full`, `drain-timeout`, `stopped`, or with #GstCsSink:spool-dir
+ *   `spool-full`, which names the key only)
  * - `cs-upload-failed`: key, start-ms, duration-ms, bytes, attempt, error,
  *   will-retry, retry-in-ms
  *
