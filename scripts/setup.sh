@@ -22,7 +22,7 @@ packages=(
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(ceph-mon ceph-osd radosgw uuid-runtime curl nginx openssl
-    clang libclang-rt-14-dev chromium faketime)
+    clang libclang-rt-14-dev chromium faketime iproute2)
 fi
 
 missing=()

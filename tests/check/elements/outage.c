@@ -3,7 +3,8 @@
  * gateway, started by tests/run-tests.sh) is shut down, so that every
  * request is refused, then started again.  With a spool nothing is lost;
  * without one only the oldest beyond the memory cache are dropped, each
- * reported; memory stays flat all along.
+ * reported; memory stays flat all along.  And a store whose name does not
+ * resolve.
  *
  * The outage lasts CS_TEST_OUTAGE_SECONDS (default 6).  The soak the README
  * names is the same test with a 10-minute outage (twice 10 minutes):
@@ -11,6 +12,7 @@
 #include <gst/check/gstcheck.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cs-store.h"
 #include "cs-test-util.h"
@@ -198,6 +200,52 @@ GST_START_TEST (test_outage_without_spool)
 
 GST_END_TEST;
 
+/* The store's name does not resolve (no DNS yet on a camera that just
+ * booted): each failure says so.  gst-launch-1.0 runs in a network namespace
+ * of its own with loopback only, so that the lookup fails at once and no
+ * query leaves this machine. */
+GST_START_TEST (test_name_does_not_resolve)
+{
+  g_autofree gchar *ns = g_strdup_printf ("cs-nodns-%d", (int) getpid ());
+  g_autofree gchar *location = g_strdup_printf ("location=s3://%s/dns",
+      bucket);
+  g_autofree gchar *out = NULL;
+  const gchar *add[] = { "ip", "netns", "add", ns, NULL };
+  const gchar *lo_up[] = { "ip", "netns", "exec", ns, "ip", "link", "set",
+    "lo", "up", NULL
+  };
+  const gchar *del[] = { "ip", "netns", "del", ns, NULL };
+  const gchar *argv[] = { "ip", "netns", "exec", ns, "gst-launch-1.0",
+    "videotestsrc", "num-buffers=30", "!", "video/x-raw,width=160,height=120",
+    "!", "x264enc", "speed-preset=ultrafast", "!", "h264parse", "!", "cssink",
+    location, "endpoint=http://cs-no-such-host.invalid", "device-id=cam1",
+    "segment-duration=500000000", "max-retries=0", NULL
+  };
+  g_auto (GStrv) env = g_get_environ ();
+  gint status;
+
+  env = g_environ_setenv (env, "AWS_ACCESS_KEY_ID", access_key, TRUE);
+  env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
+  fail_unless (g_spawn_sync (NULL, (gchar **) add, NULL, G_SPAWN_SEARCH_PATH,
+          NULL, NULL, NULL, NULL, &status, NULL)
+      && g_spawn_check_wait_status (status, NULL),
+      "cannot make a network namespace (ip netns add, as root)");
+  fail_unless (g_spawn_sync (NULL, (gchar **) lo_up, NULL,
+          G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, env, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status,
+          NULL));
+  g_spawn_sync (NULL, (gchar **) del, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+      NULL, NULL, NULL, NULL);
+  /* Not final (the network may come up): a warning per segment, and the
+   * recording goes on to its end. */
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s", out);
+  fail_unless (strstr (out, "cannot reach cs-no-such-host.invalid: Error "
+          "resolving") != NULL, "%s", out);
+}
+
+GST_END_TEST;
+
 static Suite *
 outage_suite (void)
 {
@@ -208,6 +256,7 @@ outage_suite (void)
   tcase_set_timeout (tc, 2 * (outage_s + 150));
   tcase_add_test (tc, test_outage_with_spool);
   tcase_add_test (tc, test_outage_without_spool);
+  tcase_add_test (tc, test_name_does_not_resolve);
   return s;
 }
 
