@@ -120,7 +120,8 @@ int iv_cs_exit (unsigned int force_exit);
 
 /* Copies one frame (the caller may reuse its buffer) and returns at once:
  * IV_ERR_CS_QUEUE_FULL when the stream's queue is full (the frame is
- * dropped and counted). */
+ * dropped and counted); IV_ERR_INVALID_PARAM for a frame whose timestamp is
+ * before the previous one of its stream (or the first frame's). */
 int iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
     iv_cm_venc_type_e eCmVencType, void *pstCsStream);
 

@@ -59,6 +59,7 @@ typedef struct
   guint64 base_ts;              /* the first frame's u64TimeStamp */
   gint64 base_utc_ms;
   guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
+  guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -695,9 +696,11 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
     g_mutex_unlock (&lock);
     return IV_ERR_CS_PIPELINE;
   }
-  if (!frame_time (m, ts, &pts, &utc_ms)) {
+  /* Before the first frame, or going back: the recording could not take
+   * it (timestamps must run forward), so the firmware hears of it now. */
+  if (ts < m->last_ts[eCsStreamType] || !frame_time (m, ts, &pts, &utc_ms)) {
     g_mutex_unlock (&lock);
-    return IV_ERR_INVALID_PARAM;        /* before the first frame */
+    return IV_ERR_INVALID_PARAM;
   }
   src = gst_object_ref (video ? m->vsrc : m->asrc);
   max_bytes = video ? m->video_max_bytes : m->audio_max_bytes;
@@ -708,6 +711,7 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
     gst_object_unref (src);
     return IV_ERR_CS_QUEUE_FULL;
   }
+  m->last_ts[eCsStreamType] = ts;
   g_mutex_unlock (&lock);
 
   buf = gst_buffer_new_memdup (data, len);

@@ -244,14 +244,22 @@ GST_START_TEST (test_push_errors)
   /* The codec of the first frame stays. */
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H265, &v), IV_ERR_CS_STREAM_TYPE);
-  /* Before the first frame's time. */
+  /* Before the first frame's time, or going back. */
   v.u64TimeStamp = 999;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_INVALID_PARAM);
+  v.u64TimeStamp = 1040;
+  v.eFrameType = IV_CM_FRAME_TYPE_P;
+  fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
+          IV_CM_VENC_TYPE_H264, &v), IV_ERR_NONE);
+  v.u64TimeStamp = 1020;
+  fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
+          IV_CM_VENC_TYPE_H264, &v), IV_ERR_INVALID_PARAM);
+  v.eFrameType = IV_CM_FRAME_TYPE_I;
   /* A frame larger than the queue never blocks: it is refused. */
   v.pu8Stream = big;
   v.u32Len = 4000;
-  v.u64TimeStamp = 1040;
+  v.u64TimeStamp = 1080;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_CS_QUEUE_FULL);
 
