@@ -215,9 +215,14 @@ GST_START_TEST (test_name_does_not_resolve)
     "lo", "up", NULL
   };
   const gchar *del[] = { "ip", "netns", "del", ns, NULL };
-  const gchar *argv[] = { "ip", "netns", "exec", ns, "gst-launch-1.0",
-    "videotestsrc", "num-buffers=30", "!", "video/x-raw,width=160,height=120",
-    "!", "x264enc", "speed-preset=ultrafast", "!", "h264parse", "!", "cssink",
+  /* Live: a file-fed recording this short may end before the pipeline is
+   * PLAYING, and GStreamer 1.22 then loses its EOS (README, known issue).
+   * Bounded in time all the same. */
+  const gchar *argv[] = { "ip", "netns", "exec", ns, "timeout", "-k", "5",
+    "60", "gst-launch-1.0", "videotestsrc", "is-live=true", "num-buffers=30",
+    "!", "video/x-raw,width=160,height=120", "!", "x264enc",
+    "speed-preset=ultrafast", "tune=zerolatency", "!", "h264parse", "!",
+    "cssink",
     location, "endpoint=http://cs-no-such-host.invalid", "device-id=cam1",
     "segment-duration=500000000", "max-retries=0", NULL
   };
