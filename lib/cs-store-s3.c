@@ -30,24 +30,18 @@ s3_now (CsStoreS3 * self)
       g_atomic_int_get (&self->clock_offset_s);
 }
 
-/* After a RequestTimeTooSkewed refusal: takes the offset from the answer's
- * Date header, as AWS's own SDKs do.  TRUE when it changed (worth one more
- * try). */
+/* After a RequestTimeTooSkewed refusal (@code of the error document):
+ * takes the offset from the answer's Date header, as AWS's own SDKs do.
+ * TRUE when it changed (worth one more try). */
 static gboolean
-s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, GBytes * body)
+s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
 {
-  g_autofree gchar *code = NULL, *message = NULL;
   g_autoptr (GDateTime) server = NULL;
   const gchar *date = soup_message_headers_get_one
       (soup_message_get_response_headers (msg), "Date");
-  gsize len = 0;
-  const gchar *xml = body ? g_bytes_get_data (body, &len) : NULL;
   gint64 offset;
 
-  if (xml == NULL || len == 0 || date == NULL)
-    return FALSE;
-  cs_s3_xml_parse_error (xml, len, &code, &message);
-  if (g_strcmp0 (code, "RequestTimeTooSkewed") != 0)
+  if (g_strcmp0 (code, "RequestTimeTooSkewed") != 0 || date == NULL)
     return FALSE;
   server = soup_date_time_new_from_http_string (date);
   if (server == NULL)
@@ -63,20 +57,16 @@ s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, GBytes * body)
   return TRUE;
 }
 
-/* An S3 error as a CsStoreError a user can act on; never quotes secrets. */
+/* An S3 error (@code of its error document, or NULL) as a CsStoreError a
+ * user can act on; never quotes secrets. */
 static void
 set_s3_error (CsStoreS3 * self, GError ** error, guint status,
-    GBytes * body, const gchar * what, const gchar * key)
+    const gchar * code, const gchar * what, const gchar * key)
 {
-  g_autofree gchar *code = NULL, *message = NULL;
-  gsize len = 0;
-  const gchar *xml = body ? g_bytes_get_data (body, &len) : NULL;
   const gchar *hint = "";
 
-  if (xml != NULL && len > 0)
-    cs_s3_xml_parse_error (xml, len, &code, &message);
   if (code == NULL)
-    code = g_strdup (soup_status_get_phrase (status));
+    code = soup_status_get_phrase (status);
 
   if (g_strcmp0 (code, "SignatureDoesNotMatch") == 0)
     hint = ": the secret key is wrong";
@@ -154,8 +144,14 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     return NULL;
   status = soup_message_get_status (msg);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status)) {
-    *clock_corrected = status == 403 && s3_correct_clock (self, msg, reply);
-    set_s3_error (self, error, status, reply, what, key ? key : "");
+    g_autofree gchar *code = NULL, *message = NULL;
+    gsize reply_len = 0;
+    const gchar *xml = g_bytes_get_data (reply, &reply_len);
+
+    if (xml != NULL && reply_len > 0)
+      cs_s3_xml_parse_error (xml, reply_len, &code, &message);
+    *clock_corrected = status == 403 && s3_correct_clock (self, msg, code);
+    set_s3_error (self, error, status, code, what, key ? key : "");
     return NULL;
   }
   return g_steal_pointer (&reply);
