@@ -527,3 +527,16 @@ cs_run_stat (CsRun * run, const gchar * field)
   fail_unless (gst_structure_get_uint64 (run->stats, field, &v), field);
   return v;
 }
+
+void
+cs_test_check_stored_exactly (CsStore * store, const gchar * prefix,
+    GHashTable * uploaded)
+{
+  g_autoptr (GPtrArray) stored = cs_store_list (store, prefix, NULL, NULL);
+
+  fail_unless (stored != NULL);
+  fail_unless_equals_int (stored->len, g_hash_table_size (uploaded));
+  for (guint i = 0; i < stored->len; i++)
+    fail_unless (g_hash_table_contains (uploaded,
+            ((CsStoreObject *) stored->pdata[i])->key));
+}

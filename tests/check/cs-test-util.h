@@ -73,6 +73,9 @@ typedef struct _CsStore CsStore;
 guint cs_test_check_recording (CsStore * store, const gchar * device,
     CsRun * run, gint64 segment_ms, gint64 tolerance_ms,
     const gchar * video_codec, gboolean with_audio);
+/* @store holds under @prefix exactly the keys of the set @uploaded. */
+void cs_test_check_stored_exactly (CsStore * store, const gchar * prefix,
+    GHashTable * uploaded);
 G_END_DECLS
 
 G_BEGIN_DECLS

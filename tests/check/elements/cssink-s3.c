@@ -225,7 +225,6 @@ GST_START_TEST (test_s3_stalled_server)
       "%s device-id=cam1 segment-duration=500000000 max-cached-segments=3 "
       "max-cache-bytes=2000000 timeout=1 drain-timeout=30000000000", sink);
   g_autoptr (CsStore) store = s3_store (prefix);
-  g_autoptr (GPtrArray) stored = NULL;
   g_autoptr (GHashTable) uploaded = g_hash_table_new (g_str_hash,
       g_str_equal);
   Stall st = { 0 };
@@ -272,12 +271,7 @@ GST_START_TEST (test_s3_stalled_server)
   fail_unless_equals_int (cs_run_stat (&run, "uploads-failed"), 0);
 
   /* The store holds exactly what was reported uploaded. */
-  stored = cs_store_list (store, "cam1/", NULL, NULL);
-  fail_unless (stored != NULL);
-  fail_unless_equals_int (stored->len, g_hash_table_size (uploaded));
-  for (guint i = 0; i < stored->len; i++)
-    fail_unless (g_hash_table_contains (uploaded,
-            ((CsStoreObject *) stored->pdata[i])->key));
+  cs_test_check_stored_exactly (store, "cam1/", uploaded);
   cs_run_clear (&run);
 }
 
@@ -456,7 +450,8 @@ GST_START_TEST (test_s3_clock_skew)
           | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status,
           NULL));
   fail_unless (g_spawn_check_wait_status (status, NULL), "%s", err);
-  fail_unless (strstr (err, "the device clock is 10800 s behind") != NULL, "%s", err);
+  fail_unless (strstr (err, "the device clock is 10800 s behind") != NULL,
+      "%s", err);
 
   stored = cs_store_list (store, "cam1/", NULL, NULL);
   fail_unless (stored != NULL && stored->len >= 4);

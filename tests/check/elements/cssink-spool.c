@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cssink with a spool-dir: an outage, a restart and a kill -9 lose nothing,
- * event objects and pictures included; a half-written file is never uploaded; past spool-max-bytes the oldest is
- * dropped and counted. */
+ * event objects and pictures included; a half-written file is never
+ * uploaded; past spool-max-bytes the oldest is dropped and counted. */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "cs-store.h"
@@ -36,22 +37,36 @@ teardown (void)
   g_clear_pointer (&store_uri, g_free);
 }
 
-/* The keys of the segments waiting in the spool, sorted. */
+static gint
+compare_keys (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* The keys of what waits in the spool (its file names, '%' for '/') that
+ * end in @suffix, sorted. */
 static GPtrArray *
-spooled_segments (void)
+spooled_keys (const gchar * suffix)
 {
   g_autoptr (GDir) d = g_dir_open (spool, 0, NULL);
   GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
   const gchar *name;
 
-  while (d && (name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".ts")) {
-      gchar *key = g_strdup (name);
-      g_strdelimit (key, "%", '/');
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *key = g_strdelimit (g_strdup (name), "%", '/');
+    if (g_str_has_suffix (key, suffix))
       g_ptr_array_add (keys, key);
-    }
-  g_ptr_array_sort (keys, (GCompareFunc) g_strcmp0);
+    else
+      g_free (key);
+  }
+  g_ptr_array_sort (keys, compare_keys);
   return keys;
+}
+
+static GPtrArray *
+spooled_segments (void)
+{
+  return spooled_keys (".ts");
 }
 
 static guint
@@ -173,30 +188,6 @@ GST_START_TEST (test_kill_9)
 
 GST_END_TEST;
 
-/* The spool's file names of what waits there, as keys. */
-static GPtrArray *
-spooled_keys (void)
-{
-  g_autoptr (GDir) d = g_dir_open (spool, 0, NULL);
-  GPtrArray *keys = g_ptr_array_new_with_free_func (g_free);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *key = g_strdup (name);
-    g_ptr_array_add (keys, g_strdelimit (key, "%", '/'));
-  }
-  return keys;
-}
-
-static const gchar *
-key_ending (GPtrArray * keys, const gchar * suffix)
-{
-  for (guint i = 0; i < keys->len; i++)
-    if (g_str_has_suffix (g_ptr_array_index (keys, i), suffix))
-      return g_ptr_array_index (keys, i);
-  return NULL;
-}
-
 /* An event recorded while the uplink is down: its segments, event.json and
  * alarm picture all wait in the spool, and arrive after a restart. */
 GST_START_TEST (test_event_objects_spooled)
@@ -207,31 +198,28 @@ GST_START_TEST (test_event_objects_spooled)
       "cseventgate name=g min-record-time=4 ! cssink name=s "
       "location=" DEAD_STORE " device-id=cam spool-dir=%s "
       "drain-timeout=500000000", 200, spool);
-  g_autoptr (GPtrArray) keys = NULL;
-  g_autoptr (GPtrArray) segments = NULL;
+  g_autoptr (GPtrArray) pictures = NULL, events = NULL, segments = NULL;
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GBytes) jpeg = NULL, json = NULL;
-  const gchar *picture_key, *event_key;
   CsRun run;
 
   cs_test_run (desc, 0, 60, cs_test_timeline_tick, &timeline, &run);
   fail_unless (run.error == NULL && run.eos);
   cs_run_clear (&run);
-  keys = spooled_keys ();
-  picture_key = key_ending (keys, "/snapshot.jpg");
-  event_key = key_ending (keys, "/event.json");
-  fail_unless (picture_key != NULL, "no picture in the spool");
-  fail_unless (event_key != NULL, "no event.json in the spool");
+  pictures = spooled_keys ("/snapshot.jpg");
+  events = spooled_keys ("/event.json");
+  fail_unless_equals_int (pictures->len, 1);
+  fail_unless_equals_int (events->len, 1);
   segments = spooled_segments ();
   fail_unless (segments->len >= 1);
 
   restart_and_check (segments);
   store = cs_store_new (store_uri, NULL, NULL);
-  jpeg = cs_store_get (store, picture_key, NULL, NULL);
+  jpeg = cs_store_get (store, g_ptr_array_index (pictures, 0), NULL, NULL);
   fail_unless (jpeg != NULL && g_bytes_get_size (jpeg) > 2
       && ((const guint8 *) g_bytes_get_data (jpeg, NULL))[0] == 0xff
       && ((const guint8 *) g_bytes_get_data (jpeg, NULL))[1] == 0xd8);
-  json = cs_store_get (store, event_key, NULL, NULL);
+  json = cs_store_get (store, g_ptr_array_index (events, 0), NULL, NULL);
   fail_unless (json != NULL && g_strstr_len (g_bytes_get_data (json, NULL),
           g_bytes_get_size (json), "snapshot.jpg") != NULL);
 }

@@ -140,13 +140,8 @@ check_store (const gchar * prefix, GHashTable * uploaded)
     .secret_key = secret_key
   };
   g_autoptr (CsStore) store = cs_store_new (uri, &config, NULL);
-  g_autoptr (GPtrArray) stored = cs_store_list (store, "cam1/", NULL, NULL);
 
-  fail_unless (stored != NULL);
-  fail_unless_equals_int (stored->len, g_hash_table_size (uploaded));
-  for (guint i = 0; i < stored->len; i++)
-    fail_unless (g_hash_table_contains (uploaded,
-            ((CsStoreObject *) stored->pdata[i])->key));
+  cs_test_check_stored_exactly (store, "cam1/", uploaded);
 }
 
 GST_START_TEST (test_outage_with_spool)
@@ -222,8 +217,8 @@ GST_START_TEST (test_name_does_not_resolve)
     "60", "gst-launch-1.0", "videotestsrc", "is-live=true", "num-buffers=30",
     "!", "video/x-raw,width=160,height=120", "!", "x264enc",
     "speed-preset=ultrafast", "tune=zerolatency", "!", "h264parse", "!",
-    "cssink",
-    location, "endpoint=http://cs-no-such-host.invalid", "device-id=cam1",
+    "cssink", location, "endpoint=http://cs-no-such-host.invalid",
+    "device-id=cam1",
     "segment-duration=500000000", "max-retries=0", NULL
   };
   g_auto (GStrv) env = g_get_environ ();
