@@ -49,11 +49,13 @@ for v in a b c; do
   best_cpu="" best_rss=""
   for run in $(seq "$RUNS"); do
     rm -rf "$out/a" "$out/b" && mkdir -p "$out/a"
-    desc="$feed${sink[$v]//RUN/run$run}"
     # GStreamer 1.22.0 sometimes loses the final EOS of a file-fed pipeline
     # at full speed (plain splitmuxsink too): such a run is timed out and
-    # done again, and counted.
-    for _try in 1 2 3; do
+    # done again, and counted.  Each try stores under a prefix of its own, so
+    # that the stored bytes are those of one recording.
+    for try in 1 2 3; do
+      prefix=run$run-$try
+      desc="$feed${sink[$v]//RUN/$prefix}"
       # shellcheck disable=SC2086
       if /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 60 \
           gst-launch-1.0 -q $desc >/dev/null; then break; fi
@@ -68,7 +70,7 @@ for v in a b c; do
   cpu[$v]=$best_cpu rss[$v]=$best_rss
   case $v in
     a|b) stored[$v]=$(find "$out/$v" -name '*.ts' -printf '%s\n' | paste -sd+ | bc) ;;
-    c) stored[$v]=$(s3 "$ep/bench?list-type=2&prefix=run$RUNS%2F" | grep -o '<Size>[0-9]*' | cut -d'>' -f2 | paste -sd+ | bc) ;;
+    c) stored[$v]=$(s3 "$ep/bench?list-type=2&prefix=$prefix%2F" | grep -o '<Size>[0-9]*' | cut -d'>' -f2 | paste -sd+ | bc) ;;
   esac
 done
 
