@@ -139,7 +139,10 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, content_type, body);
 
-  reply = cs_http_send (self->session, msg, cancellable, error);
+  /* A bucket request is a listing; an object's GET its data. */
+  reply = cs_http_send (self->session, msg, key == NULL ?
+      CS_HTTP_MAX_LIST_BYTES : g_str_equal (method, "GET") ?
+      CS_HTTP_MAX_OBJECT_BYTES : CS_HTTP_MAX_ERROR_BYTES, cancellable, error);
   if (reply == NULL)
     return NULL;
   status = soup_message_get_status (msg);
