@@ -165,6 +165,7 @@ cs_store_file_new (const gchar * root, GError ** error)
   }
   self = g_new0 (CsStoreFile, 1);
   self->parent.backend = &file_backend;
-  self->root = g_strdup (root);
+  self->root = g_canonicalize_filename (root, "/");
+  self->parent.identity = g_strconcat ("file:", self->root, NULL);
   return &self->parent;
 }

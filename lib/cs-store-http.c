@@ -124,5 +124,6 @@ cs_store_http_new (GUri * base, const CsStoreConfig * config, GError ** error)
     g_free (self->base);
     self->base = with_slash;
   }
+  self->parent.identity = g_strdup (self->base);
   return &self->parent;
 }

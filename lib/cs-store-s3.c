@@ -346,5 +346,7 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   self->secret_key = g_strdup (config->secret_key);
   self->session_token = config->session_token && *config->session_token ?
       g_strdup (config->session_token) : NULL;
+  self->parent.identity = g_strdup_printf ("s3:%s/%s/%s", self->endpoint,
+      self->bucket, self->prefix);
   return &self->parent;
 }

@@ -135,6 +135,7 @@ cs_store_free (CsStore * store)
   if (store == NULL)
     return;
   g_free (store->display_uri);
+  g_free (store->identity);
   store->backend->free (store);
 }
 
@@ -142,6 +143,12 @@ const gchar *
 cs_store_get_display_uri (CsStore * store)
 {
   return store->display_uri;
+}
+
+const gchar *
+cs_store_get_identity (CsStore * store)
+{
+  return store->identity;
 }
 
 static gboolean

@@ -9,108 +9,7 @@
 
 #include "cs-http.h"
 #include "cs-store.h"
-
-#define CHUNK (64 * 1024)
-
-/* A server on 127.0.0.1 that answers every request with @status and a
- * chunked body that never ends, on a thread of its own. */
-typedef struct {
-  guint status;
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *server;
-  guint port;
-  gsize bytes_sent;             /* atomic */
-} EndlessServer;
-
-static gchar chunk[CHUNK];
-
-static void
-write_next (SoupServerMessage * msg, gpointer data)
-{
-  EndlessServer *srv = data;
-
-  soup_message_body_append (soup_server_message_get_response_body (msg),
-      SOUP_MEMORY_STATIC, chunk, CHUNK);
-  g_atomic_pointer_add (&srv->bytes_sent, CHUNK);
-}
-
-static void
-handle (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer data)
-{
-  EndlessServer *srv = data;
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-
-  soup_server_message_set_status (msg, srv->status, NULL);
-  soup_message_headers_set_encoding (soup_server_message_get_response_headers
-      (msg), SOUP_ENCODING_CHUNKED);
-  soup_message_headers_set_content_type
-      (soup_server_message_get_response_headers (msg), "application/xml",
-      NULL);
-  /* What was written is not kept: the server's memory stays flat. */
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_append (body, SOUP_MEMORY_STATIC,
-      "<?xml version=\"1.0\"?><Error><Code>", 34);
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (write_next), srv);
-}
-
-static gpointer
-serve (gpointer data)
-{
-  EndlessServer *srv = data;
-
-  g_main_context_push_thread_default (srv->context);
-  g_main_loop_run (srv->loop);
-  g_main_context_pop_thread_default (srv->context);
-  return NULL;
-}
-
-static EndlessServer *
-endless_server_start (guint status)
-{
-  EndlessServer *srv = g_new0 (EndlessServer, 1);
-  GSList *uris;
-
-  memset (chunk, 'x', CHUNK);
-  srv->status = status;
-  srv->context = g_main_context_new ();
-  srv->loop = g_main_loop_new (srv->context, FALSE);
-  g_main_context_push_thread_default (srv->context);
-  srv->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (srv->server, NULL, handle, srv, NULL);
-  fail_unless (soup_server_listen_local (srv->server, 0,
-          SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
-  g_main_context_pop_thread_default (srv->context);
-  uris = soup_server_get_uris (srv->server);
-  srv->port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  srv->thread = g_thread_new ("endless", serve, srv);
-  return srv;
-}
-
-static gboolean
-quit (gpointer loop)
-{
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-endless_server_stop (EndlessServer * srv)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, quit, srv->loop, NULL);
-  g_source_attach (source, srv->context);
-  g_source_unref (source);
-  g_thread_join (srv->thread);
-  g_object_unref (srv->server);
-  g_main_loop_unref (srv->loop);
-  g_main_context_unref (srv->context);
-  g_free (srv);
-}
+#include "cs-test-http-store.h"
 
 /* This process's resident memory, in KiB. */
 static gint64
@@ -124,6 +23,16 @@ rss_kib (void)
   line = strstr (status, "\nVmRSS:");
   fail_unless (line != NULL);
   return g_ascii_strtoll (line + 7, NULL, 10);
+}
+
+/* A server whose every answer is @status with a body that never ends. */
+static CsTestHttpStore *
+endless_server (guint status)
+{
+  CsTestHttpStore *srv = cs_test_http_store_start ("/nonexistent");
+
+  cs_test_http_store_set_endless (srv, status);
+  return srv;
 }
 
 typedef enum { PUT, LIST, GET } Operation;
@@ -161,7 +70,7 @@ run_request (gpointer data)
  * cancelled so that the test ends. */
 static void
 check_bounded (CsStore * store, Operation op, const gchar * what,
-    EndlessServer * srv, GError ** error)
+    CsTestHttpStore * srv, GError ** error)
 {
   Request r = { store, op, g_cancellable_new (), NULL, FALSE };
   gint64 before = rss_kib (), most = before;
@@ -182,7 +91,7 @@ check_bounded (CsStore * store, Operation op, const gchar * what,
   g_object_unref (r.cancellable);
   fail_unless (bounded, "%s: still reading after %" G_GINT64_FORMAT
       " MiB sent and %" G_GINT64_FORMAT " MiB more memory", what,
-      (gint64) ((gsize) g_atomic_pointer_get (&srv->bytes_sent) >> 20),
+      (gint64) cs_test_http_store_endless_bytes (srv) >> 20,
       (most - before) >> 10);
   fail_unless (most - before < 64 * 1024, "%s: %" G_GINT64_FORMAT " KiB",
       what, most - before);
@@ -191,10 +100,9 @@ check_bounded (CsStore * store, Operation op, const gchar * what,
 }
 
 static CsStore *
-s3_store (EndlessServer * srv)
+s3_store (CsTestHttpStore * srv)
 {
-  g_autofree gchar *endpoint = g_strdup_printf ("http://127.0.0.1:%u",
-      srv->port);
+  g_autofree gchar *endpoint = cs_test_http_store_uri (srv);
   CsStoreConfig config = { .endpoint = endpoint,.access_key = "AK",
     .secret_key = "SK",.timeout_s = 5
   };
@@ -206,7 +114,7 @@ s3_store (EndlessServer * srv)
  * (503: worth retrying). */
 GST_START_TEST (test_endless_s3_error_answer)
 {
-  EndlessServer *srv = endless_server_start (503);
+  CsTestHttpStore *srv = endless_server (503);
   g_autoptr (CsStore) store = s3_store (srv);
   g_autoptr (GError) error = NULL;
 
@@ -216,7 +124,7 @@ GST_START_TEST (test_endless_s3_error_answer)
   fail_unless (strstr (error->message, "HTTP 503") != NULL
       && strstr (error->message, "longer than 1 MiB") != NULL, "%s",
       error->message);
-  endless_server_stop (srv);
+  cs_test_http_store_stop (srv);
 }
 
 GST_END_TEST;
@@ -224,7 +132,7 @@ GST_END_TEST;
 /* A listing page that never ends: cut at the most a page can be. */
 GST_START_TEST (test_endless_s3_listing)
 {
-  EndlessServer *srv = endless_server_start (200);
+  CsTestHttpStore *srv = endless_server (200);
   g_autoptr (CsStore) store = s3_store (srv);
   g_autoptr (GError) error = NULL;
 
@@ -233,7 +141,7 @@ GST_START_TEST (test_endless_s3_listing)
           CS_STORE_ERROR_FAILED), "%s", error->message);
   fail_unless (strstr (error->message, "longer than 4 MiB") != NULL, "%s",
       error->message);
-  endless_server_stop (srv);
+  cs_test_http_store_stop (srv);
 }
 
 GST_END_TEST;
@@ -241,9 +149,9 @@ GST_END_TEST;
 /* The plain HTTP store: a refusal (403) whose answer never ends. */
 GST_START_TEST (test_endless_http_refusal)
 {
-  EndlessServer *srv = endless_server_start (403);
-  g_autofree gchar *uri = g_strdup_printf ("http://127.0.0.1:%u/store/",
-      srv->port);
+  CsTestHttpStore *srv = endless_server (403);
+  g_autofree gchar *base = cs_test_http_store_uri (srv);
+  g_autofree gchar *uri = g_strconcat (base, "store/", NULL);
   g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
   g_autoptr (GError) error = NULL;
 
@@ -252,7 +160,7 @@ GST_START_TEST (test_endless_http_refusal)
           CS_STORE_ERROR_NOT_AUTHORIZED), "%s", error->message);
   fail_unless (strstr (error->message, "longer than 1 MiB") != NULL, "%s",
       error->message);
-  endless_server_stop (srv);
+  cs_test_http_store_stop (srv);
 }
 
 GST_END_TEST;
