@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 void
-cs_test_mount_tmpfs (const gchar * dir, const gchar * size)
+cs_test_mount_tmpfs (const gchar * dir, const gchar * size,
+    gboolean read_only)
 {
   static gboolean unshared;
   g_autofree gchar *options = g_strdup_printf ("size=%s,mode=0700", size);
@@ -24,7 +25,8 @@ cs_test_mount_tmpfs (const gchar * dir, const gchar * size)
     unshared = TRUE;
   }
   fail_unless (g_mkdir_with_parents (dir, 0700) == 0);
-  fail_unless (mount ("tmpfs", dir, "tmpfs", 0, options) == 0,
+  fail_unless (mount ("tmpfs", dir, "tmpfs", read_only ? MS_RDONLY : 0,
+          options) == 0,
       "mount tmpfs on %s: %s", dir, g_strerror (errno));
 }
 

@@ -437,7 +437,7 @@ GST_START_TEST (test_full_disk)
   const gchar *newest_dropped = NULL;
   CsRun run;
 
-  cs_test_mount_tmpfs (spool, "1m");
+  cs_test_mount_tmpfs (spool, "1m", FALSE);
   cs_test_run (desc, 0, 60, NULL, NULL, &run);
   fail_unless (run.error == NULL && run.eos, "%s", run.error ?
       run.error->message : "no EOS in 60 s");

@@ -297,7 +297,7 @@ GST_START_TEST (test_full_disk_drops_oldest)
   CsSpool *spool;
   guint n = 12;
 
-  cs_test_mount_tmpfs (spool_dir, "1m");
+  cs_test_mount_tmpfs (spool_dir, "1m", FALSE);
   spool = open_spool (store1, "cam1", 0, NULL);
   for (guint i = 0; i < n; i++) {
     g_autofree gchar *k = key ("cam1", i);
@@ -335,7 +335,7 @@ GST_START_TEST (test_full_disk_removes_nothing_in_vain)
   g_autoptr (GError) error = NULL;
   CsSpool *spool;
 
-  cs_test_mount_tmpfs (spool_dir, "1m");
+  cs_test_mount_tmpfs (spool_dir, "1m", FALSE);
   spool = open_spool (store1, "cam1", 0, NULL);
   write_object (spool, k1, OBJECT, dropped);
   write_object (spool, k2, OBJECT, dropped);
