@@ -1097,7 +1097,7 @@ gst_cs_sink_start (GstCsSink * self)
   g_autofree gchar *spool_dir = NULL;
   guint64 spool_max_bytes;
   CsSpool *spool = NULL;
-  guint discarded = 0;
+  CsSpoolOpenInfo found;
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -1162,7 +1162,8 @@ gst_cs_sink_start (GstCsSink * self)
   GST_INFO_OBJECT (self, "recording %s to %s", device_id,
       cs_store_get_display_uri (store));
   if (spool_dir != NULL) {
-    spool = cs_spool_open (spool_dir, spool_max_bytes, &discarded, &error);
+    spool = cs_spool_open (spool_dir, store, device_id, spool_max_bytes,
+        &found, &error);
     if (spool == NULL) {
       cs_store_free (store);
       cs_store_free (meta_store);
@@ -1171,10 +1172,15 @@ gst_cs_sink_start (GstCsSink * self)
           ("Cannot use the spool directory."), ("%s", error->message));
       return FALSE;
     }
-    if (discarded > 0)
+    if (found.discarded > 0)
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
-          ("%u half-written files in the spool were discarded.", discarded),
-          (NULL));
+          ("%u half-written files in the spool were discarded.",
+              found.discarded), (NULL));
+    if (found.foreign > 0)
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("%u objects in the spool belong to another store or device: "
+              "left alone.", found.foreign), ("%s", found.foreign_owners));
+    cs_spool_open_info_clear (&found);
     GST_INFO_OBJECT (self, "spool %s: %" G_GUINT64_FORMAT " bytes waiting",
         spool_dir, cs_spool_bytes (spool));
   }

@@ -154,17 +154,17 @@ read_segments (JsonObject * root, CsEventRecord * r)
 CsEventRecord *
 cs_event_record_parse (const gchar * json, gsize len, GError ** error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) node = cs_json_parse (json, len, "event.json", error);
   g_autoptr (CsEventRecord) r = NULL;
   JsonObject *root;
   const gchar *id, *device, *snapshot;
   gint64 triggers, start_ms, end_ms;
 
-  if (!json_parser_load_from_data (parser, json, len, error))
+  if (node == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!JSON_NODE_HOLDS_OBJECT (node))
     goto bad;
-  root = json_node_get_object (json_parser_get_root (parser));
+  root = json_node_get_object (node);
   id = cs_json_get_string (root, "id");
   device = cs_json_get_string (root, "device");
   snapshot = cs_json_get_string (root, "snapshot");

@@ -43,26 +43,85 @@ cs_http_host_header (GUri * uri)
 }
 
 GBytes *
-cs_http_send (SoupSession * session, SoupMessage * msg,
+cs_http_read_capped (GInputStream * in, gsize cap, gboolean * truncated,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  guint8 chunk[16 * 1024];
+
+  *truncated = FALSE;
+  for (;;) {
+    gssize n = g_input_stream_read (in, chunk, sizeof chunk, cancellable,
+        error);
+
+    if (n < 0)
+      return NULL;
+    if (n == 0)
+      break;
+    if ((gsize) n > cap - body->len) {
+      g_byte_array_append (body, chunk, cap - body->len);
+      *truncated = TRUE;
+      break;
+    }
+    g_byte_array_append (body, chunk, n);
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
+static gchar *
+size_text (gsize bytes)
+{
+  return bytes % (1024 * 1024) == 0 ?
+      g_strdup_printf ("%" G_GSIZE_FORMAT " MiB", bytes / (1024 * 1024)) :
+      g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", bytes);
+}
+
+GBytes *
+cs_http_send (SoupSession * session, SoupMessage * msg, gsize max_body,
     GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GError) send_error = NULL;
-  GBytes *body = soup_session_send_and_read (session, msg, cancellable,
+  g_autoptr (GInputStream) in = soup_session_send (session, msg, cancellable,
       &send_error);
+  g_autoptr (GBytes) body = NULL;
+  const gchar *host = g_uri_get_host (soup_message_get_uri (msg));
+  guint status;
+  gsize cap;
+  gboolean truncated;
 
-  if (body != NULL)
-    return body;
-  if (send_error->domain == G_TLS_ERROR
-      || soup_message_get_tls_peer_certificate_errors (msg) != 0) {
-    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
-        "TLS connection to %s refused: %s (set tls-ca-file for a private CA)",
-        g_uri_get_host (soup_message_get_uri (msg)), send_error->message);
-  } else {
-    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_UNAVAILABLE,
-        "cannot reach %s: %s", g_uri_get_host (soup_message_get_uri (msg)),
-        send_error->message);
+  if (in == NULL) {
+    if (send_error->domain == G_TLS_ERROR
+        || soup_message_get_tls_peer_certificate_errors (msg) != 0) {
+      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
+          "TLS connection to %s refused: %s (set tls-ca-file for a private "
+          "CA)", host, send_error->message);
+    } else {
+      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_UNAVAILABLE,
+          "cannot reach %s: %s", host, send_error->message);
+    }
+    return NULL;
   }
-  return NULL;
+  status = soup_message_get_status (msg);
+  cap = SOUP_STATUS_IS_SUCCESSFUL (status) ? max_body :
+      MIN (max_body, CS_HTTP_MAX_ERROR_BYTES);
+  body = cs_http_read_capped (in, cap, &truncated, cancellable, &send_error);
+  /* Unread data left: the connection is closed, not reused. */
+  g_input_stream_close (in, NULL, NULL);
+  if (body == NULL) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_UNAVAILABLE,
+        "reading the answer of %s failed: %s", host, send_error->message);
+    return NULL;
+  }
+  if (truncated) {
+    g_autofree gchar *limit = size_text (cap);
+
+    g_set_error (error, CS_STORE_ERROR, SOUP_STATUS_IS_SUCCESSFUL (status) ?
+        CS_STORE_ERROR_FAILED : cs_http_status_to_error_code (status),
+        "the answer of %s (HTTP %u %s) is longer than %s: not read further",
+        host, status, soup_status_get_phrase (status), limit);
+    return NULL;
+  }
+  return g_steal_pointer (&body);
 }
 
 CsStoreError

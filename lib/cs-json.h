@@ -6,6 +6,22 @@
 
 G_BEGIN_DECLS
 
+/* What a document of the store may be: service.json is a few KiB, and
+ * event.json too but for its list of segments (the longest event
+ * cseventgate makes, 48 h of 4 s segments, is 2.6 MB); both are a few
+ * levels deep.  Larger or deeper input is refused before json-glib sees it
+ * (its parser recurses per level: 200000 nested brackets overflow the
+ * stack). */
+#define CS_JSON_MAX_BYTES (4 * 1024 * 1024)
+#define CS_JSON_MAX_DEPTH 32
+
+/* The one entry point for JSON read from the store: checks size and depth,
+ * then parses.  @len -1: @json ends with a NUL.  @what names the document
+ * in errors ("event.json").  Returns the root node, or NULL with @error
+ * set (JSON_PARSER_ERROR). */
+JsonNode *cs_json_parse (const gchar * json, gssize len, const gchar * what,
+    GError ** error);
+
 /* The builder's document, pretty-printed. */
 gchar *cs_json_builder_to_data (JsonBuilder * builder);
 /* The object member @name as an integer, or @fallback when it is absent or

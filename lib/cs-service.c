@@ -189,15 +189,14 @@ bad:
 CsService *
 cs_service_parse (const gchar * json, gsize len, GError ** error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = cs_json_parse (json, len, "service.json",
+      error);
   g_autoptr (CsService) svc = NULL;
-  JsonNode *root;
   const gchar *device;
 
-  if (!json_parser_load_from_data (parser, json, len, error))
+  if (root == NULL)
     return NULL;
-  root = json_parser_get_root (parser);
-  device = root && JSON_NODE_HOLDS_OBJECT (root) ?
+  device = JSON_NODE_HOLDS_OBJECT (root) ?
       cs_json_get_string (json_node_get_object (root), "device") : NULL;
   if (!cs_key_name_is_valid (device)) {
     g_set_error_literal (error, JSON_PARSER_ERROR,

@@ -11,20 +11,32 @@ typedef struct {
   gchar *root;
 } CsStoreFile;
 
+/* A file error as a CsStoreError.  A directory that is read-only or not
+ * ours is a refusal (FAILED, its reason in the message), not a matter of
+ * credentials: there are none. */
+static CsStoreError
+code_of (GFileError file_error)
+{
+  switch (file_error) {
+    case G_FILE_ERROR_NOENT:
+    case G_FILE_ERROR_NOTDIR:
+      return CS_STORE_ERROR_NOT_FOUND;
+    case G_FILE_ERROR_NOSPC:
+    case G_FILE_ERROR_IO:
+    case G_FILE_ERROR_AGAIN:
+    case G_FILE_ERROR_INTR:
+      return CS_STORE_ERROR_UNAVAILABLE;
+    default:
+      return CS_STORE_ERROR_FAILED;
+  }
+}
+
 static void
 set_file_error (GError ** error, int errsv, const gchar * what,
     const gchar * key)
 {
-  CsStoreError code = CS_STORE_ERROR_FAILED;
-
-  if (errsv == ENOENT || errsv == ENOTDIR)
-    code = CS_STORE_ERROR_NOT_FOUND;
-  else if (errsv == EACCES || errsv == EPERM || errsv == EROFS)
-    code = CS_STORE_ERROR_NOT_AUTHORIZED;
-  else if (errsv == ENOSPC || errsv == EIO || errsv == EAGAIN || errsv == EINTR)
-    code = CS_STORE_ERROR_UNAVAILABLE;
-  g_set_error (error, CS_STORE_ERROR, code, "%s '%s': %s", what, key,
-      g_strerror (errsv));
+  g_set_error (error, CS_STORE_ERROR, code_of (g_file_error_from_errno
+          (errsv)), "%s '%s': %s", what, key, g_strerror (errsv));
 }
 
 static gboolean
@@ -45,10 +57,8 @@ file_put (CsStore * store, const gchar * key, GBytes * data,
   /* Temporary name, fsync, rename: a reader never sees half an object. */
   if (!g_file_set_contents_full (path, (const gchar *) bytes, size,
           G_FILE_SET_CONTENTS_CONSISTENT, 0644, &write_error)) {
-    int errsv = write_error->domain == G_FILE_ERROR ?
-        (write_error->code == G_FILE_ERROR_NOSPC ? ENOSPC :
-        write_error->code == G_FILE_ERROR_ACCES ? EACCES : EIO) : EIO;
-    set_file_error (error, errsv, "cannot write", key);
+    g_set_error (error, CS_STORE_ERROR, code_of (write_error->code),
+        "cannot write '%s': %s", key, write_error->message);
     return FALSE;
   }
   return TRUE;
@@ -65,9 +75,8 @@ file_get (CsStore * store, const gchar * key, GCancellable * cancellable,
   g_autoptr (GError) read_error = NULL;
 
   if (!g_file_get_contents (path, &contents, &size, &read_error)) {
-    set_file_error (error, read_error->code == G_FILE_ERROR_NOENT ? ENOENT :
-        read_error->code == G_FILE_ERROR_ACCES ? EACCES : EIO, "cannot read",
-        key);
+    g_set_error (error, CS_STORE_ERROR, code_of (read_error->code),
+        "cannot read '%s': %s", key, read_error->message);
     return NULL;
   }
   return g_bytes_new_take (contents, size);
@@ -165,6 +174,7 @@ cs_store_file_new (const gchar * root, GError ** error)
   }
   self = g_new0 (CsStoreFile, 1);
   self->parent.backend = &file_backend;
-  self->root = g_strdup (root);
+  self->root = g_canonicalize_filename (root, "/");
+  self->parent.identity = g_strconcat ("file:", self->root, NULL);
   return &self->parent;
 }

@@ -34,7 +34,8 @@ http_request (CsStoreHttp * self, const gchar * method, const gchar * key,
   }
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, content_type, body);
-  reply = cs_http_send (self->session, msg, cancellable, error);
+  reply = cs_http_send (self->session, msg, g_str_equal (method, "GET") ?
+      CS_HTTP_MAX_OBJECT_BYTES : CS_HTTP_MAX_ERROR_BYTES, cancellable, error);
   if (reply == NULL)
     return NULL;
   status = soup_message_get_status (msg);
@@ -123,5 +124,6 @@ cs_store_http_new (GUri * base, const CsStoreConfig * config, GError ** error)
     g_free (self->base);
     self->base = with_slash;
   }
+  self->parent.identity = g_strdup (self->base);
   return &self->parent;
 }

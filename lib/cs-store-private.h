@@ -20,6 +20,7 @@ typedef struct {
 struct _CsStore {
   const CsStoreBackend *backend;
   gchar *display_uri;
+  gchar *identity;              /* set by the backend: see cs_store_get_identity () */
 };
 
 /* Each returns a store whose first member is a CsStore. */

@@ -139,7 +139,10 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, content_type, body);
 
-  reply = cs_http_send (self->session, msg, cancellable, error);
+  /* A bucket request is a listing; an object's GET its data. */
+  reply = cs_http_send (self->session, msg, key == NULL ?
+      CS_HTTP_MAX_LIST_BYTES : g_str_equal (method, "GET") ?
+      CS_HTTP_MAX_OBJECT_BYTES : CS_HTTP_MAX_ERROR_BYTES, cancellable, error);
   if (reply == NULL)
     return NULL;
   status = soup_message_get_status (msg);
@@ -311,11 +314,21 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   g_autoptr (GUri) uri = g_uri_parse (endpoint, G_URI_FLAGS_ENCODED, NULL);
   CsStoreS3 *self;
 
+  /* Requests are path-style from the endpoint's root: a path, query,
+   * fragment or user there would be dropped. */
   if (uri == NULL || g_uri_get_host (uri) == NULL
       || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
-          && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)) {
+          && g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") != 0)
+      || (*g_uri_get_path (uri) && !g_str_equal (g_uri_get_path (uri), "/"))
+      || g_uri_get_query (uri) || g_uri_get_fragment (uri)
+      || g_uri_get_userinfo (uri)) {
+    /* Never a user's password in a message. */
+    g_autofree gchar *shown = uri ? g_uri_to_string_partial (uri,
+        G_URI_HIDE_USERINFO) : g_strdup (endpoint);
+
     g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
-        "the S3 endpoint '%s' is not an http(s)://host[:port] URL", endpoint);
+        "the S3 endpoint '%s' is not an http(s)://host[:port] URL (no path, "
+        "query or user: the bucket and prefix are in the s3:// URI)", shown);
     return NULL;
   }
   if (config->access_key == NULL || !*config->access_key
@@ -343,5 +356,7 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   self->secret_key = g_strdup (config->secret_key);
   self->session_token = config->session_token && *config->session_token ?
       g_strdup (config->session_token) : NULL;
+  self->parent.identity = g_strdup_printf ("s3:%s/%s/%s", self->endpoint,
+      self->bucket, self->prefix);
   return &self->parent;
 }

@@ -20,19 +20,40 @@ strip_slashes (const gchar * path)
   return s;
 }
 
+/* A '.' or '..' segment in @path, before or after unescaping (a file
+ * store's path is unescaped: "a%2F..%2Fb" is "a/../b"); an escaped NUL is
+ * refused too. */
 static gboolean
-has_dot_segment (const gchar * uri_string)
+has_dot_segment (const gchar * path)
 {
-  g_autofree gchar *path = NULL;
-  g_auto (GStrv) segments = NULL;
+  g_autofree gchar *unescaped = g_uri_unescape_string (path, NULL);
+  const gchar *forms[] = { path, unescaped };
 
-  if (!g_uri_split (uri_string, G_URI_FLAGS_ENCODED, NULL, NULL, NULL, NULL,
-          &path, NULL, NULL, NULL))
-    return FALSE;               /* g_uri_parse () reports it */
-  segments = g_strsplit (path, "/", -1);
-  for (guint i = 0; segments[i]; i++)
-    if (g_str_equal (segments[i], ".") || g_str_equal (segments[i], ".."))
-      return TRUE;
+  if (unescaped == NULL)
+    return TRUE;
+  for (guint f = 0; f < G_N_ELEMENTS (forms); f++) {
+    g_auto (GStrv) segments = g_strsplit (forms[f], "/", -1);
+    for (guint i = 0; segments[i]; i++)
+      if (g_str_equal (segments[i], ".") || g_str_equal (segments[i], ".."))
+        return TRUE;
+  }
+  return FALSE;
+}
+
+/* What a store URI may not carry, as it would be dropped: a query, a
+ * fragment, and for s3:// a port (the endpoint has it). */
+static gboolean
+check_uri_parts (GUri * uri, gboolean s3, GError ** error)
+{
+  const gchar *extra = g_uri_get_query (uri) ? "a query ('?...')" :
+      g_uri_get_fragment (uri) ? "a fragment ('#...')" :
+      s3 && g_uri_get_port (uri) != -1 ? "a port (set it in the endpoint)" :
+      NULL;
+
+  if (extra == NULL)
+    return TRUE;
+  g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+      "the store URI must not have %s: it would be ignored", extra);
   return FALSE;
 }
 
@@ -70,6 +91,7 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
   static const CsStoreConfig no_config = { 0 };
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) parse_error = NULL;
+  g_autofree gchar *path = NULL;
   const gchar *scheme;
   CsStore *store = NULL;
 
@@ -80,11 +102,19 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
         CS_STORE_ERROR_INVALID_ARGUMENT, "no store URI given");
     return NULL;
   }
-  if (has_dot_segment (uri_string)) {
-    /* GUri would silently resolve them into another path. */
+  /* Split first: GUri's parsing would silently resolve dot segments into
+   * another path. */
+  if (!g_uri_split (uri_string, G_URI_FLAGS_ENCODED, NULL, NULL, NULL, NULL,
+          &path, NULL, NULL, &parse_error)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "not a valid store URI: %s", parse_error->message);
+    return NULL;
+  }
+  if (has_dot_segment (path)) {
     g_set_error_literal (error, CS_STORE_ERROR,
         CS_STORE_ERROR_INVALID_ARGUMENT,
-        "the store URI must not contain '.' or '..' path segments");
+        "the store URI must not contain '.' or '..' path segments "
+        "(escaped or not)");
     return NULL;
   }
   uri = g_uri_parse (uri_string, G_URI_FLAGS_ENCODED, &parse_error);
@@ -103,16 +133,19 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
   }
 
   scheme = g_uri_get_scheme (uri);
+  if (!check_uri_parts (uri, g_ascii_strcasecmp (scheme, "s3") == 0, error))
+    return NULL;
   if (g_ascii_strcasecmp (scheme, "file") == 0) {
-    g_autofree gchar *path = g_uri_unescape_string (g_uri_get_path (uri), NULL);
+    g_autofree gchar *file_path = g_uri_unescape_string (g_uri_get_path (uri),
+        NULL);
     const gchar *host = g_uri_get_host (uri);
-    if (path == NULL || path[0] != '/' || (host && *host
+    if (file_path == NULL || file_path[0] != '/' || (host && *host
             && g_ascii_strcasecmp (host, "localhost") != 0)) {
       g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
           "a file store needs an absolute path (file:///dir)");
       return NULL;
     }
-    store = cs_store_file_new (path, error);
+    store = cs_store_file_new (file_path, error);
   } else if (g_ascii_strcasecmp (scheme, "s3") == 0) {
     store = new_s3 (uri, config, error);
   } else if (g_ascii_strcasecmp (scheme, "http") == 0
@@ -135,6 +168,7 @@ cs_store_free (CsStore * store)
   if (store == NULL)
     return;
   g_free (store->display_uri);
+  g_free (store->identity);
   store->backend->free (store);
 }
 
@@ -142,6 +176,12 @@ const gchar *
 cs_store_get_display_uri (CsStore * store)
 {
   return store->display_uri;
+}
+
+const gchar *
+cs_store_get_identity (CsStore * store)
+{
+  return store->identity;
 }
 
 static gboolean

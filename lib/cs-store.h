@@ -45,6 +45,10 @@ void cs_store_free (CsStore * store);
 
 /* The URI with any credentials left out, for logs and messages. */
 const gchar *cs_store_get_display_uri (CsStore * store);
+/* What the store is, the same for every URI and setting that names the same
+ * one ("file:/var/lib/cs", "s3:https://host:port/bucket/prefix/",
+ * "http://host/path/"); never a credential. */
+const gchar *cs_store_get_identity (CsStore * store);
 
 gboolean cs_store_put (CsStore * store, const gchar * key, GBytes * data,
     const gchar * content_type, GCancellable * cancellable, GError ** error);

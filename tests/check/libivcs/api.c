@@ -8,7 +8,9 @@
 #include "iv_cs.h"
 #include "ivcs-frames.h"
 #include "cs-service.h"
+#include "cs-spool.h"
 #include "cs-store.h"
+#include "cs-test-http-store.h"
 #include "cs-test-util.h"
 
 static gchar *store_dir, *store_uri;
@@ -420,17 +422,21 @@ GST_START_TEST (test_event_recorded)
 GST_END_TEST;
 
 /* With spool_dir: what an outage kept on disk is uploaded after a restart
- * of the module. */
+ * of the module (the same store: a spooled object belongs to it). */
 GST_START_TEST (test_spool)
 {
   iv_cs_init_parm_s p = parm ();
   guint64 base = g_get_real_time () / 1000;
   g_autofree gchar *spool = g_build_filename (store_dir, "spool", NULL);
-  g_autoptr (CsStore) store = NULL;
+  CsTestHttpStore *http = cs_test_http_store_start (store_dir);
+  g_autofree gchar *http_uri = cs_test_http_store_uri (http);
+  g_autoptr (CsStore) store = NULL, http_store = NULL;
   g_autoptr (GPtrArray) objects = NULL;
-  g_autoptr (GDir) left = NULL;
+  CsSpoolOpenInfo info;
+  CsSpool *left;
 
-  g_setenv ("IVCS_LOCATION", "http://127.0.0.1:9/nothing", TRUE);
+  cs_test_http_store_set_down (http, 503);
+  g_setenv ("IVCS_LOCATION", http_uri, TRUE);
   g_setenv ("IVCS_CHANNELS", "full-time", TRUE);
   g_setenv ("IVCS_SPOOL_DIR", spool, TRUE);
   g_setenv ("IVCS_DRAIN_TIMEOUT_S", "1", TRUE);
@@ -441,7 +447,7 @@ GST_START_TEST (test_spool)
       g_usleep (2000);
   fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
 
-  g_setenv ("IVCS_LOCATION", store_uri, TRUE);
+  cs_test_http_store_set_down (http, 0);
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   fail_unless (wait_for (&starts, 2));
   fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
@@ -453,8 +459,12 @@ GST_START_TEST (test_spool)
   fail_unless (objects != NULL);
   /* 8 s of frames in 4 s segments. */
   fail_unless_equals_int (objects->len, 2);
-  left = g_dir_open (spool, 0, NULL);
-  fail_unless (left != NULL && g_dir_read_name (left) == NULL);
+  cs_test_http_store_stop (http);
+  http_store = cs_store_new (http_uri, NULL, NULL);
+  left = cs_spool_open (spool, http_store, "cam1", 0, &info, NULL);
+  fail_unless (left != NULL && info.foreign == 0);
+  fail_unless_equals_int (cs_spool_bytes (left), 0);
+  cs_spool_free (left);
 }
 
 GST_END_TEST;
