@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A worker thread that uploads objects to a store, oldest first, from a
- * bounded cache: when the cache would hold more than max_items or max_bytes,
- * the oldest object still waiting (never the one being uploaded) is dropped,
- * or the caller waits for room if it asked to.
+ * bounded cache: when the cache holds more than max_items or max_bytes, the
+ * earliest objects are dropped until it fits, the one being uploaded first
+ * (its upload is cancelled), but never the one just queued, whatever its
+ * size; or the caller waits for room if it asked to.
  * Transient failures are retried with exponential backoff and jitter.  Every
  * outcome is reported through a callback, called without any lock held. */
 #pragma once
@@ -70,9 +71,10 @@ typedef struct _CsUploader CsUploader;
 /* Takes @store, which from now on is used only by the worker thread. */
 CsUploader *cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
     CsUploadReportFunc report, gpointer user_data);
-/* Queues @item.  Without @wait_for_room it never blocks and drops the oldest
- * waiting items when the cache is full (reported before it returns); with
- * it, it waits until the item fits (or stop ()). */
+/* Queues @item.  Without @wait_for_room it never blocks and drops the
+ * earliest items when the cache is over its limits (reported before it
+ * returns; an upload under way is reported once cancelled); with it, it
+ * waits until the item fits (or stop ()). */
 void cs_uploader_push (CsUploader * self, CsUploadItem * item,
     gboolean wait_for_room);
 /* Waits until nothing is waiting or uploading, at most @timeout_ms;
