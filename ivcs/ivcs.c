@@ -60,6 +60,9 @@ typedef struct
   gint64 base_utc_ms;
   guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
   guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
+  gboolean told_larger;         /* a segment is larger than the estimate */
+  guint64 segments_dropped;
+  gint64 told_dropped_at;       /* monotonic µs, 0: never */
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -73,6 +76,46 @@ log_error (const gchar * what, const GError * error)
 {
   /* Firmware engineers read stderr: one line, never a secret. */
   g_message ("libivcs: %s: %s", what, error ? error->message : "?");
+}
+
+/* Said on stderr, as legacy firmware ignores return codes: a segment larger
+ * than the estimate (once), a dropped segment (the first, then a count at
+ * most every DROPS_TOLD_EVERY_S). */
+#define DROPS_TOLD_EVERY_S 10
+
+static void
+watch_segments (Ivcs * m, const GstStructure * s)
+{
+  gboolean dropped = gst_structure_has_name (s, "cs-segment-dropped");
+  gboolean tell_larger = FALSE, tell_dropped = FALSE;
+  gint64 now = g_get_monotonic_time ();
+  guint64 bytes = 0, drops;
+
+  if (!dropped && !gst_structure_has_name (s, "cs-segment-uploaded"))
+    return;
+  gst_structure_get_uint64 (s, "bytes", &bytes);
+  g_mutex_lock (&lock);
+  if (bytes > m->parm.u32MaxSizeInAGop && !m->told_larger)
+    tell_larger = m->told_larger = TRUE;
+  if (dropped) {
+    m->segments_dropped++;
+    if (m->told_dropped_at == 0
+        || now - m->told_dropped_at >= DROPS_TOLD_EVERY_S * G_TIME_SPAN_SECOND) {
+      tell_dropped = TRUE;
+      m->told_dropped_at = now;
+    }
+  }
+  drops = m->segments_dropped;
+  g_mutex_unlock (&lock);
+  if (tell_larger)
+    g_message ("libivcs: a segment of %" G_GUINT64_FORMAT " bytes is larger "
+        "than u32MaxSizeInAGop (%u, the estimate of 4 s of audio and video): "
+        "it is stored, but the cache of 3 x that keeps fewer segments "
+        "during an outage", bytes, m->parm.u32MaxSizeInAGop);
+  if (tell_dropped)
+    g_message ("libivcs: segment %s dropped (%s): %" G_GUINT64_FORMAT
+        " dropped so far", gst_structure_get_string (s, "key"),
+        gst_structure_get_string (s, "reason"), drops);
 }
 
 #define CALLBACK_BEGIN() g_private_set (&in_callback, GINT_TO_POINTER (1))
@@ -98,6 +141,9 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
     else
       gst_message_parse_warning (msg, &error, NULL);
     log_error (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+      && GST_MESSAGE_SRC (msg) == GST_OBJECT (m->sink)) {
+    watch_segments (m, gst_message_get_structure (msg));
   }
   gst_message_unref (msg);
   return GST_BUS_DROP;
