@@ -15,6 +15,7 @@
 #include "iv_cs.h"
 #undef iv_cs_exit
 
+#include "cs-event-rules.h"
 #include "cs-service.h"
 #include "cs-store.h"
 #include "gstcselements.h"
@@ -29,6 +30,8 @@ GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
 #define GST_CAT_DEFAULT ivcs_debug
 
 #define DEFAULT_MAX_SIZE_IN_A_GOP (512 * 1024)
+#define DEFAULT_EVENT_INTERVAL_S (3 * 60)
+#define DEFAULT_EVENT_RECORD_MIN_S 8
 /* A u64TimeStamp above this (2001-09-09) is UTC ms, below it a monotonic
  * clock. */
 #define UTC_MS_MIN G_GUINT64_CONSTANT (1000000000000)
@@ -452,6 +455,7 @@ poll_service (gpointer data)
   g_autoptr (CsService) svc = NULL;
   gint64 now_ms = g_get_real_time () / 1000;
   gboolean full, event_video, event_pic, want, recording, full_time;
+  gboolean started = FALSE;
 
   if (!read_service (m, &svc))
     return G_SOURCE_CONTINUE;
@@ -470,13 +474,14 @@ poll_service (gpointer data)
       call_start_stop (m, FALSE);
     stop_pipeline (m, TRUE);
   }
-  if (want && (!recording || full != full_time)) {
-    if (start_pipeline (m, full) && !recording)
-      call_start_stop (m, TRUE);
-  }
+  if (want && (!recording || full != full_time))
+    started = start_pipeline (m, full) && !recording;
   g_mutex_lock (&lock);
   m->events_on = m->recording && (event_video || event_pic);
   g_mutex_unlock (&lock);
+  /* After the state it announces: the callback may trigger at once. */
+  if (started)
+    call_start_stop (m, TRUE);
   notify_ai (m, svc, now_ms);
   return G_SOURCE_CONTINUE;
 }
@@ -500,10 +505,14 @@ run_worker (gpointer data)
 
 /* ---- API --------------------------------------------------------------- */
 
+/* The reference documentation's ranges; INVALID_PARAM otherwise. */
+#define EVENT_TIME_MAX_S (24 * 3600)
+
 static gboolean
 parm_is_valid (const iv_cs_init_parm_s * p)
 {
   if (p->event_record_min_time_s < 4 || p->event_interval_time_s < 4
+      || p->event_interval_time_s > EVENT_TIME_MAX_S
       || p->event_record_min_time_s > p->event_interval_time_s
       || p->event_list_max_depth < 0)
     return FALSE;
@@ -512,6 +521,34 @@ parm_is_valid (const iv_cs_init_parm_s * p)
         || p->event_trigger_priority[i] >= IV_CS_EVENT_MAX_TRIGGER)
       return FALSE;
   return TRUE;
+}
+
+/* 0 for u32MaxSizeInAGop or an event time means its default (the
+ * reference documentation's sample values), said on stderr: firmware that
+ * clears the struct and records full-time only is not refused for fields it
+ * does not use. */
+static iv_cs_init_parm_s
+parm_with_defaults (const iv_cs_init_parm_s * given)
+{
+  iv_cs_init_parm_s p = *given;
+
+  if (p.u32MaxSizeInAGop == 0) {
+    p.u32MaxSizeInAGop = DEFAULT_MAX_SIZE_IN_A_GOP;
+    g_message ("libivcs: u32MaxSizeInAGop 0: the default %u is used",
+        p.u32MaxSizeInAGop);
+  }
+  if (p.event_interval_time_s == 0) {
+    p.event_interval_time_s = DEFAULT_EVENT_INTERVAL_S;
+    g_message ("libivcs: event_interval_time_s 0: the default %d is used",
+        p.event_interval_time_s);
+  }
+  if (p.event_record_min_time_s == 0) {
+    p.event_record_min_time_s = MIN (DEFAULT_EVENT_RECORD_MIN_S,
+        p.event_interval_time_s);
+    g_message ("libivcs: event_record_min_time_s 0: %d is used",
+        p.event_record_min_time_s);
+  }
+  return p;
 }
 
 static void
@@ -548,13 +585,17 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
 {
   static GOnce once = G_ONCE_INIT;
   g_autoptr (GError) error = NULL;
+  iv_cs_init_parm_s parm;
   Ivcs *m;
   int result = IV_ERR_NONE;
 
-  if (pstInitParm == NULL || !parm_is_valid (pstInitParm))
+  if (pstInitParm == NULL)
     return IV_ERR_INVALID_PARAM;
   if (g_private_get (&in_callback))
     return IV_ERR_CS_IN_CALLBACK;
+  parm = parm_with_defaults (pstInitParm);
+  if (!parm_is_valid (&parm))
+    return IV_ERR_INVALID_PARAM;
 
   g_mutex_lock (&lock);
   if (ivcs != NULL) {
@@ -567,9 +608,7 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
   g_once (&once, register_elements, NULL);
 
   m = g_new0 (Ivcs, 1);
-  m->parm = *pstInitParm;
-  if (m->parm.u32MaxSizeInAGop == 0)
-    m->parm.u32MaxSizeInAGop = DEFAULT_MAX_SIZE_IN_A_GOP;
+  m->parm = parm;
   m->video_max_bytes = m->parm.u32MaxSizeInAGop / 2;
   m->audio_max_bytes = m->parm.u32MaxSizeInAGop / 10;
   m->ai = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -780,14 +819,65 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
   return IV_ERR_NONE;
 }
 
+/* Bits 4-15 are the SDK's own (reserved): no firmware may use them. */
+#define TRIGGER_RESERVED_BITS 0x0000fff0u
+/* How far a trigger may be from the stream's time, beyond the gate's
+ * pre-roll: detection lags a little, a trigger ahead of the frames waits
+ * for them (and holds a place in event_list_max_depth meanwhile). */
+#define TRIGGER_MARGIN_MS (60 * 1000)
+
+/* A trigger's time in UTC ms, mapped as the frames' are: a UTC time as it
+ * is, one of a monotonic clock (below UTC_MS_MIN) on the frames' clock.
+ * Before the first frame, a monotonic time means "now" (0).  With the lock. */
+static gint64
+trigger_time_locked (Ivcs * m, guint64 t)
+{
+  if (t >= UTC_MS_MIN || t == 0)
+    return MIN (t, (guint64) G_MAXINT64);
+  if (!m->have_base)
+    return 0;
+  return m->base_utc_ms + ((gint64) t - (gint64) m->base_ts);
+}
+
+/* The UTC ms the stream has reached (its latest video frame), or now. */
+static gint64
+stream_time_locked (Ivcs * m)
+{
+  if (!m->have_base || m->last_ts[IV_CS_STREAM_TYPE_VIDEO] < m->base_ts)
+    return g_get_real_time () / 1000;
+  return m->base_utc_ms + (gint64) (m->last_ts[IV_CS_STREAM_TYPE_VIDEO] -
+      m->base_ts);
+}
+
+/* Says once per kind on stderr why a trigger was refused: legacy firmware
+ * does not look at the code. */
+static void
+tell_refused_trigger (gint * told, const gchar * why, uint32_t trigger,
+    uint64_t time_ms)
+{
+  if (g_atomic_int_compare_and_exchange (told, 0, 1))
+    g_message ("libivcs: trigger 0x%x at %" G_GUINT64_FORMAT " refused: %s "
+        "(said once)", trigger, (guint64) time_ms, why);
+}
+
 int
 iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
     uint64_t iv_cs_event_time_ms)
 {
+  static gint told_reserved, told_time;
   GstElement *gate;
   gint result = 0;
+  gint64 utc_ms, stream_ms, pre_roll_ms;
+  guint64 pre_roll;
   Ivcs *m;
 
+  if (cs_event_trigger_is_single (iv_cs_event_trigger_type)
+      && (iv_cs_event_trigger_type & TRIGGER_RESERVED_BITS)) {
+    tell_refused_trigger (&told_reserved, "bits 4-15 are reserved by the "
+        "SDK (use 0-3, or 16-31 for your own)", iv_cs_event_trigger_type,
+        iv_cs_event_time_ms);
+    return IV_ERR_CS_EVENT_TRIGGER;
+  }
   g_mutex_lock (&lock);
   m = ivcs;
   if (m == NULL || m->exiting || !m->events_on) {
@@ -797,10 +887,22 @@ iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
     return r;
   }
   gate = gst_object_ref (m->gate);
+  utc_ms = trigger_time_locked (m, iv_cs_event_time_ms);
+  stream_ms = stream_time_locked (m);
   g_mutex_unlock (&lock);
 
+  g_object_get (gate, "pre-roll", &pre_roll, NULL);
+  pre_roll_ms = pre_roll / GST_MSECOND;
+  if (utc_ms != 0 && (utc_ms < stream_ms - pre_roll_ms - TRIGGER_MARGIN_MS
+          || utc_ms > stream_ms + TRIGGER_MARGIN_MS)) {
+    gst_object_unref (gate);
+    tell_refused_trigger (&told_time, "its time is too far from the "
+        "stream's (give the frames' clock, or UTC ms)",
+        iv_cs_event_trigger_type, iv_cs_event_time_ms);
+    return IV_ERR_INVALID_PARAM;
+  }
   g_signal_emit_by_name (gate, "trigger", (guint) iv_cs_event_trigger_type,
-      (guint64) iv_cs_event_time_ms, &result);
+      (guint64) utc_ms, &result);
   gst_object_unref (gate);
   switch (result) {
     case GST_CS_TRIGGER_OK:
