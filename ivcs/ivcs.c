@@ -300,11 +300,37 @@ link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
   return TRUE;
 }
 
+/* The pipeline is gone: the next start builds a new one. */
+static void
+destroy_pipeline (Ivcs * m)
+{
+  GstElement *pipeline;
+
+  g_mutex_lock (&lock);
+  pipeline = g_steal_pointer (&m->pipeline);
+  m->vsrc = m->asrc = m->gate = m->sink = m->vparse = NULL;
+  g_mutex_unlock (&lock);
+  if (pipeline) {
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    gst_object_unref (pipeline);
+  }
+}
+
+/* Each recording runs in a pipeline of its own, built for it: after an EOS
+ * the elements of the last one would take the new stream as running on from
+ * the old one (the muxer saw "Timestamping error on input streams" and
+ * stored the rest as one segment).  Its times start from its first frame. */
 static gboolean
 start_pipeline (Ivcs * m, gboolean full_time)
 {
+  g_autoptr (GError) error = NULL;
   GstStateChangeReturn ret;
 
+  if (m->pipeline == NULL && !build_pipeline (m, &error)) {
+    log_error ("pipeline", error);
+    destroy_pipeline (m);
+    return FALSE;
+  }
   g_object_set (m->gate, "mode", full_time ? GST_CS_EVENT_GATE_MODE_MARK :
       GST_CS_EVENT_GATE_MODE_GATE, NULL);
   g_mutex_lock (&lock);
@@ -313,7 +339,7 @@ start_pipeline (Ivcs * m, gboolean full_time)
   ret = gst_element_set_state (m->pipeline, GST_STATE_PLAYING);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     g_message ("libivcs: the recording pipeline did not start");
-    gst_element_set_state (m->pipeline, GST_STATE_NULL);
+    destroy_pipeline (m);
     return FALSE;
   }
   g_mutex_lock (&lock);
@@ -345,7 +371,7 @@ stop_pipeline (Ivcs * m, gboolean drain)
         && g_cond_wait_until (&cond, &lock, deadline));
     g_mutex_unlock (&lock);
   }
-  gst_element_set_state (m->pipeline, GST_STATE_NULL);
+  destroy_pipeline (m);
 }
 
 /* ---- service ----------------------------------------------------------- */
@@ -554,10 +580,7 @@ parm_with_defaults (const iv_cs_init_parm_s * given)
 static void
 ivcs_free (Ivcs * m)
 {
-  if (m->pipeline) {
-    gst_element_set_state (m->pipeline, GST_STATE_NULL);
-    gst_object_unref (m->pipeline);
-  }
+  destroy_pipeline (m);
   if (m->loop)
     g_main_loop_unref (m->loop);
   if (m->context)
