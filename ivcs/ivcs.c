@@ -22,6 +22,7 @@
 #include "gstcseventgate.h"
 #include "gstcssink.h"
 #include "ivcs-config.h"
+#include "ivcs-pictures.h"
 
 #include <gst/app/app.h>
 #include <string.h>
@@ -51,6 +52,7 @@ typedef struct
   GThread *worker;
   GMainContext *context;
   GMainLoop *loop;
+  gboolean service_on;          /* the worker's: start was called */
 
   /* Under `lock`. */
   gboolean recording;           /* the pipeline runs: frames are taken */
@@ -63,6 +65,7 @@ typedef struct
   gint64 base_utc_ms;
   guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
   guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
+  IvcsPictures *pictures;       /* event-pic alone: no stream needed */
   gboolean told_larger;         /* a segment is larger than the estimate */
   guint64 segments_dropped;
   gint64 told_dropped_at;       /* monotonic µs, 0: never */
@@ -153,9 +156,9 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
 }
 
 static gchar *
-on_capture (GstElement * sink, const gchar * event_id, guint trigger,
-    Ivcs * m)
+capture_picture (const gchar * event_id, guint trigger, gpointer data)
 {
+  Ivcs *m = data;
   uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
 
   if (m->parm.iv_cs_event_capture_picture_cb == NULL)
@@ -168,9 +171,9 @@ on_capture (GstElement * sink, const gchar * event_id, guint trigger,
 }
 
 static void
-on_picture_result (GstElement * sink, const gchar * path, gint result,
-    Ivcs * m)
+picture_result (const gchar * path, CsSnapshotResult result, gpointer data)
 {
+  Ivcs *m = data;
   uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
 
   if (m->parm.iv_cs_event_upload_picture_result_cb == NULL)
@@ -180,6 +183,20 @@ on_picture_result (GstElement * sink, const gchar * path, gint result,
   m->parm.iv_cs_event_upload_picture_result_cb (name,
       (iv_cs_event_pic_upload_res_e) result);
   CALLBACK_END ();
+}
+
+static gchar *
+on_capture (GstElement * sink, const gchar * event_id, guint trigger,
+    Ivcs * m)
+{
+  return capture_picture (event_id, trigger, m);
+}
+
+static void
+on_picture_result (GstElement * sink, const gchar * path, gint result,
+    Ivcs * m)
+{
+  picture_result (path, result, m);
 }
 
 static GstElement *
@@ -376,6 +393,77 @@ stop_pipeline (Ivcs * m, gboolean drain)
 
 /* ---- service ----------------------------------------------------------- */
 
+static CsStore *
+open_store (const IvcsConfig * c, GError ** error)
+{
+  CsStoreConfig sc = { 0 };
+
+  sc.endpoint = c->endpoint;
+  sc.region = c->region;
+  sc.access_key = c->access_key ? c->access_key :
+      g_getenv ("AWS_ACCESS_KEY_ID");
+  sc.secret_key = c->secret_key ? c->secret_key :
+      g_getenv ("AWS_SECRET_ACCESS_KEY");
+  sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
+  sc.tls_ca_file = c->tls_ca_file;
+  return cs_store_new (c->location, &sc, error);
+}
+
+/* event-pic alone: events and pictures without a stream. */
+static void
+start_pictures (Ivcs * m)
+{
+  g_autoptr (GError) error = NULL;
+  CsStore *pictures = open_store (&m->config, &error);
+  CsStore *messages = pictures ? open_store (&m->config, &error) : NULL;
+  CsSnapshotCallbacks cb = {.capture = capture_picture,.result =
+        picture_result,.data = m
+  };
+  CsEventRulesConfig rules;
+  IvcsPictures *plan;
+
+  if (messages == NULL) {
+    cs_store_free (pictures);
+    log_error ("event pictures", error);
+    return;
+  }
+  cs_event_rules_config_init (&rules);
+  rules.min_record_ms = m->parm.event_record_min_time_s * 1000;
+  rules.interval_ms = m->parm.event_interval_time_s * 1000;
+  for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
+    rules.priority[i] = m->parm.event_trigger_priority[i];
+  plan = ivcs_pictures_new (pictures, messages, m->config.device_id, &rules,
+      &cb);
+  g_mutex_lock (&lock);
+  m->pictures = plan;
+  g_mutex_unlock (&lock);
+  GST_INFO ("event pictures only");
+}
+
+static void
+stop_pictures (Ivcs * m, gboolean drain)
+{
+  IvcsPictures *plan;
+
+  g_mutex_lock (&lock);
+  plan = g_steal_pointer (&m->pictures);
+  g_mutex_unlock (&lock);
+  if (plan)
+    ivcs_pictures_free (plan, drain ? m->config.drain_timeout_s * 1000 : 0);
+}
+
+static gboolean
+tick_pictures (gpointer data)
+{
+  Ivcs *m = data;
+
+  g_mutex_lock (&lock);
+  if (m->pictures)
+    ivcs_pictures_tick (m->pictures, g_get_real_time () / 1000);
+  g_mutex_unlock (&lock);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 call_start_stop (Ivcs * m, gboolean start)
 {
@@ -481,7 +569,7 @@ poll_service (gpointer data)
   g_autoptr (CsService) svc = NULL;
   gint64 now_ms = g_get_real_time () / 1000;
   gboolean full, event_video, event_pic, want, recording, full_time;
-  gboolean started = FALSE;
+  gboolean pictures_only, started;
 
   if (!read_service (m, &svc))
     return G_SOURCE_CONTINUE;
@@ -495,19 +583,29 @@ poll_service (gpointer data)
   full_time = m->full_time;
   g_mutex_unlock (&lock);
 
-  if (recording && (!want || full != full_time)) {
-    if (!want)
-      call_start_stop (m, FALSE);
-    stop_pipeline (m, TRUE);
+  pictures_only = event_pic && !want;
+  if (m->service_on && !want && !pictures_only) {
+    m->service_on = FALSE;
+    call_start_stop (m, FALSE);
   }
+  if (recording && (!want || full != full_time))
+    stop_pipeline (m, TRUE);
   if (want && (!recording || full != full_time))
-    started = start_pipeline (m, full) && !recording;
+    start_pipeline (m, full);
+  if (m->pictures && !pictures_only)
+    stop_pictures (m, TRUE);
+  if (pictures_only && m->pictures == NULL)
+    start_pictures (m);
   g_mutex_lock (&lock);
-  m->events_on = m->recording && (event_video || event_pic);
+  m->events_on = (m->recording && (event_video || event_pic))
+      || m->pictures != NULL;
+  started = !m->service_on && (m->recording || m->pictures != NULL);
   g_mutex_unlock (&lock);
   /* After the state it announces: the callback may trigger at once. */
-  if (started)
+  if (started) {
+    m->service_on = TRUE;
     call_start_stop (m, TRUE);
+  }
   notify_ai (m, svc, now_ms);
   return G_SOURCE_CONTINUE;
 }
@@ -522,6 +620,11 @@ run_worker (gpointer data)
   poll_service (m);
   timer = g_timeout_source_new_seconds (m->config.service_poll_s);
   g_source_set_callback (timer, poll_service, m, NULL);
+  g_source_attach (timer, m->context);
+  g_source_unref (timer);
+  /* An event ends moments after its interval. */
+  timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (timer, tick_pictures, m, NULL);
   g_source_attach (timer, m->context);
   g_source_unref (timer);
   g_main_loop_run (m->loop);
@@ -641,16 +744,7 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
     result = IV_ERR_CS_CONFIG;
   } else {
     /* Checks the location too when service.json is not read. */
-    CsStoreConfig sc = { 0 };
-    sc.endpoint = m->config.endpoint;
-    sc.region = m->config.region;
-    sc.access_key = m->config.access_key ? m->config.access_key :
-        g_getenv ("AWS_ACCESS_KEY_ID");
-    sc.secret_key = m->config.secret_key ? m->config.secret_key :
-        g_getenv ("AWS_SECRET_ACCESS_KEY");
-    sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
-    sc.tls_ca_file = m->config.tls_ca_file;
-    m->store = cs_store_new (m->config.location, &sc, &error);
+    m->store = open_store (&m->config, &error);
     if (m->store == NULL) {
       log_error ("store location", error);
       result = IV_ERR_CS_CONFIG;
@@ -717,6 +811,7 @@ iv_cs_exit (unsigned int force_exit)
   forced = m->forced;
   g_mutex_unlock (&lock);
   stop_pipeline (m, !forced);
+  stop_pictures (m, !forced);
 
   g_mutex_lock (&lock);
   forced = m->forced;
@@ -848,6 +943,8 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
  * pre-roll: detection lags a little, a trigger ahead of the frames waits
  * for them (and holds a place in event_list_max_depth meanwhile). */
 #define TRIGGER_MARGIN_MS (60 * 1000)
+/* cseventgate's pre-roll, which libivcs leaves at its default. */
+#define PRE_ROLL_MS 2000
 
 /* A trigger's time in UTC ms, mapped as the frames' are: a UTC time as it
  * is, one of a monotonic clock (below UTC_MS_MIN) on the frames' clock.
@@ -890,8 +987,7 @@ iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
   static gint told_reserved, told_time;
   GstElement *gate;
   gint result = 0;
-  gint64 utc_ms, stream_ms, pre_roll_ms;
-  guint64 pre_roll;
+  gint64 utc_ms, stream_ms;
   Ivcs *m;
 
   if (cs_event_trigger_is_single (iv_cs_event_trigger_type)
@@ -909,21 +1005,28 @@ iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
     g_mutex_unlock (&lock);
     return r;
   }
-  gate = gst_object_ref (m->gate);
   utc_ms = trigger_time_locked (m, iv_cs_event_time_ms);
   stream_ms = stream_time_locked (m);
-  g_mutex_unlock (&lock);
-
-  g_object_get (gate, "pre-roll", &pre_roll, NULL);
-  pre_roll_ms = pre_roll / GST_MSECOND;
-  if (utc_ms != 0 && (utc_ms < stream_ms - pre_roll_ms - TRIGGER_MARGIN_MS
+  if (utc_ms != 0 && (utc_ms < stream_ms - PRE_ROLL_MS - TRIGGER_MARGIN_MS
           || utc_ms > stream_ms + TRIGGER_MARGIN_MS)) {
-    gst_object_unref (gate);
+    g_mutex_unlock (&lock);
     tell_refused_trigger (&told_time, "its time is too far from the "
         "stream's (give the frames' clock, or UTC ms)",
         iv_cs_event_trigger_type, iv_cs_event_time_ms);
     return IV_ERR_INVALID_PARAM;
   }
+  if (m->pictures) {
+    if (!cs_event_trigger_is_single (iv_cs_event_trigger_type))
+      result = GST_CS_TRIGGER_NOT_ONE_BIT;
+    else
+      ivcs_pictures_trigger (m->pictures, iv_cs_event_trigger_type,
+          utc_ms ? utc_ms : stream_ms);
+    g_mutex_unlock (&lock);
+    return result == GST_CS_TRIGGER_OK ? IV_ERR_NONE : IV_ERR_CS_EVENT_TRIGGER;
+  }
+  gate = gst_object_ref (m->gate);
+  g_mutex_unlock (&lock);
+
   g_signal_emit_by_name (gate, "trigger", (guint) iv_cs_event_trigger_type,
       (guint64) utc_ms, &result);
   gst_object_unref (gate);

@@ -259,6 +259,70 @@ GST_START_TEST (test_trigger_times)
 
 GST_END_TEST;
 
+static gchar *picture_path;
+static gint captures, pictures_ok;
+
+static void
+on_capture (uint8_t name[IV_SYS_FILE_PATH_MAX_LEN], uint32_t len)
+{
+  g_strlcpy ((gchar *) name, picture_path, len);
+  g_atomic_int_inc (&captures);
+}
+
+static void
+on_picture_result (uint8_t name[IV_SYS_FILE_PATH_MAX_LEN],
+    iv_cs_event_pic_upload_res_e result)
+{
+  if (result == IV_CS_EVENT_PICTURE_UPLOAD_OK
+      && g_str_equal ((gchar *) name, picture_path))
+    g_atomic_int_inc (&pictures_ok);
+}
+
+/* The event-pic channel alone, no frames at all: the start callback comes,
+ * triggers are taken, and each event gets its event.json and picture. */
+GST_START_TEST (test_event_pictures_alone)
+{
+  iv_cs_init_parm_s p = ivcs_test_parm ();
+  g_autoptr (GPtrArray) events = NULL, pictures = NULL, segments = NULL;
+  g_autofree gchar *jpeg = g_malloc (4096);
+
+  picture_path = g_build_filename (store + strlen ("file://"), "alarm.jpg",
+      NULL);
+  memset (jpeg, 0x5a, 4096);
+  fail_unless (g_file_set_contents (picture_path, jpeg, 4096, NULL));
+  captures = pictures_ok = 0;
+  g_setenv ("IVCS_CHANNELS", "event-pic", TRUE);
+  p.event_interval_time_s = 4;
+  p.iv_cs_push_stream_start_cb = on_start_trigger;
+  p.iv_cs_event_capture_picture_cb = on_capture;
+  p.iv_cs_event_upload_picture_result_cb = on_picture_result;
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for_start ());
+  fail_unless_equals_int (trigger_in_start, IV_ERR_NONE);
+  g_usleep (5 * G_USEC_PER_SEC);
+  /* The interval is over: a new event. */
+  fail_unless_equals_int (iv_cs_event_happen_notify (SD, 0), IV_ERR_NONE);
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+
+  fail_unless_equals_int (captures, 2);
+  fail_unless_equals_int (pictures_ok, 2);
+  events = stored_events ();
+  fail_unless_equals_int (events->len, 2);
+  for (guint i = 0; i < events->len; i++) {
+    CsEventRecord *r = g_ptr_array_index (events, i);
+    fail_unless (r->ended && r->snapshot != NULL);
+    fail_unless_equals_int (r->alarms->len, 1);
+    fail_unless_equals_int (r->segments->len, 0);
+  }
+  pictures = ivcs_test_keys (store, "cam1/ev/", "/snapshot.jpg");
+  fail_unless_equals_int (pictures->len, 2);
+  segments = ivcs_test_keys (store, "cam1/", ".ts");
+  fail_unless_equals_int (segments->len, 0);
+  g_clear_pointer (&picture_path, g_free);
+}
+
+GST_END_TEST;
+
 static Suite *
 ivcs_rules_suite (void)
 {
@@ -273,6 +337,7 @@ ivcs_rules_suite (void)
   tcase_add_test (tc, test_reserved_bits);
   tcase_add_test (tc, test_parameter_ranges);
   tcase_add_test (tc, test_trigger_times);
+  tcase_add_test (tc, test_event_pictures_alone);
   return s;
 }
 
