@@ -59,7 +59,6 @@ typedef struct
   gboolean full_time;           /* it runs in mark mode */
   gboolean events_on;
   gboolean exiting, forced;
-  gboolean eos_seen;
   gboolean have_base;
   guint64 base_ts;              /* the first frame's u64TimeStamp */
   gint64 base_utc_ms;
@@ -76,6 +75,8 @@ static GMutex lock;
 static GCond cond;
 static Ivcs *ivcs;
 static GPrivate in_callback;
+/* Set on a pipeline (under `lock`) when its EOS came out. */
+static GQuark eos_quark;
 
 static void
 log_error (const gchar * what, const GError * error)
@@ -136,7 +137,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
 
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
     g_mutex_lock (&lock);
-    m->eos_seen = TRUE;
+    g_object_set_qdata (G_OBJECT (GST_MESSAGE_SRC (msg)), eos_quark,
+        GINT_TO_POINTER (1));
     g_cond_broadcast (&cond);
     g_mutex_unlock (&lock);
   } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
@@ -147,8 +149,7 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
     else
       gst_message_parse_warning (msg, &error, NULL);
     log_error (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error);
-  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-      && GST_MESSAGE_SRC (msg) == GST_OBJECT (m->sink)) {
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
     watch_segments (m, gst_message_get_structure (msg));
   }
   gst_message_unref (msg);
@@ -317,20 +318,55 @@ link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
   return TRUE;
 }
 
-/* The pipeline is gone: the next start builds a new one. */
-static void
-destroy_pipeline (Ivcs * m)
+/* The recording ends: frames are no longer taken, and the pipeline is
+ * handed to the caller (a ref, or NULL), with EOS sent when @drain and
+ * something was pushed. */
+static GstElement *
+end_recording (Ivcs * m, gboolean drain)
 {
-  GstElement *pipeline;
+  GstElement *pipeline, *vsrc, *asrc, *vparse;
 
   g_mutex_lock (&lock);
+  m->recording = FALSE;
+  m->events_on = FALSE;
   pipeline = g_steal_pointer (&m->pipeline);
+  vsrc = m->vsrc;
+  asrc = m->asrc;
+  vparse = m->vparse;
   m->vsrc = m->asrc = m->gate = m->sink = m->vparse = NULL;
   g_mutex_unlock (&lock);
-  if (pipeline) {
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    gst_object_unref (pipeline);
+  if (drain && vparse != NULL) {
+    gst_app_src_end_of_stream (GST_APP_SRC (vsrc));
+    if (asrc)
+      gst_app_src_end_of_stream (GST_APP_SRC (asrc));
+  } else if (pipeline) {
+    g_object_set_qdata (G_OBJECT (pipeline), eos_quark, GINT_TO_POINTER (1));
   }
+  return pipeline;
+}
+
+/* Waits for @pipeline's EOS (what is cached is uploaded first: at most the
+ * drain timeout, less when a forced exit comes), then frees it. */
+static void
+finish_pipeline (Ivcs * m, GstElement * pipeline)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      (m->config.drain_timeout_s + 5) * G_TIME_SPAN_SECOND;
+
+  if (pipeline == NULL)
+    return;
+  g_mutex_lock (&lock);
+  while (!g_object_get_qdata (G_OBJECT (pipeline), eos_quark) && !m->forced
+      && g_cond_wait_until (&cond, &lock, deadline));
+  g_mutex_unlock (&lock);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+static void
+stop_pipeline (Ivcs * m, gboolean drain)
+{
+  finish_pipeline (m, end_recording (m, drain));
 }
 
 /* Each recording runs in a pipeline of its own, built for it: after an EOS
@@ -345,18 +381,15 @@ start_pipeline (Ivcs * m, gboolean full_time)
 
   if (m->pipeline == NULL && !build_pipeline (m, &error)) {
     log_error ("pipeline", error);
-    destroy_pipeline (m);
+    stop_pipeline (m, FALSE);
     return FALSE;
   }
   g_object_set (m->gate, "mode", full_time ? GST_CS_EVENT_GATE_MODE_MARK :
       GST_CS_EVENT_GATE_MODE_GATE, NULL);
-  g_mutex_lock (&lock);
-  m->eos_seen = FALSE;
-  g_mutex_unlock (&lock);
   ret = gst_element_set_state (m->pipeline, GST_STATE_PLAYING);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     g_message ("libivcs: the recording pipeline did not start");
-    destroy_pipeline (m);
+    stop_pipeline (m, FALSE);
     return FALSE;
   }
   g_mutex_lock (&lock);
@@ -365,30 +398,6 @@ start_pipeline (Ivcs * m, gboolean full_time)
   g_mutex_unlock (&lock);
   GST_INFO ("recording (%s)", full_time ? "full-time" : "events");
   return TRUE;
-}
-
-/* With @drain, what is cached is uploaded first (at most the drain timeout,
- * less when a forced exit comes). */
-static void
-stop_pipeline (Ivcs * m, gboolean drain)
-{
-  gint64 deadline = g_get_monotonic_time () +
-      (m->config.drain_timeout_s + 5) * G_TIME_SPAN_SECOND;
-
-  g_mutex_lock (&lock);
-  m->recording = FALSE;
-  m->events_on = FALSE;
-  g_mutex_unlock (&lock);
-  if (drain && m->vparse != NULL) {
-    gst_app_src_end_of_stream (GST_APP_SRC (m->vsrc));
-    if (m->asrc)
-      gst_app_src_end_of_stream (GST_APP_SRC (m->asrc));
-    g_mutex_lock (&lock);
-    while (!m->eos_seen && !m->forced
-        && g_cond_wait_until (&cond, &lock, deadline));
-    g_mutex_unlock (&lock);
-  }
-  destroy_pipeline (m);
 }
 
 /* ---- service ----------------------------------------------------------- */
@@ -570,6 +579,7 @@ poll_service (gpointer data)
   gint64 now_ms = g_get_real_time () / 1000;
   gboolean full, event_video, event_pic, want, recording, full_time;
   gboolean pictures_only, started;
+  GstElement *ending = NULL;
 
   if (!read_service (m, &svc))
     return G_SOURCE_CONTINUE;
@@ -588,10 +598,13 @@ poll_service (gpointer data)
     m->service_on = FALSE;
     call_start_stop (m, FALSE);
   }
+  /* A switch: the new recording starts before the last one has uploaded
+   * what it cached. */
   if (recording && (!want || full != full_time))
-    stop_pipeline (m, TRUE);
+    ending = end_recording (m, TRUE);
   if (want && (!recording || full != full_time))
     start_pipeline (m, full);
+  finish_pipeline (m, ending);
   if (m->pictures && !pictures_only)
     stop_pictures (m, TRUE);
   if (pictures_only && m->pictures == NULL)
@@ -683,7 +696,7 @@ parm_with_defaults (const iv_cs_init_parm_s * given)
 static void
 ivcs_free (Ivcs * m)
 {
-  destroy_pipeline (m);
+  stop_pipeline (m, FALSE);
   if (m->loop)
     g_main_loop_unref (m->loop);
   if (m->context)
@@ -703,6 +716,7 @@ register_elements (gpointer data)
   /* Built in, so that no plugin path is needed. */
   GST_ELEMENT_REGISTER (cssink, NULL);
   GST_ELEMENT_REGISTER (cseventgate, NULL);
+  eos_quark = g_quark_from_static_string ("ivcs-eos");
   return NULL;
 }
 
