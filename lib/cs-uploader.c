@@ -10,6 +10,7 @@ struct _CsUploader {
   gpointer user_data;
 
   GThread *thread;
+  GCancellable *cancellable;
   GRand *rand;
 
   GMutex lock;
@@ -17,8 +18,7 @@ struct _CsUploader {
   GCond idle_cond;              /* something finished, or stopping */
   GQueue waiting;               /* CsUploadItem, oldest at head */
   CsUploadItem *uploading;
-  GCancellable *upload_cancel;  /* of the upload under way */
-  gboolean uploading_dropped;   /* it gave way: counted out, being cancelled */
+  gboolean uploading_dropped;   /* it gave way: counted out, not retried */
   guint64 pending_bytes;
   gboolean stopping;
   gboolean drains_interrupted;
@@ -126,12 +126,14 @@ cs_uploader_push (CsUploader * self, CsUploadItem * item,
   self->pending_bytes += item_size (item);
   /* The earliest gives way, the upload under way first (a stalled upload
    * must not keep the newest out); never the item just queued, whatever
-   * its size: the limits are estimates. */
+   * its size: the limits are estimates.  An upload that gave way ends at
+   * once when it waits to retry; a request in flight is not cut (it may be
+   * stored at this moment, and a slow link would never finish one): it
+   * ends as it ends, within the store's timeout, and is not retried. */
   while (over_limits_locked (self, 0, 0)) {
     if (uploading_counts (self)) {
       self->uploading_dropped = TRUE;
       self->pending_bytes -= item_size (self->uploading);
-      g_cancellable_cancel (self->upload_cancel);
     } else if (self->waiting.length > 1) {
       dropped = g_slist_append (dropped, pop_dropped_locked (self));
     } else {
@@ -199,7 +201,7 @@ upload_one_locked (CsUploader * self)
 
     g_mutex_unlock (&self->lock);
     ok = cs_store_put (self->store, item->key, item->data, item->content_type,
-        self->upload_cancel, &error);
+        self->cancellable, &error);
     g_mutex_lock (&self->lock);
 
     if (self->uploading_dropped && !ok) {
@@ -262,9 +264,7 @@ worker (gpointer data)
       continue;
     }
     self->uploading = g_queue_pop_head (&self->waiting);
-    self->upload_cancel = g_cancellable_new ();
     upload_one_locked (self);
-    g_clear_object (&self->upload_cancel);
   }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -284,6 +284,7 @@ cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
       MAX (self->limits.backoff_initial_ms, limits->backoff_max_ms);
   self->report = report;
   self->user_data = user_data;
+  self->cancellable = g_cancellable_new ();
   self->rand = g_rand_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->work_cond);
@@ -319,8 +320,7 @@ cs_uploader_stop (CsUploader * self, const gchar * reason)
     return;
   }
   self->stopping = TRUE;
-  if (self->upload_cancel)
-    g_cancellable_cancel (self->upload_cancel);
+  g_cancellable_cancel (self->cancellable);
   g_cond_broadcast (&self->work_cond);
   g_cond_broadcast (&self->idle_cond);
   g_mutex_unlock (&self->lock);
@@ -350,6 +350,7 @@ cs_uploader_free (CsUploader * self)
     return;
   cs_uploader_stop (self, CS_UPLOAD_DROP_STOPPED);
   cs_store_free (self->store);
+  g_object_unref (self->cancellable);
   g_rand_free (self->rand);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->work_cond);

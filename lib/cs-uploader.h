@@ -2,8 +2,9 @@
 /* A worker thread that uploads objects to a store, oldest first, from a
  * bounded cache: when the cache holds more than max_items or max_bytes, the
  * earliest objects are dropped until it fits, the one being uploaded first
- * (its upload is cancelled), but never the one just queued, whatever its
- * size; or the caller waits for room if it asked to.
+ * (not retried: dropped unless the request under way stores it), but never
+ * the one just queued, whatever its size; or the caller waits for room if
+ * it asked to.
  * Transient failures are retried with exponential backoff and jitter.  Every
  * outcome is reported through a callback, called without any lock held. */
 #pragma once
@@ -73,8 +74,8 @@ CsUploader *cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
     CsUploadReportFunc report, gpointer user_data);
 /* Queues @item.  Without @wait_for_room it never blocks and drops the
  * earliest items when the cache is over its limits (reported before it
- * returns; an upload under way is reported once cancelled); with it, it
- * waits until the item fits (or stop ()). */
+ * returns; an upload under way when its request ends); with it, it waits
+ * until the item fits (or stop ()). */
 void cs_uploader_push (CsUploader * self, CsUploadItem * item,
     gboolean wait_for_room);
 /* Waits until nothing is waiting or uploading, at most @timeout_ms;

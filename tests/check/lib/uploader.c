@@ -7,6 +7,7 @@
 #include "cs-uploader.h"
 
 static CsTestServer *srv;
+static guint store_timeout_s;
 
 /* What the uploader reported, as "outcome:key[:reason]" strings. */
 static GMutex reports_lock;
@@ -30,6 +31,7 @@ setup (void)
 {
   srv = cs_test_server_start (NULL);
   reports = g_ptr_array_new_with_free_func (g_free);
+  store_timeout_s = 5;
 }
 
 static void
@@ -43,7 +45,7 @@ static CsUploader *
 new_uploader (guint max_items, guint64 max_bytes, gint max_retries)
 {
   g_autofree gchar *uri = cs_test_server_uri (srv);
-  CsStoreConfig config = {.timeout_s = 5 };
+  CsStoreConfig config = {.timeout_s = store_timeout_s };
   CsStore *store = cs_store_new (uri, &config, NULL);
   CsUploaderLimits limits = { max_items, max_bytes, max_retries, 10, 40 };
 
@@ -204,7 +206,8 @@ assert_reported (const gchar * key, const gchar * expected)
 }
 
 /* A stalled uplink: the earliest give way to new ones, the stalled upload
- * first (cancelled), so the newest are kept; push () never waits. */
+ * first, so the newest are kept; push () never waits.  The request in
+ * flight is not cut: answered at last, it is stored. */
 GST_START_TEST (test_drop_earliest_when_stalled)
 {
   CsUploader *up;
@@ -226,19 +229,43 @@ GST_START_TEST (test_drop_earliest_when_stalled)
   cs_uploader_get_stats (up, &st);
   fail_unless_equals_int (st.pending, 3);
   fail_unless_equals_int (st.pending_bytes, 30);
+  fail_unless_equals_int (st.dropped, 2);
 
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
-  cs_uploader_get_stats (up, &st);
-  fail_unless_equals_int (st.dropped, 3);
-  fail_unless_equals_int (st.uploaded, 3);
   cs_uploader_free (up);
-  assert_reported ("a", "dropped:cache-full");
+  assert_reported ("a", "uploaded");
   assert_reported ("b", "dropped:cache-full");
   assert_reported ("c", "dropped:cache-full");
   assert_reported ("d", "uploaded");
   assert_reported ("e", "uploaded");
   assert_reported ("f", "uploaded");
+}
+
+GST_END_TEST;
+
+/* A request that hangs until the store's timeout: once it gave way, it is
+ * dropped at its end, not retried. */
+GST_START_TEST (test_stalled_upload_dropped_at_its_timeout)
+{
+  CsUploader *up;
+  g_autofree gchar *a_reports = NULL;
+
+  store_timeout_s = 1;
+  srv->hang = TRUE;
+  up = new_uploader (2, 0, -1);
+  push (up, "a", 10);
+  wait_requests (1);
+  push (up, "b", 10);
+  push (up, "c", 10);           /* a gives way */
+  wait_requests (2);            /* b's, after a's timed out */
+  cs_test_server_release_held (srv);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  a_reports = reports_of ("a");
+  fail_unless_equals_string (a_reports, "dropped:cache-full");
+  assert_reported ("b", "uploaded");
+  assert_reported ("c", "uploaded");
 }
 
 GST_END_TEST;
@@ -276,8 +303,8 @@ GST_END_TEST;
 GST_START_TEST (test_byte_limit)
 {
   CsUploader *up;
-  const gchar *expected[] = { "dropped:a:cache-full", "uploaded:b",
-    "uploaded:c", NULL
+  const gchar *expected[] = { "dropped:b:cache-full", "uploaded:a",
+    "uploaded:c", "uploaded:d", NULL
   };
 
   srv->hang = TRUE;
@@ -285,8 +312,8 @@ GST_START_TEST (test_byte_limit)
   push (up, "a", 100);
   wait_requests (1);
   push (up, "b", 100);
-  push (up, "c", 100);          /* 300 > 250: a, the earliest, goes */
-  wait_requests (2);            /* b's upload, once a's was cancelled */
+  push (up, "c", 100);          /* 300 > 250: a, the earliest, gives way */
+  push (up, "d", 100);          /* then b */
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
@@ -309,16 +336,17 @@ GST_START_TEST (test_newest_kept_whatever_its_size)
   push (up, "b", 100);
   wait_requests (2);
   push (up, "c", 1000);         /* b, uploading, gives way */
-  wait_requests (3);
+  push (up, "d", 1000);         /* c, the earliest waiting, is dropped */
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.pending, 1);
+  fail_unless_equals_int (st.pending_bytes, 1000);
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
-  cs_uploader_get_stats (up, &st);
-  fail_unless_equals_int (st.uploaded, 2);
-  fail_unless_equals_int (st.dropped, 1);
   cs_uploader_free (up);
   assert_reported ("a", "uploaded");
-  assert_reported ("b", "dropped:cache-full");
-  assert_reported ("c", "uploaded");
+  assert_reported ("b", "uploaded");
+  assert_reported ("c", "dropped:cache-full");
+  assert_reported ("d", "uploaded");
 }
 
 GST_END_TEST;
@@ -401,6 +429,7 @@ uploader_suite (void)
   tcase_add_test (tc, test_retries_run_out);
   tcase_add_test (tc, test_permanent_error_not_retried);
   tcase_add_test (tc, test_drop_earliest_when_stalled);
+  tcase_add_test (tc, test_stalled_upload_dropped_at_its_timeout);
   tcase_add_test (tc, test_retrying_upload_gives_way);
   tcase_add_test (tc, test_byte_limit);
   tcase_add_test (tc, test_newest_kept_whatever_its_size);
