@@ -935,6 +935,45 @@ gst_cs_event_gate_release_pad (GstElement * element, GstPad * pad)
   audio_stream_free (a);
 }
 
+/* With the lock: would @t make more than max-pending-events events wait?
+ * Repeats of a source within an event count once: the depth limits events,
+ * not calls. */
+static gboolean
+too_many_events_locked (GstCsEventGate * self, const PendingTrigger * t)
+{
+  g_autoptr (GArray) times = NULL;
+  gboolean added = FALSE;
+
+  if (self->active_max_pending == 0)
+    return FALSE;
+  times = g_array_sized_new (FALSE, FALSE, sizeof (gint64),
+      self->pending.length + 1);
+  for (GList * l = self->pending.head; l; l = l->next) {
+    const PendingTrigger *p = l->data;
+    if (!added && t->time_ms < p->time_ms) {
+      g_array_append_val (times, t->time_ms);
+      added = TRUE;
+    }
+    g_array_append_val (times, p->time_ms);
+  }
+  if (!added)
+    g_array_append_val (times, t->time_ms);
+  return cs_event_rules_count_new_events (self->rules,
+      (const gint64 *) times->data, times->len) > self->active_max_pending;
+}
+
+/* With the lock: the same source at the same time is waiting already. */
+static gboolean
+is_repeat_locked (GstCsEventGate * self, const PendingTrigger * t)
+{
+  for (GList * l = self->pending.head; l; l = l->next) {
+    const PendingTrigger *p = l->data;
+    if (p->trigger == t->trigger && p->time_ms == t->time_ms)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The "trigger" action signal. */
 static gint
 gst_cs_event_gate_trigger (GstCsEventGate * self, guint trigger,
@@ -943,15 +982,20 @@ gst_cs_event_gate_trigger (GstCsEventGate * self, guint trigger,
   PendingTrigger *t;
   GList *l;
   gint result = GST_CS_TRIGGER_OK;
+  PendingTrigger candidate;
 
   g_mutex_lock (&self->lock);
   self->triggers++;
+  candidate.trigger = trigger;
+  candidate.time_ms = MIN (utc_ms, (guint64) G_MAXINT64);
+  if (utc_ms == 0)
+    candidate.time_ms = self->utc.valid ? self->video_position_ms :
+        g_get_real_time () / 1000;
   if (!cs_event_trigger_is_single (trigger))
     result = GST_CS_TRIGGER_NOT_ONE_BIT;
   else if (!self->running || self->video_eos)
     result = GST_CS_TRIGGER_NOT_RUNNING;
-  else if (self->active_max_pending > 0
-      && g_queue_get_length (&self->pending) >= self->active_max_pending)
+  else if (too_many_events_locked (self, &candidate))
     result = GST_CS_TRIGGER_QUEUE_FULL;
   if (result != GST_CS_TRIGGER_OK) {
     self->triggers_rejected++;
@@ -959,12 +1003,12 @@ gst_cs_event_gate_trigger (GstCsEventGate * self, guint trigger,
     GST_INFO_OBJECT (self, "trigger 0x%x refused: %d", trigger, result);
     return result;
   }
-  t = g_new (PendingTrigger, 1);
-  t->trigger = trigger;
-  t->time_ms = MIN (utc_ms, (guint64) G_MAXINT64);
-  if (utc_ms == 0)
-    t->time_ms = self->utc.valid ? self->video_position_ms :
-        g_get_real_time () / 1000;
+  /* It would change nothing: merged. */
+  if (is_repeat_locked (self, &candidate)) {
+    g_mutex_unlock (&self->lock);
+    return GST_CS_TRIGGER_OK;
+  }
+  t = g_memdup2 (&candidate, sizeof candidate);
   /* By time; in call order among equal times. */
   for (l = self->pending.tail; l; l = l->prev)
     if (((PendingTrigger *) l->data)->time_ms <= t->time_ms)
@@ -975,7 +1019,7 @@ gst_cs_event_gate_trigger (GstCsEventGate * self, guint trigger,
     g_queue_push_head (&self->pending, t);
   g_mutex_unlock (&self->lock);
   GST_DEBUG_OBJECT (self, "trigger 0x%x at %" G_GINT64_FORMAT, trigger,
-      t->time_ms);
+      candidate.time_ms);
   return GST_CS_TRIGGER_OK;
 }
 
@@ -1273,8 +1317,9 @@ gst_cs_event_gate_class_init (GstCsEventGateClass * klass)
               G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS), rw));
   g_object_class_install_property (gobject_class, PROP_MAX_PENDING_EVENTS,
       g_param_spec_uint ("max-pending-events", "Max pending events",
-          "Most triggers waiting for the video to reach their time; more "
-          "are refused (0 = no limit)", 0, G_MAXUINT,
+          "Most events waiting for the video to reach their triggers' time "
+          "(repeats of a source within an event count once); a trigger "
+          "that would make more is refused (0 = no limit)", 0, G_MAXUINT,
           DEFAULT_MAX_PENDING_EVENTS, rw));
   recording_pspec = g_param_spec_boolean ("recording", "Recording",
       "Whether an event is being recorded (gate: the gate is open)", FALSE,

@@ -21,7 +21,7 @@ extern "C" {
   X (IV_ERR_CS_QUEUE_FULL, -7, "the stream's queue is full: the frame was dropped") \
   X (IV_ERR_CS_SERVICE_NOT_RUN, -8, "no recording channel is active: the frame was not recorded") \
   X (IV_ERR_CS_EVENT_SERVICE_NOT_RUN, -9, "the event service is not active") \
-  X (IV_ERR_CS_EVENT_TRIGGER, -10, "a trigger must have exactly one bit set") \
+  X (IV_ERR_CS_EVENT_TRIGGER, -10, "a trigger must have exactly one bit set, not one of the reserved bits 4-15") \
   X (IV_ERR_CS_EVENT_LIST_FULL, -11, "event_list_max_depth events are waiting") \
   X (IV_ERR_CS_EXITING, -12, "the module is exiting") \
   X (IV_ERR_CS_IN_CALLBACK, -13, "not allowed from within a callback of the module")

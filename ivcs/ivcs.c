@@ -15,12 +15,14 @@
 #include "iv_cs.h"
 #undef iv_cs_exit
 
+#include "cs-event-rules.h"
 #include "cs-service.h"
 #include "cs-store.h"
 #include "gstcselements.h"
 #include "gstcseventgate.h"
 #include "gstcssink.h"
 #include "ivcs-config.h"
+#include "ivcs-pictures.h"
 
 #include <gst/app/app.h>
 #include <string.h>
@@ -29,6 +31,8 @@ GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
 #define GST_CAT_DEFAULT ivcs_debug
 
 #define DEFAULT_MAX_SIZE_IN_A_GOP (512 * 1024)
+#define DEFAULT_EVENT_INTERVAL_S (3 * 60)
+#define DEFAULT_EVENT_RECORD_MIN_S 8
 /* A u64TimeStamp above this (2001-09-09) is UTC ms, below it a monotonic
  * clock. */
 #define UTC_MS_MIN G_GUINT64_CONSTANT (1000000000000)
@@ -48,18 +52,22 @@ typedef struct
   GThread *worker;
   GMainContext *context;
   GMainLoop *loop;
+  gboolean service_on;          /* the worker's: start was called */
 
   /* Under `lock`. */
   gboolean recording;           /* the pipeline runs: frames are taken */
   gboolean full_time;           /* it runs in mark mode */
   gboolean events_on;
   gboolean exiting, forced;
-  gboolean eos_seen;
   gboolean have_base;
   guint64 base_ts;              /* the first frame's u64TimeStamp */
   gint64 base_utc_ms;
   guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
   guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
+  IvcsPictures *pictures;       /* event-pic alone: no stream needed */
+  gboolean told_larger;         /* a segment is larger than the estimate */
+  guint64 segments_dropped;
+  gint64 told_dropped_at;       /* monotonic µs, 0: never */
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -67,12 +75,54 @@ static GMutex lock;
 static GCond cond;
 static Ivcs *ivcs;
 static GPrivate in_callback;
+/* Set on a pipeline (under `lock`) when its EOS came out. */
+static GQuark eos_quark;
 
 static void
 log_error (const gchar * what, const GError * error)
 {
   /* Firmware engineers read stderr: one line, never a secret. */
   g_message ("libivcs: %s: %s", what, error ? error->message : "?");
+}
+
+/* Said on stderr, as legacy firmware ignores return codes: a segment larger
+ * than the estimate (once), a dropped segment (the first, then a count at
+ * most every DROPS_TOLD_EVERY_S). */
+#define DROPS_TOLD_EVERY_S 10
+
+static void
+watch_segments (Ivcs * m, const GstStructure * s)
+{
+  gboolean dropped = gst_structure_has_name (s, "cs-segment-dropped");
+  gboolean tell_larger = FALSE, tell_dropped = FALSE;
+  gint64 now = g_get_monotonic_time ();
+  guint64 bytes = 0, drops;
+
+  if (!dropped && !gst_structure_has_name (s, "cs-segment-uploaded"))
+    return;
+  gst_structure_get_uint64 (s, "bytes", &bytes);
+  g_mutex_lock (&lock);
+  if (bytes > m->parm.u32MaxSizeInAGop && !m->told_larger)
+    tell_larger = m->told_larger = TRUE;
+  if (dropped) {
+    m->segments_dropped++;
+    if (m->told_dropped_at == 0
+        || now - m->told_dropped_at >= DROPS_TOLD_EVERY_S * G_TIME_SPAN_SECOND) {
+      tell_dropped = TRUE;
+      m->told_dropped_at = now;
+    }
+  }
+  drops = m->segments_dropped;
+  g_mutex_unlock (&lock);
+  if (tell_larger)
+    g_message ("libivcs: a segment of %" G_GUINT64_FORMAT " bytes is larger "
+        "than u32MaxSizeInAGop (%u, the estimate of 4 s of audio and video): "
+        "it is stored, but the cache of 3 x that keeps fewer segments "
+        "during an outage", bytes, m->parm.u32MaxSizeInAGop);
+  if (tell_dropped)
+    g_message ("libivcs: segment %s dropped (%s): %" G_GUINT64_FORMAT
+        " dropped so far", gst_structure_get_string (s, "key"),
+        gst_structure_get_string (s, "reason"), drops);
 }
 
 #define CALLBACK_BEGIN() g_private_set (&in_callback, GINT_TO_POINTER (1))
@@ -87,7 +137,8 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
 
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
     g_mutex_lock (&lock);
-    m->eos_seen = TRUE;
+    g_object_set_qdata (G_OBJECT (GST_MESSAGE_SRC (msg)), eos_quark,
+        GINT_TO_POINTER (1));
     g_cond_broadcast (&cond);
     g_mutex_unlock (&lock);
   } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
@@ -98,15 +149,17 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer data)
     else
       gst_message_parse_warning (msg, &error, NULL);
     log_error (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), error);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT) {
+    watch_segments (m, gst_message_get_structure (msg));
   }
   gst_message_unref (msg);
   return GST_BUS_DROP;
 }
 
 static gchar *
-on_capture (GstElement * sink, const gchar * event_id, guint trigger,
-    Ivcs * m)
+capture_picture (const gchar * event_id, guint trigger, gpointer data)
 {
+  Ivcs *m = data;
   uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
 
   if (m->parm.iv_cs_event_capture_picture_cb == NULL)
@@ -119,9 +172,9 @@ on_capture (GstElement * sink, const gchar * event_id, guint trigger,
 }
 
 static void
-on_picture_result (GstElement * sink, const gchar * path, gint result,
-    Ivcs * m)
+picture_result (const gchar * path, CsSnapshotResult result, gpointer data)
 {
+  Ivcs *m = data;
   uint8_t name[IV_SYS_FILE_PATH_MAX_LEN] = { 0 };
 
   if (m->parm.iv_cs_event_upload_picture_result_cb == NULL)
@@ -131,6 +184,20 @@ on_picture_result (GstElement * sink, const gchar * path, gint result,
   m->parm.iv_cs_event_upload_picture_result_cb (name,
       (iv_cs_event_pic_upload_res_e) result);
   CALLBACK_END ();
+}
+
+static gchar *
+on_capture (GstElement * sink, const gchar * event_id, guint trigger,
+    Ivcs * m)
+{
+  return capture_picture (event_id, trigger, m);
+}
+
+static void
+on_picture_result (GstElement * sink, const gchar * path, gint result,
+    Ivcs * m)
+{
+  picture_result (path, result, m);
 }
 
 static GstElement *
@@ -251,20 +318,78 @@ link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
   return TRUE;
 }
 
+/* The recording ends: frames are no longer taken, and the pipeline is
+ * handed to the caller (a ref, or NULL), with EOS sent when @drain and
+ * something was pushed. */
+static GstElement *
+end_recording (Ivcs * m, gboolean drain)
+{
+  GstElement *pipeline, *vsrc, *asrc, *vparse;
+
+  g_mutex_lock (&lock);
+  m->recording = FALSE;
+  m->events_on = FALSE;
+  pipeline = g_steal_pointer (&m->pipeline);
+  vsrc = m->vsrc;
+  asrc = m->asrc;
+  vparse = m->vparse;
+  m->vsrc = m->asrc = m->gate = m->sink = m->vparse = NULL;
+  g_mutex_unlock (&lock);
+  if (drain && vparse != NULL) {
+    gst_app_src_end_of_stream (GST_APP_SRC (vsrc));
+    if (asrc)
+      gst_app_src_end_of_stream (GST_APP_SRC (asrc));
+  } else if (pipeline) {
+    g_object_set_qdata (G_OBJECT (pipeline), eos_quark, GINT_TO_POINTER (1));
+  }
+  return pipeline;
+}
+
+/* Waits for @pipeline's EOS (what is cached is uploaded first: at most the
+ * drain timeout, less when a forced exit comes), then frees it. */
+static void
+finish_pipeline (Ivcs * m, GstElement * pipeline)
+{
+  gint64 deadline = g_get_monotonic_time () +
+      (m->config.drain_timeout_s + 5) * G_TIME_SPAN_SECOND;
+
+  if (pipeline == NULL)
+    return;
+  g_mutex_lock (&lock);
+  while (!g_object_get_qdata (G_OBJECT (pipeline), eos_quark) && !m->forced
+      && g_cond_wait_until (&cond, &lock, deadline));
+  g_mutex_unlock (&lock);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+static void
+stop_pipeline (Ivcs * m, gboolean drain)
+{
+  finish_pipeline (m, end_recording (m, drain));
+}
+
+/* Each recording runs in a pipeline of its own, built for it: after an EOS
+ * the elements of the last one would take the new stream as running on from
+ * the old one (the muxer saw "Timestamping error on input streams" and
+ * stored the rest as one segment).  Its times start from its first frame. */
 static gboolean
 start_pipeline (Ivcs * m, gboolean full_time)
 {
+  g_autoptr (GError) error = NULL;
   GstStateChangeReturn ret;
 
+  if (m->pipeline == NULL && !build_pipeline (m, &error)) {
+    log_error ("pipeline", error);
+    stop_pipeline (m, FALSE);
+    return FALSE;
+  }
   g_object_set (m->gate, "mode", full_time ? GST_CS_EVENT_GATE_MODE_MARK :
       GST_CS_EVENT_GATE_MODE_GATE, NULL);
-  g_mutex_lock (&lock);
-  m->eos_seen = FALSE;
-  g_mutex_unlock (&lock);
   ret = gst_element_set_state (m->pipeline, GST_STATE_PLAYING);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     g_message ("libivcs: the recording pipeline did not start");
-    gst_element_set_state (m->pipeline, GST_STATE_NULL);
+    stop_pipeline (m, FALSE);
     return FALSE;
   }
   g_mutex_lock (&lock);
@@ -275,31 +400,78 @@ start_pipeline (Ivcs * m, gboolean full_time)
   return TRUE;
 }
 
-/* With @drain, what is cached is uploaded first (at most the drain timeout,
- * less when a forced exit comes). */
-static void
-stop_pipeline (Ivcs * m, gboolean drain)
-{
-  gint64 deadline = g_get_monotonic_time () +
-      (m->config.drain_timeout_s + 5) * G_TIME_SPAN_SECOND;
+/* ---- service ----------------------------------------------------------- */
 
-  g_mutex_lock (&lock);
-  m->recording = FALSE;
-  m->events_on = FALSE;
-  g_mutex_unlock (&lock);
-  if (drain && m->vparse != NULL) {
-    gst_app_src_end_of_stream (GST_APP_SRC (m->vsrc));
-    if (m->asrc)
-      gst_app_src_end_of_stream (GST_APP_SRC (m->asrc));
-    g_mutex_lock (&lock);
-    while (!m->eos_seen && !m->forced
-        && g_cond_wait_until (&cond, &lock, deadline));
-    g_mutex_unlock (&lock);
-  }
-  gst_element_set_state (m->pipeline, GST_STATE_NULL);
+static CsStore *
+open_store (const IvcsConfig * c, GError ** error)
+{
+  CsStoreConfig sc = { 0 };
+
+  sc.endpoint = c->endpoint;
+  sc.region = c->region;
+  sc.access_key = c->access_key ? c->access_key :
+      g_getenv ("AWS_ACCESS_KEY_ID");
+  sc.secret_key = c->secret_key ? c->secret_key :
+      g_getenv ("AWS_SECRET_ACCESS_KEY");
+  sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
+  sc.tls_ca_file = c->tls_ca_file;
+  return cs_store_new (c->location, &sc, error);
 }
 
-/* ---- service ----------------------------------------------------------- */
+/* event-pic alone: events and pictures without a stream. */
+static void
+start_pictures (Ivcs * m)
+{
+  g_autoptr (GError) error = NULL;
+  CsStore *pictures = open_store (&m->config, &error);
+  CsStore *messages = pictures ? open_store (&m->config, &error) : NULL;
+  CsSnapshotCallbacks cb = {.capture = capture_picture,.result =
+        picture_result,.data = m
+  };
+  CsEventRulesConfig rules;
+  IvcsPictures *plan;
+
+  if (messages == NULL) {
+    cs_store_free (pictures);
+    log_error ("event pictures", error);
+    return;
+  }
+  cs_event_rules_config_init (&rules);
+  rules.min_record_ms = m->parm.event_record_min_time_s * 1000;
+  rules.interval_ms = m->parm.event_interval_time_s * 1000;
+  for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
+    rules.priority[i] = m->parm.event_trigger_priority[i];
+  plan = ivcs_pictures_new (pictures, messages, m->config.device_id, &rules,
+      &cb);
+  g_mutex_lock (&lock);
+  m->pictures = plan;
+  g_mutex_unlock (&lock);
+  GST_INFO ("event pictures only");
+}
+
+static void
+stop_pictures (Ivcs * m, gboolean drain)
+{
+  IvcsPictures *plan;
+
+  g_mutex_lock (&lock);
+  plan = g_steal_pointer (&m->pictures);
+  g_mutex_unlock (&lock);
+  if (plan)
+    ivcs_pictures_free (plan, drain ? m->config.drain_timeout_s * 1000 : 0);
+}
+
+static gboolean
+tick_pictures (gpointer data)
+{
+  Ivcs *m = data;
+
+  g_mutex_lock (&lock);
+  if (m->pictures)
+    ivcs_pictures_tick (m->pictures, g_get_real_time () / 1000);
+  g_mutex_unlock (&lock);
+  return G_SOURCE_CONTINUE;
+}
 
 static void
 call_start_stop (Ivcs * m, gboolean start)
@@ -406,6 +578,8 @@ poll_service (gpointer data)
   g_autoptr (CsService) svc = NULL;
   gint64 now_ms = g_get_real_time () / 1000;
   gboolean full, event_video, event_pic, want, recording, full_time;
+  gboolean pictures_only, started;
+  GstElement *ending = NULL;
 
   if (!read_service (m, &svc))
     return G_SOURCE_CONTINUE;
@@ -419,18 +593,32 @@ poll_service (gpointer data)
   full_time = m->full_time;
   g_mutex_unlock (&lock);
 
-  if (recording && (!want || full != full_time)) {
-    if (!want)
-      call_start_stop (m, FALSE);
-    stop_pipeline (m, TRUE);
+  pictures_only = event_pic && !want;
+  if (m->service_on && !want && !pictures_only) {
+    m->service_on = FALSE;
+    call_start_stop (m, FALSE);
   }
-  if (want && (!recording || full != full_time)) {
-    if (start_pipeline (m, full) && !recording)
-      call_start_stop (m, TRUE);
-  }
+  /* A switch: the new recording starts before the last one has uploaded
+   * what it cached. */
+  if (recording && (!want || full != full_time))
+    ending = end_recording (m, TRUE);
+  if (want && (!recording || full != full_time))
+    start_pipeline (m, full);
+  finish_pipeline (m, ending);
+  if (m->pictures && !pictures_only)
+    stop_pictures (m, TRUE);
+  if (pictures_only && m->pictures == NULL)
+    start_pictures (m);
   g_mutex_lock (&lock);
-  m->events_on = m->recording && (event_video || event_pic);
+  m->events_on = (m->recording && (event_video || event_pic))
+      || m->pictures != NULL;
+  started = !m->service_on && (m->recording || m->pictures != NULL);
   g_mutex_unlock (&lock);
+  /* After the state it announces: the callback may trigger at once. */
+  if (started) {
+    m->service_on = TRUE;
+    call_start_stop (m, TRUE);
+  }
   notify_ai (m, svc, now_ms);
   return G_SOURCE_CONTINUE;
 }
@@ -447,6 +635,11 @@ run_worker (gpointer data)
   g_source_set_callback (timer, poll_service, m, NULL);
   g_source_attach (timer, m->context);
   g_source_unref (timer);
+  /* An event ends moments after its interval. */
+  timer = g_timeout_source_new_seconds (1);
+  g_source_set_callback (timer, tick_pictures, m, NULL);
+  g_source_attach (timer, m->context);
+  g_source_unref (timer);
   g_main_loop_run (m->loop);
   g_main_context_pop_thread_default (m->context);
   return NULL;
@@ -454,10 +647,14 @@ run_worker (gpointer data)
 
 /* ---- API --------------------------------------------------------------- */
 
+/* The reference documentation's ranges; INVALID_PARAM otherwise. */
+#define EVENT_TIME_MAX_S (24 * 3600)
+
 static gboolean
 parm_is_valid (const iv_cs_init_parm_s * p)
 {
   if (p->event_record_min_time_s < 4 || p->event_interval_time_s < 4
+      || p->event_interval_time_s > EVENT_TIME_MAX_S
       || p->event_record_min_time_s > p->event_interval_time_s
       || p->event_list_max_depth < 0)
     return FALSE;
@@ -468,13 +665,38 @@ parm_is_valid (const iv_cs_init_parm_s * p)
   return TRUE;
 }
 
+/* 0 for u32MaxSizeInAGop or an event time means its default (the
+ * reference documentation's sample values), said on stderr: firmware that
+ * clears the struct and records full-time only is not refused for fields it
+ * does not use. */
+static iv_cs_init_parm_s
+parm_with_defaults (const iv_cs_init_parm_s * given)
+{
+  iv_cs_init_parm_s p = *given;
+
+  if (p.u32MaxSizeInAGop == 0) {
+    p.u32MaxSizeInAGop = DEFAULT_MAX_SIZE_IN_A_GOP;
+    g_message ("libivcs: u32MaxSizeInAGop 0: the default %u is used",
+        p.u32MaxSizeInAGop);
+  }
+  if (p.event_interval_time_s == 0) {
+    p.event_interval_time_s = DEFAULT_EVENT_INTERVAL_S;
+    g_message ("libivcs: event_interval_time_s 0: the default %d is used",
+        p.event_interval_time_s);
+  }
+  if (p.event_record_min_time_s == 0) {
+    p.event_record_min_time_s = MIN (DEFAULT_EVENT_RECORD_MIN_S,
+        p.event_interval_time_s);
+    g_message ("libivcs: event_record_min_time_s 0: %d is used",
+        p.event_record_min_time_s);
+  }
+  return p;
+}
+
 static void
 ivcs_free (Ivcs * m)
 {
-  if (m->pipeline) {
-    gst_element_set_state (m->pipeline, GST_STATE_NULL);
-    gst_object_unref (m->pipeline);
-  }
+  stop_pipeline (m, FALSE);
   if (m->loop)
     g_main_loop_unref (m->loop);
   if (m->context)
@@ -494,6 +716,7 @@ register_elements (gpointer data)
   /* Built in, so that no plugin path is needed. */
   GST_ELEMENT_REGISTER (cssink, NULL);
   GST_ELEMENT_REGISTER (cseventgate, NULL);
+  eos_quark = g_quark_from_static_string ("ivcs-eos");
   return NULL;
 }
 
@@ -502,13 +725,17 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
 {
   static GOnce once = G_ONCE_INIT;
   g_autoptr (GError) error = NULL;
+  iv_cs_init_parm_s parm;
   Ivcs *m;
   int result = IV_ERR_NONE;
 
-  if (pstInitParm == NULL || !parm_is_valid (pstInitParm))
+  if (pstInitParm == NULL)
     return IV_ERR_INVALID_PARAM;
   if (g_private_get (&in_callback))
     return IV_ERR_CS_IN_CALLBACK;
+  parm = parm_with_defaults (pstInitParm);
+  if (!parm_is_valid (&parm))
+    return IV_ERR_INVALID_PARAM;
 
   g_mutex_lock (&lock);
   if (ivcs != NULL) {
@@ -521,9 +748,7 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
   g_once (&once, register_elements, NULL);
 
   m = g_new0 (Ivcs, 1);
-  m->parm = *pstInitParm;
-  if (m->parm.u32MaxSizeInAGop == 0)
-    m->parm.u32MaxSizeInAGop = DEFAULT_MAX_SIZE_IN_A_GOP;
+  m->parm = parm;
   m->video_max_bytes = m->parm.u32MaxSizeInAGop / 2;
   m->audio_max_bytes = m->parm.u32MaxSizeInAGop / 10;
   m->ai = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -533,16 +758,7 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
     result = IV_ERR_CS_CONFIG;
   } else {
     /* Checks the location too when service.json is not read. */
-    CsStoreConfig sc = { 0 };
-    sc.endpoint = m->config.endpoint;
-    sc.region = m->config.region;
-    sc.access_key = m->config.access_key ? m->config.access_key :
-        g_getenv ("AWS_ACCESS_KEY_ID");
-    sc.secret_key = m->config.secret_key ? m->config.secret_key :
-        g_getenv ("AWS_SECRET_ACCESS_KEY");
-    sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
-    sc.tls_ca_file = m->config.tls_ca_file;
-    m->store = cs_store_new (m->config.location, &sc, &error);
+    m->store = open_store (&m->config, &error);
     if (m->store == NULL) {
       log_error ("store location", error);
       result = IV_ERR_CS_CONFIG;
@@ -609,6 +825,7 @@ iv_cs_exit (unsigned int force_exit)
   forced = m->forced;
   g_mutex_unlock (&lock);
   stop_pipeline (m, !forced);
+  stop_pictures (m, !forced);
 
   g_mutex_lock (&lock);
   forced = m->forced;
@@ -734,14 +951,66 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
   return IV_ERR_NONE;
 }
 
+/* Bits 4-15 are the SDK's own (reserved): no firmware may use them. */
+#define TRIGGER_RESERVED_BITS 0x0000fff0u
+/* How far a trigger may be from the stream's time, beyond the gate's
+ * pre-roll: detection lags a little, a trigger ahead of the frames waits
+ * for them (and holds a place in event_list_max_depth meanwhile). */
+#define TRIGGER_MARGIN_MS (60 * 1000)
+/* cseventgate's pre-roll, which libivcs leaves at its default. */
+#define PRE_ROLL_MS 2000
+
+/* A trigger's time in UTC ms, mapped as the frames' are: a UTC time as it
+ * is, one of a monotonic clock (below UTC_MS_MIN) on the frames' clock.
+ * Before the first frame, a monotonic time means "now" (0).  With the lock. */
+static gint64
+trigger_time_locked (Ivcs * m, guint64 t)
+{
+  if (t >= UTC_MS_MIN || t == 0)
+    return MIN (t, (guint64) G_MAXINT64);
+  if (!m->have_base)
+    return 0;
+  return m->base_utc_ms + ((gint64) t - (gint64) m->base_ts);
+}
+
+/* The UTC ms the stream has reached (its latest video frame), or now. */
+static gint64
+stream_time_locked (Ivcs * m)
+{
+  if (!m->have_base || m->last_ts[IV_CS_STREAM_TYPE_VIDEO] < m->base_ts)
+    return g_get_real_time () / 1000;
+  return m->base_utc_ms + (gint64) (m->last_ts[IV_CS_STREAM_TYPE_VIDEO] -
+      m->base_ts);
+}
+
+/* Says once per kind on stderr why a trigger was refused: legacy firmware
+ * does not look at the code. */
+static void
+tell_refused_trigger (gint * told, const gchar * why, uint32_t trigger,
+    uint64_t time_ms)
+{
+  if (g_atomic_int_compare_and_exchange (told, 0, 1))
+    g_message ("libivcs: trigger 0x%x at %" G_GUINT64_FORMAT " refused: %s "
+        "(said once)", trigger, (guint64) time_ms, why);
+}
+
 int
 iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
     uint64_t iv_cs_event_time_ms)
 {
+  static gint told_reserved, told_time;
   GstElement *gate;
   gint result = 0;
+  gint64 utc_ms, stream_ms;
   Ivcs *m;
 
+  if (cs_event_trigger_is_single (iv_cs_event_trigger_type)
+      && (iv_cs_event_trigger_type & TRIGGER_RESERVED_BITS)) {
+    tell_refused_trigger (&told_reserved, "bits 4-15 are reserved by the "
+        "SDK (use 0-3, or 16-31 for your own)", iv_cs_event_trigger_type,
+        iv_cs_event_time_ms);
+    return IV_ERR_CS_EVENT_TRIGGER;
+  }
   g_mutex_lock (&lock);
   m = ivcs;
   if (m == NULL || m->exiting || !m->events_on) {
@@ -750,11 +1019,30 @@ iv_cs_event_happen_notify (uint32_t iv_cs_event_trigger_type,
     g_mutex_unlock (&lock);
     return r;
   }
+  utc_ms = trigger_time_locked (m, iv_cs_event_time_ms);
+  stream_ms = stream_time_locked (m);
+  if (utc_ms != 0 && (utc_ms < stream_ms - PRE_ROLL_MS - TRIGGER_MARGIN_MS
+          || utc_ms > stream_ms + TRIGGER_MARGIN_MS)) {
+    g_mutex_unlock (&lock);
+    tell_refused_trigger (&told_time, "its time is too far from the "
+        "stream's (give the frames' clock, or UTC ms)",
+        iv_cs_event_trigger_type, iv_cs_event_time_ms);
+    return IV_ERR_INVALID_PARAM;
+  }
+  if (m->pictures) {
+    if (!cs_event_trigger_is_single (iv_cs_event_trigger_type))
+      result = GST_CS_TRIGGER_NOT_ONE_BIT;
+    else
+      ivcs_pictures_trigger (m->pictures, iv_cs_event_trigger_type,
+          utc_ms ? utc_ms : stream_ms);
+    g_mutex_unlock (&lock);
+    return result == GST_CS_TRIGGER_OK ? IV_ERR_NONE : IV_ERR_CS_EVENT_TRIGGER;
+  }
   gate = gst_object_ref (m->gate);
   g_mutex_unlock (&lock);
 
   g_signal_emit_by_name (gate, "trigger", (guint) iv_cs_event_trigger_type,
-      (guint64) iv_cs_event_time_ms, &result);
+      (guint64) utc_ms, &result);
   gst_object_unref (gate);
   switch (result) {
     case GST_CS_TRIGGER_OK:

@@ -125,3 +125,20 @@ cs_event_rules_current (CsEventRules * rules, CsEventInfo * info)
     *info = rules->current;
   return rules->active;
 }
+
+guint
+cs_event_rules_count_new_events (CsEventRules * rules,
+    const gint64 * times_ms, guint n)
+{
+  gint64 until = rules->active ? rules->current.start_ms +
+      rules->config.interval_ms : G_MININT64;
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++) {
+    if (times_ms[i] < until)
+      continue;
+    count++;
+    until = times_ms[i] + rules->config.interval_ms;
+  }
+  return count;
+}

@@ -53,6 +53,11 @@ gboolean cs_event_rules_trigger (CsEventRules * rules, guint32 trigger,
 gboolean cs_event_rules_advance (CsEventRules * rules, gint64 now_ms,
     CsEventInfo * ended);
 
+/* How many events triggers at @times_ms (in time order) would start besides
+ * the current one: the events waiting to be processed. */
+guint cs_event_rules_count_new_events (CsEventRules * rules,
+    const gint64 * times_ms, guint n);
+
 /* Until when recording lasts (-1: no trigger yet). */
 gint64 cs_event_rules_record_until (CsEventRules * rules);
 /* The current event, if any. */

@@ -18,6 +18,7 @@ struct _CsUploader {
   GCond idle_cond;              /* something finished, or stopping */
   GQueue waiting;               /* CsUploadItem, oldest at head */
   CsUploadItem *uploading;
+  gboolean uploading_dropped;   /* it gave way: counted out, not retried */
   guint64 pending_bytes;
   gboolean stopping;
   gboolean drains_interrupted;
@@ -78,12 +79,19 @@ pop_dropped_locked (CsUploader * self)
   return item;
 }
 
+/* With the lock: the upload under way still takes room in the cache. */
+static gboolean
+uploading_counts (CsUploader * self)
+{
+  return self->uploading != NULL && !self->uploading_dropped;
+}
+
 /* With the lock: would the cache be over its limits with @items more items
  * of @bytes more bytes? */
 static gboolean
 over_limits_locked (CsUploader * self, guint items, gsize bytes)
 {
-  items += self->waiting.length + (self->uploading ? 1 : 0);
+  items += self->waiting.length + (uploading_counts (self) ? 1 : 0);
   return items > self->limits.max_items || (self->limits.max_bytes > 0
       && self->pending_bytes + bytes > self->limits.max_bytes);
 }
@@ -92,7 +100,7 @@ over_limits_locked (CsUploader * self, guint items, gsize bytes)
 static gboolean
 has_room_locked (CsUploader * self, const CsUploadItem * item)
 {
-  return (self->waiting.length == 0 && self->uploading == NULL)
+  return (self->waiting.length == 0 && !uploading_counts (self))
       || !over_limits_locked (self, 1, item_size (item));
 }
 
@@ -116,8 +124,22 @@ cs_uploader_push (CsUploader * self, CsUploadItem * item,
   self->stats.queued++;
   g_queue_push_tail (&self->waiting, item);
   self->pending_bytes += item_size (item);
-  while (over_limits_locked (self, 0, 0) && self->waiting.length > 0)
-    dropped = g_slist_append (dropped, pop_dropped_locked (self));
+  /* The earliest gives way, the upload under way first (a stalled upload
+   * must not keep the newest out); never the item just queued, whatever
+   * its size: the limits are estimates.  An upload that gave way ends at
+   * once when it waits to retry; a request in flight is not cut (it may be
+   * stored at this moment, and a slow link would never finish one): it
+   * ends as it ends, within the store's timeout, and is not retried. */
+  while (over_limits_locked (self, 0, 0)) {
+    if (uploading_counts (self)) {
+      self->uploading_dropped = TRUE;
+      self->pending_bytes -= item_size (self->uploading);
+    } else if (self->waiting.length > 1) {
+      dropped = g_slist_append (dropped, pop_dropped_locked (self));
+    } else {
+      break;
+    }
+  }
   g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->lock);
 
@@ -141,13 +163,32 @@ backoff_ms (CsUploader * self, guint attempt)
 static void
 finish_uploading_locked (CsUploader * self)
 {
-  self->pending_bytes -= item_size (self->uploading);
+  if (!self->uploading_dropped)
+    self->pending_bytes -= item_size (self->uploading);
   self->uploading = NULL;
+  self->uploading_dropped = FALSE;
   g_cond_broadcast (&self->idle_cond);
 }
 
-/* Uploads self->uploading until it is done, failed or dropped by stop ().
- * Called and returns with the lock held. */
+/* With the lock, for an upload that gave way to newer items (push ()
+ * counted it out): reports it dropped and ends it. */
+static void
+finish_given_way_locked (CsUploader * self, CsUploadItem * item)
+{
+  CsUploadReport r = {.outcome = CS_UPLOAD_DROPPED,.item = item,
+    .reason = CS_UPLOAD_DROP_CACHE_FULL
+  };
+
+  self->stats.dropped++;
+  g_mutex_unlock (&self->lock);
+  self->report (&r, self->user_data);
+  g_mutex_lock (&self->lock);
+  finish_uploading_locked (self);
+  cs_upload_item_free (item);
+}
+
+/* Uploads self->uploading until it is done, failed, gave way or was dropped
+ * by stop ().  Called and returns with the lock held. */
 static void
 upload_one_locked (CsUploader * self)
 {
@@ -163,6 +204,10 @@ upload_one_locked (CsUploader * self)
         self->cancellable, &error);
     g_mutex_lock (&self->lock);
 
+    if (self->uploading_dropped && !ok) {
+      finish_given_way_locked (self, item);
+      return;
+    }
     if (self->stopping && !ok)
       return;                   /* stop () reports it as dropped */
 
@@ -183,8 +228,12 @@ upload_one_locked (CsUploader * self)
       g_mutex_unlock (&self->lock);
       self->report (&r, self->user_data);
       g_mutex_lock (&self->lock);
-      while (!self->stopping
+      while (!self->stopping && !self->uploading_dropped
           && g_cond_wait_until (&self->work_cond, &self->lock, deadline));
+      if (self->uploading_dropped) {
+        finish_given_way_locked (self, item);
+        return;
+      }
       if (self->stopping)
         return;
       continue;
@@ -280,6 +329,7 @@ cs_uploader_stop (CsUploader * self, const gchar * reason)
 
   g_mutex_lock (&self->lock);
   self->thread = NULL;
+  /* (An upload that gave way was reported by the worker.) */
   if (self->uploading) {
     self->stats.dropped++;
     dropped = g_slist_prepend (dropped, self->uploading);
@@ -313,7 +363,7 @@ cs_uploader_get_stats (CsUploader * self, CsUploaderStats * stats)
 {
   g_mutex_lock (&self->lock);
   *stats = self->stats;
-  stats->pending = self->waiting.length + (self->uploading ? 1 : 0);
+  stats->pending = self->waiting.length + (uploading_counts (self) ? 1 : 0);
   stats->pending_bytes = self->pending_bytes;
   g_mutex_unlock (&self->lock);
 }

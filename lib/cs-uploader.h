@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A worker thread that uploads objects to a store, oldest first, from a
- * bounded cache: when the cache would hold more than max_items or max_bytes,
- * the oldest object still waiting (never the one being uploaded) is dropped,
- * or the caller waits for room if it asked to.
+ * bounded cache: when the cache holds more than max_items or max_bytes, the
+ * earliest objects are dropped until it fits, the one being uploaded first
+ * (not retried: dropped unless the request under way stores it), but never
+ * the one just queued, whatever its size; or the caller waits for room if
+ * it asked to.
  * Transient failures are retried with exponential backoff and jitter.  Every
  * outcome is reported through a callback, called without any lock held. */
 #pragma once
@@ -70,9 +72,10 @@ typedef struct _CsUploader CsUploader;
 /* Takes @store, which from now on is used only by the worker thread. */
 CsUploader *cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
     CsUploadReportFunc report, gpointer user_data);
-/* Queues @item.  Without @wait_for_room it never blocks and drops the oldest
- * waiting items when the cache is full (reported before it returns); with
- * it, it waits until the item fits (or stop ()). */
+/* Queues @item.  Without @wait_for_room it never blocks and drops the
+ * earliest items when the cache is over its limits (reported before it
+ * returns; an upload under way when its request ends); with it, it waits
+ * until the item fits (or stop ()). */
 void cs_uploader_push (CsUploader * self, CsUploadItem * item,
     gboolean wait_for_room);
 /* Waits until nothing is waiting or uploading, at most @timeout_ms;

@@ -2,8 +2,9 @@
 /* The uplink gone while a camera records: the real S3 server (Ceph's
  * gateway, started by tests/run-tests.sh) is shut down, so that every
  * request is refused, then started again.  With a spool nothing is lost;
- * without one only the oldest beyond the memory cache are dropped, each
- * reported; memory stays flat all along.  And a store whose name does not
+ * without one only the earliest beyond the memory cache are dropped (the
+ * stalled upload among them), each reported, so the most recent survive;
+ * memory stays flat all along.  And a store whose name does not
  * resolve.
  *
  * The outage lasts CS_TEST_OUTAGE_SECONDS (default 6).  The soak the README
@@ -131,6 +132,26 @@ reported (CsRun * run, guint * dropped, guint * refused)
   return uploaded;
 }
 
+/* What survives an outage is the most recent: no segment is uploaded after
+ * a newer one was dropped. */
+static void
+check_most_recent_kept (CsRun * run)
+{
+  gint64 newest_dropped = G_MININT64;
+
+  for (guint i = 0; i < run->messages->len; i++) {
+    GstStructure *m = g_ptr_array_index (run->messages, i);
+    gint64 start = 0;
+
+    gst_structure_get_int64 (m, "start-ms", &start);
+    if (gst_structure_has_name (m, "cs-segment-dropped"))
+      newest_dropped = MAX (newest_dropped, start);
+    else if (gst_structure_has_name (m, "cs-segment-uploaded"))
+      fail_unless (start > newest_dropped, "%s was kept, a newer segment "
+          "dropped", gst_structure_get_string (m, "key"));
+  }
+}
+
 /* The store holds exactly what was reported uploaded. */
 static void
 check_store (const gchar * prefix, GHashTable * uploaded)
@@ -189,6 +210,7 @@ GST_START_TEST (test_outage_without_spool)
   fail_unless_equals_int (cs_run_stat (&run, "segments-dropped"), dropped);
   fail_unless_equals_int (g_hash_table_size (uploaded) + dropped,
       cs_run_stat (&run, "segments-recorded"));
+  check_most_recent_kept (&run);
   check_store (prefix, uploaded);
   cs_run_clear (&run);
 }

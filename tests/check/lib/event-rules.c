@@ -160,6 +160,25 @@ GST_START_TEST (test_continuous_longer_than_interval)
 
 GST_END_TEST;
 
+/* What event_list_max_depth counts: events waiting, not calls. */
+GST_START_TEST (test_count_new_events)
+{
+  CsEventRules *r = rules_new (4, 10, NULL);
+  const gint64 burst[] = { 1000, 1000, 1000, 2000, 10400 };
+  const gint64 three[] = { 1000, 11000, 11000, 25000 };
+
+  fail_unless_equals_int (cs_event_rules_count_new_events (r, burst, 5), 1);
+  fail_unless_equals_int (cs_event_rules_count_new_events (r, three, 4), 3);
+  /* Those within the current event's interval are not waiting for one. */
+  trig (r, MD, 500, NULL);
+  fail_unless_equals_int (cs_event_rules_count_new_events (r, burst, 5), 0);
+  fail_unless_equals_int (cs_event_rules_count_new_events (r, three, 4), 2);
+  fail_unless_equals_int (cs_event_rules_count_new_events (r, NULL, 0), 0);
+  cs_event_rules_free (r);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_event_record_round_trip)
 {
   g_autoptr (CsEventRecord) r = cs_event_record_new ("cam1", "1700000000000",
@@ -215,6 +234,7 @@ event_rules_suite (void)
   tcase_add_test (tc, test_priorities);
   tcase_add_test (tc, test_trigger_after_interval);
   tcase_add_test (tc, test_continuous_longer_than_interval);
+  tcase_add_test (tc, test_count_new_events);
   tcase_add_test (tc, test_event_record_round_trip);
   return s;
 }

@@ -7,6 +7,7 @@
 #include "cs-uploader.h"
 
 static CsTestServer *srv;
+static guint store_timeout_s;
 
 /* What the uploader reported, as "outcome:key[:reason]" strings. */
 static GMutex reports_lock;
@@ -30,6 +31,7 @@ setup (void)
 {
   srv = cs_test_server_start (NULL);
   reports = g_ptr_array_new_with_free_func (g_free);
+  store_timeout_s = 5;
 }
 
 static void
@@ -43,7 +45,7 @@ static CsUploader *
 new_uploader (guint max_items, guint64 max_bytes, gint max_retries)
 {
   g_autofree gchar *uri = cs_test_server_uri (srv);
-  CsStoreConfig config = {.timeout_s = 5 };
+  CsStoreConfig config = {.timeout_s = store_timeout_s };
   CsStore *store = cs_store_new (uri, &config, NULL);
   CsUploaderLimits limits = { max_items, max_bytes, max_retries, 10, 40 };
 
@@ -175,17 +177,43 @@ GST_START_TEST (test_permanent_error_not_retried)
 
 GST_END_TEST;
 
-/* A stalled uplink: the upload under way is kept, the oldest waiting ones
- * give way to new ones, and push () never waits. */
-GST_START_TEST (test_drop_oldest_waiting_when_stalled)
+/* The reports of @key, in order (outcome[:reason] each). */
+static gchar *
+reports_of (const gchar * key)
+{
+  GString *out = g_string_new (NULL);
+
+  g_mutex_lock (&reports_lock);
+  for (guint i = 0; i < reports->len; i++) {
+    const gchar *line = g_ptr_array_index (reports, i);
+    const gchar *colon = strchr (line, ':');
+    gsize klen = strlen (key);
+
+    if (strncmp (colon + 1, key, klen) == 0
+        && (colon[1 + klen] == '\0' || colon[1 + klen] == ':'))
+      g_string_append_printf (out, "%s%.*s%s", out->len ? " " : "",
+          (int) (colon - line), line, colon + 1 + klen);
+  }
+  g_mutex_unlock (&reports_lock);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_reported (const gchar * key, const gchar * expected)
+{
+  g_autofree gchar *got = reports_of (key);
+  fail_unless_equals_string (got, expected);
+}
+
+/* A stalled uplink: the earliest give way to new ones, the stalled upload
+ * first, so the newest are kept; push () never waits.  The request in
+ * flight is not cut: answered at last, it is stored. */
+GST_START_TEST (test_drop_earliest_when_stalled)
 {
   CsUploader *up;
   CsUploaderStats st;
   gint64 t0;
   const gchar *later[] = { "b", "c", "d", "e", "f", NULL };
-  const gchar *expected[] = { "dropped:b:cache-full", "dropped:c:cache-full",
-    "dropped:d:cache-full", "uploaded:a", "uploaded:e", "uploaded:f", NULL
-  };
 
   srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
@@ -199,14 +227,75 @@ GST_START_TEST (test_drop_oldest_waiting_when_stalled)
   }
   fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC / 2);
   cs_uploader_get_stats (up, &st);
-  fail_unless_equals_int (st.dropped, 3);
   fail_unless_equals_int (st.pending, 3);
   fail_unless_equals_int (st.pending_bytes, 30);
+  fail_unless_equals_int (st.dropped, 2);
 
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
-  assert_reports (expected);
+  assert_reported ("a", "uploaded");
+  assert_reported ("b", "dropped:cache-full");
+  assert_reported ("c", "dropped:cache-full");
+  assert_reported ("d", "uploaded");
+  assert_reported ("e", "uploaded");
+  assert_reported ("f", "uploaded");
+}
+
+GST_END_TEST;
+
+/* A request that hangs until the store's timeout: once it gave way, it is
+ * dropped at its end, not retried. */
+GST_START_TEST (test_stalled_upload_dropped_at_its_timeout)
+{
+  CsUploader *up;
+  g_autofree gchar *a_reports = NULL;
+
+  store_timeout_s = 1;
+  srv->hang = TRUE;
+  up = new_uploader (2, 0, -1);
+  push (up, "a", 10);
+  wait_requests (1);
+  push (up, "b", 10);
+  push (up, "c", 10);           /* a gives way */
+  wait_requests (2);            /* b's, after a's timed out */
+  cs_test_server_release_held (srv);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  a_reports = reports_of ("a");
+  fail_unless_equals_string (a_reports, "dropped:cache-full");
+  assert_reported ("b", "uploaded");
+  assert_reported ("c", "uploaded");
+}
+
+GST_END_TEST;
+
+/* An upload that fails and waits to be retried (a dead server) gives way
+ * as a stalled one does. */
+GST_START_TEST (test_retrying_upload_gives_way)
+{
+  CsUploader *up;
+  g_autofree gchar *a_reports = NULL;
+
+  for (gint i = 0; i < 100; i++)
+    g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (503));
+  up = new_uploader (2, 0, -1);
+  push (up, "a", 10);
+  wait_requests (2);
+  push (up, "b", 10);
+  push (up, "c", 10);           /* a, retrying, and b give way */
+  g_mutex_lock (&srv->lock);
+  g_queue_clear (&srv->statuses);
+  g_mutex_unlock (&srv->lock);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  a_reports = reports_of ("a");
+  fail_unless (g_str_has_suffix (a_reports, "dropped:cache-full"), "%s",
+      a_reports);
+  g_mutex_lock (&srv->lock);
+  fail_unless_equals_int (srv->stored->len, 2);
+  fail_unless_equals_string (g_ptr_array_index (srv->stored, 1), "c");
+  g_mutex_unlock (&srv->lock);
 }
 
 GST_END_TEST;
@@ -215,7 +304,7 @@ GST_START_TEST (test_byte_limit)
 {
   CsUploader *up;
   const gchar *expected[] = { "dropped:b:cache-full", "uploaded:a",
-    "uploaded:c", NULL
+    "uploaded:c", "uploaded:d", NULL
   };
 
   srv->hang = TRUE;
@@ -223,11 +312,41 @@ GST_START_TEST (test_byte_limit)
   push (up, "a", 100);
   wait_requests (1);
   push (up, "b", 100);
-  push (up, "c", 100);          /* 300 > 250: b, the oldest waiting, goes */
+  push (up, "c", 100);          /* 300 > 250: a, the earliest, gives way */
+  push (up, "d", 100);          /* then b */
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
   assert_reports (expected);
+}
+
+GST_END_TEST;
+
+/* The limits are estimates: an object larger than them is still uploaded
+ * (the earlier ones give way), never the newest or the only one dropped. */
+GST_START_TEST (test_newest_kept_whatever_its_size)
+{
+  CsUploader *up;
+  CsUploaderStats st;
+
+  up = new_uploader (3, 250, -1);
+  push (up, "a", 1000);
+  fail_unless (cs_uploader_drain (up, 5000));
+  srv->hang = TRUE;
+  push (up, "b", 100);
+  wait_requests (2);
+  push (up, "c", 1000);         /* b, uploading, gives way */
+  push (up, "d", 1000);         /* c, the earliest waiting, is dropped */
+  cs_uploader_get_stats (up, &st);
+  fail_unless_equals_int (st.pending, 1);
+  fail_unless_equals_int (st.pending_bytes, 1000);
+  cs_test_server_release_held (srv);
+  fail_unless (cs_uploader_drain (up, 5000));
+  cs_uploader_free (up);
+  assert_reported ("a", "uploaded");
+  assert_reported ("b", "uploaded");
+  assert_reported ("c", "dropped:cache-full");
+  assert_reported ("d", "uploaded");
 }
 
 GST_END_TEST;
@@ -309,8 +428,11 @@ uploader_suite (void)
   tcase_add_test (tc, test_transient_errors_are_retried);
   tcase_add_test (tc, test_retries_run_out);
   tcase_add_test (tc, test_permanent_error_not_retried);
-  tcase_add_test (tc, test_drop_oldest_waiting_when_stalled);
+  tcase_add_test (tc, test_drop_earliest_when_stalled);
+  tcase_add_test (tc, test_stalled_upload_dropped_at_its_timeout);
+  tcase_add_test (tc, test_retrying_upload_gives_way);
   tcase_add_test (tc, test_byte_limit);
+  tcase_add_test (tc, test_newest_kept_whatever_its_size);
   tcase_add_test (tc, test_wait_for_room);
   tcase_add_test (tc, test_stop_while_stalled);
   return s;

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The event-pic channel on its own ("event pictures / messages"): no video
+ * is recorded, but every event gets its event.json and alarm picture, with
+ * the rules of iv_cs_event_happen_notify.  Triggers take effect when they
+ * are given (there is no stream to wait for); an event ends when its
+ * interval has elapsed (ivcs_pictures_tick) or a later trigger starts the
+ * next one.
+ *
+ * Lock order: the caller's lock, then the plan's own; no callback or store
+ * call is made with either held. */
+#pragma once
+
+#include "cs-event-rules.h"
+#include "cs-snapshot.h"
+#include "cs-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _IvcsPictures IvcsPictures;
+
+/* Takes both stores (one for pictures, one for event.json).  @callbacks'
+ * capture and result are the application's; stored and spool are the
+ * plan's own. */
+IvcsPictures *ivcs_pictures_new (CsStore * picture_store,
+    CsStore * event_store, const gchar * device_id,
+    const CsEventRulesConfig * rules, const CsSnapshotCallbacks * callbacks);
+/* A trigger of one source (a single bit) at @utc_ms; never blocks. */
+void ivcs_pictures_trigger (IvcsPictures * self, guint32 trigger,
+    gint64 utc_ms);
+/* Ends the current event once its interval has elapsed at @now_ms. */
+void ivcs_pictures_tick (IvcsPictures * self, gint64 now_ms);
+/* Ends the current event, gives its picture and messages up to @drain_ms
+ * to be stored (0: none), and frees the plan. */
+void ivcs_pictures_free (IvcsPictures * self, gint64 drain_ms);
+
+G_END_DECLS
