@@ -12,6 +12,7 @@
 
 #include "iv_cs.h"
 #include "ivcs-frames.h"
+#include "ivcs-test-frames.h"
 #include "ivcs-packs.h"
 #include "frames-apack.h"
 #include "cs-store.h"
@@ -49,30 +50,7 @@ parm (void)
 static void
 load_frames (void)
 {
-  const gchar *tool = g_getenv ("IVCS_MAKE_FRAMES");
-  g_autofree gchar *path = g_strdup_printf ("%s/ivcs-frames-%d.frames",
-      g_get_tmp_dir (), (int) getpid ());
-  g_autofree gchar *jpeg = g_strconcat (path, ".jpg", NULL);
-  g_autofree gchar *contents = NULL;
-  const gchar *argv[] = { tool, path, "12", NULL };
-  gsize len, off = 4;
-  gint status;
-
-  fail_unless (tool != NULL, "IVCS_MAKE_FRAMES is not set");
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
-          G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL));
-  fail_unless (g_spawn_check_wait_status (status, NULL));
-  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
-  frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  while (off + sizeof (ivcs_frame_header) <= len) {
-    ivcs_frame_header h;
-    memcpy (&h, contents + off, sizeof h);
-    g_ptr_array_add (frames, g_bytes_new (contents + off, sizeof h +
-            h.length));
-    off += sizeof h + h.length;
-  }
-  g_unlink (path);
-  g_unlink (jpeg);
+  frames = ivcs_test_load_frames (12);
 }
 
 static void
