@@ -143,6 +143,7 @@ int iv_cs_exit (unsigned int force_exit);
  *   where its stream's clock should be (its last frame's time plus the time
  *   since), or lies beyond the year 2500; the frame does not become the
  *   reference for the next ones;
+ * - IV_ERR_CS_PIPELINE: the parser of the first frame's codec is missing;
  * - IV_ERR_CS_SERVICE_NOT_RUN, IV_ERR_NOT_INIT, IV_ERR_CS_EXITING.
  * Each refusal (but before init) is also said on stderr, once per reason,
  * then as a count at most every 10 s and in a line at iv_cs_exit; the

@@ -717,10 +717,6 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     *reason = "the video codec is not the first frame's";
     return IV_ERR_CS_STREAM_TYPE;
   }
-  if (video && m->vparse == NULL && !link_video_parser (m, codec)) {
-    *reason = "the video parser is missing";
-    return IV_ERR_CS_PIPELINE;
-  }
   if ((r = frame_time (m, type, frame->ts, now_us, pts, utc_ms, reason)))
     return r;
   *src = video ? m->vsrc : m->asrc;
@@ -728,6 +724,11 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
       frame->size > (video ? m->video_max_bytes : m->audio_max_bytes)) {
     *reason = "the queue is full (the recording is behind)";
     return IV_ERR_CS_QUEUE_FULL;
+  }
+  /* The first frame taken says which codec comes. */
+  if (video && m->vparse == NULL && !link_video_parser (m, codec)) {
+    *reason = "the video parser is missing";
+    return IV_ERR_CS_PIPELINE;
   }
   commit_time (m, type, frame->ts, now_us, *utc_ms);
   gst_object_ref (*src);

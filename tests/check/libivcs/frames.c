@@ -376,10 +376,12 @@ push_wild_timestamps (Pusher * p, const ivcs_frame_header * h, guint8 * data)
   iv_cm_venc_stream_s s = { {&one}, 1 };
   iv_cm_aenc_stream_s a = { data, h->length, ahead };
 
-  /* Not even the first frame becomes the reference when refused. */
+  /* Not even the first frame becomes the reference when refused: neither
+   * its time nor its codec (H.265, the frames that follow are H.264). */
   if (before_any || (!max_done && p->at_s >= 2.0)) {
     fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
-            IV_CM_VENC_TYPE_H264, &s), IV_ERR_CS_TIMESTAMP);
+            before_any ? IV_CM_VENC_TYPE_H265 : IV_CM_VENC_TYPE_H264, &s),
+        IV_ERR_CS_TIMESTAMP);
     max_done = !before_any;
     before_any = FALSE;
   }
