@@ -40,14 +40,26 @@ add_pack (IvcsFrame * f, const guint8 * data, guint32 len, gsize max_size,
   return IV_ERR_NONE;
 }
 
+/* Byte @at of the frame, whichever pack holds it (at < f->size). */
+static guint8
+frame_byte (const IvcsFrame * f, gsize at)
+{
+  guint i = 0;
+
+  while (at >= f->len[i])
+    at -= f->len[i++];
+  return f->data[i][at];
+}
+
+/* 00 00 01 or 00 00 00 01, maybe across packs. */
 static gboolean
 starts_with_start_code (const IvcsFrame * f)
 {
-  const guint8 *d = f->data[0];
-  guint32 n = f->len[0];
+  gsize zeros = 0;
 
-  return (n >= 3 && d[0] == 0 && d[1] == 0 && d[2] == 1)
-      || (n >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1);
+  while (zeros < 3 && zeros < f->size && frame_byte (f, zeros) == 0)
+    zeros++;
+  return zeros >= 2 && zeros < f->size && frame_byte (f, zeros) == 1;
 }
 
 int
@@ -93,12 +105,12 @@ ivcs_frame_from_video (IvcsFrame * f, const void *stream, int codec,
   return IV_ERR_NONE;
 }
 
-/* An ADTS header: 12 bits of sync, layer 0. */
+/* An ADTS header (7 bytes, maybe across packs): 12 bits of sync, layer 0. */
 static gboolean
 is_adts (const IvcsFrame * f)
 {
-  return f->len[0] >= 7 && f->data[0][0] == 0xff
-      && (f->data[0][1] & 0xf6) == 0xf0;
+  return f->size >= 7 && frame_byte (f, 0) == 0xff
+      && (frame_byte (f, 1) & 0xf6) == 0xf0;
 }
 
 int
