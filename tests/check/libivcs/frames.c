@@ -416,6 +416,61 @@ GST_START_TEST (test_wild_timestamps)
 
 GST_END_TEST;
 
+/* Frames pushed far faster than the pipeline takes them: the queues fill,
+ * and every IV_ERR_CS_QUEUE_FULL is counted as such. */
+GST_START_TEST (test_queue_full_counted)
+{
+  iv_cs_init_parm_s p = parm ();
+  guint64 base = g_get_real_time () / 1000;
+  guint taken[2] = { 0 }, full[2] = { 0 };
+  iv_cs_push_stats_s s;
+
+  p.u32MaxSizeInAGop = 100 * 1024;      /* queues of 50 and 10 KiB */
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for_start ());
+  for (guint i = 0; i < frames->len; i++) {
+    guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
+        NULL);
+    ivcs_frame_header h;
+    ivcs_packed_s packed;
+    iv_cm_aenc_stream_s a;
+    int r;
+
+    memcpy (&h, d, sizeof h);
+    if (h.stream == 1) {
+      ivcs_packs_make (&packed, d + sizeof h, h.length, base +
+          h.timestamp_ms, h.keyframe, FALSE, i, IVCS_PACKS_PER_NAL);
+      r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
+          &packed.stream);
+      ivcs_packs_clear (&packed);
+    } else {
+      a.pu8Stream = d + sizeof h;
+      a.u32Len = h.length;
+      a.u64TimeStamp = base + h.timestamp_ms;
+      r = iv_cs_push_stream (IV_CS_STREAM_TYPE_AUDIO, IV_CM_VENC_TYPE_H264,
+          &a);
+    }
+    fail_unless (r == IV_ERR_NONE || r == IV_ERR_CS_QUEUE_FULL, "%s",
+        iv_err_str (r));
+    if (r == IV_ERR_NONE)
+      taken[h.stream]++;
+    else
+      full[h.stream]++;
+  }
+  fail_unless (full[1] > 0 && full[0] > 0);
+  for (guint stream = 0; stream < 2; stream++) {
+    fail_unless_equals_int (iv_cs_get_push_stats (stream, &s), IV_ERR_NONE);
+    fail_unless_equals_int64 (s.u64Pushed, taken[stream]);
+    fail_unless_equals_int64 (s.u64Refused, full[stream]);
+    fail_unless_equals_int64 (s.u64QueueFull, full[stream]);
+  }
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+  fail_unless_equals_int (iv_cs_get_push_stats (IV_CS_STREAM_TYPE_VIDEO, &s),
+      IV_ERR_NOT_INIT);
+}
+
+GST_END_TEST;
+
 static Suite *
 ivcs_frames_suite (void)
 {
@@ -429,6 +484,7 @@ ivcs_frames_suite (void)
   tcase_add_test (tc, test_every_layout_recorded);
   tcase_add_test (tc, test_bad_frames_refused_and_said);
   tcase_add_test (tc, test_wild_timestamps);
+  tcase_add_test (tc, test_queue_full_counted);
   return s;
 }
 
