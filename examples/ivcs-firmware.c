@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Firmware written the way the reference API's samples are: plain C and
- * pthreads against iv_cs.h only.  Init with callbacks, a push thread fed by
- * a file of pre-encoded frames (make-frames) standing in for the hardware
- * encoder, random event triggers, capture and result callbacks, and an exit
- * with a force-exit watchdog thread.
+ * pthreads against iv_cs.h only (it builds with -std=gnu99 and -std=c11).
+ * Init with callbacks, a push thread fed by a file of pre-encoded frames
+ * (make-frames) standing in for the hardware encoder, which hands each
+ * frame over in packs as SoC encoders do (each GOP in another layout: one
+ * NAL a pack, one pack, headers and slices, an AUD in front), random event
+ * triggers, capture and result callbacks, and an exit with a force-exit
+ * watchdog thread.
  *
  *   IVCS_LOCATION=file:///tmp/store IVCS_DEVICE_ID=cam1 \
  *     ivcs-firmware FRAMES_FILE [SECONDS] [SEED]
@@ -18,6 +21,7 @@
 
 #include "iv_cs.h"
 #include "ivcs-frames.h"
+#include "ivcs-packs.h"
 
 static volatile int s32CloudStorageExit;
 static volatile int cloud_storage_wait_flag;
@@ -105,6 +109,8 @@ push_thread (void *arg)
   uint8_t *data = NULL;
   struct timespec t0, now;
   uint64_t base_ms = (uint64_t) time (NULL) * 1000;
+  int gops = 0;
+  ivcs_pack_layout_e layout = IVCS_PACKS_PER_NAL;
 
   if (in == NULL || fread (magic, 1, 4, in) != 4
       || memcmp (magic, IVCS_FRAMES_MAGIC, 4) != 0) {
@@ -130,11 +136,15 @@ push_thread (void *arg)
     if (!pushing)
       continue;
     if (h.stream == 1) {
-      iv_cm_venc_stream_s v = { data, h.length, base_ms + h.timestamp_ms,
-        h.keyframe ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P, 0
-      };
+      ivcs_packed_s packed;
+
+      if (h.keyframe)
+        layout = (ivcs_pack_layout_e) (gops++ % IVCS_PACKS_LAYOUTS);
+      ivcs_packs_make (&packed, data, h.length, base_ms + h.timestamp_ms,
+          h.keyframe, h.codec == IV_CM_VENC_TYPE_H265, pushed_video, layout);
       ret = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
-          (iv_cm_venc_type_e) h.codec, (void *) &v);
+          (iv_cm_venc_type_e) h.codec, (void *) &packed.stream);
+      ivcs_packs_clear (&packed);
       if (ret == IV_ERR_NONE)
         pushed_video++;
     } else {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writes a file of pre-encoded frames (see ivcs-frames.h) of a test
  * pattern and tone, H.264 (or H.265) + ADTS AAC, and a JPEG beside it, for
- * ivcs-firmware to push as if a hardware encoder made them.
+ * ivcs-firmware to push as if a hardware encoder made them.  Each video
+ * frame is one access unit; the firmware hands it over in packs as SoC
+ * encoders do (ivcs-packs.h).
  *
  *   make-frames OUT.frames SECONDS [h265] */
 #include <gst/gst.h>

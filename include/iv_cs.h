@@ -118,12 +118,56 @@ int iv_cs_init (iv_cs_init_parm_s * pstInitParm);
 int iv_cs_exit (unsigned int force_exit);
 #define iv_cs_exit(...) (iv_cs_exit) (__VA_ARGS__ + 0)
 
-/* Copies one frame (the caller may reuse its buffer) and returns at once:
- * IV_ERR_CS_QUEUE_FULL when the stream's queue is full (the frame is
- * dropped and counted); IV_ERR_INVALID_PARAM for a frame whose timestamp is
- * before the previous one of its stream (or the first frame's). */
+/* Copies one frame (the caller may reuse its buffers) and returns at once.
+ *
+ * Video (IV_CS_STREAM_TYPE_VIDEO): @pstCsStream is an iv_cm_venc_stream_s
+ * of 1 to 8 packs (see iv_cm.h), H.264 or H.265 as @eCmVencType says (the
+ * first frame's codec stays).  Audio (IV_CS_STREAM_TYPE_AUDIO): an
+ * iv_cm_aenc_stream_s of ADTS AAC (@eCmVencType is not looked at).
+ * Timestamps are ms: values from 2001 on are UTC, smaller ones a monotonic
+ * clock mapped to UTC at the first frame; audio and video on one clock.
+ *
+ * Returns IV_ERR_NONE when the frame was taken, else the frame is dropped:
+ * - IV_ERR_INVALID_PARAM: a NULL frame or pack, a pack count not 1 to 8, a
+ *   pack without bytes, eFrameType neither I nor P, video that does not
+ *   start with a start code, or a timestamp before the previous frame of
+ *   its stream (or before the first frame's);
+ * - IV_ERR_CS_STREAM_TYPE: MJPG or an unknown codec, another codec than
+ *   the first frame's, audio that is not ADTS AAC, audio when the module
+ *   is configured without audio;
+ * - IV_ERR_CS_FRAME_TOO_LARGE: the frame's packs hold more than its
+ *   stream's queue ever can (u32MaxSizeInAGop / 2 for video, / 10 for
+ *   audio); never truncated;
+ * - IV_ERR_CS_QUEUE_FULL: the queue is full now (the pipeline is behind);
+ * - IV_ERR_CS_TIMESTAMP: the timestamp jumps more than an hour ahead of
+ *   where its stream's clock should be (its last frame's time plus the time
+ *   since), or lies beyond the year 2500; the frame does not become the
+ *   reference for the next ones;
+ * - IV_ERR_CS_PIPELINE: the parser of the first frame's codec is missing;
+ * - IV_ERR_CS_SERVICE_NOT_RUN, IV_ERR_NOT_INIT, IV_ERR_CS_EXITING.
+ * Each refusal (but before init) is also said on stderr, once per reason,
+ * then as a count at most every 10 s and in a line at iv_cs_exit; the
+ * counts are there for the asking: iv_cs_get_push_stats(). */
+#ifdef IV_CM_AENC_PACK_STREAM
+#define iv_cs_push_stream iv_cs_push_stream_aenc_packs
+#endif
 int iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
     iv_cm_venc_type_e eCmVencType, void *pstCsStream);
+/* iv_cs_push_stream for firmware built with IV_CM_AENC_PACK_STREAM (audio
+ * in packs); the header maps the name, firmware never calls it by it. */
+int iv_cs_push_stream_aenc_packs (iv_cs_stream_type_e eCsStreamType,
+    iv_cm_venc_type_e eCmVencType, void *pstCsStream);
+
+/* Frames of one stream since iv_cs_init (not part of the reference API). */
+typedef struct iv_cs_push_stats_s {
+  uint64_t u64Pushed;           /* taken */
+  uint64_t u64Refused;          /* dropped, whatever the reason */
+  uint64_t u64QueueFull;        /* of those, for IV_ERR_CS_QUEUE_FULL */
+} iv_cs_push_stats_s;
+
+/* Fills @pstStats for @eCsStreamType; IV_ERR_NOT_INIT before iv_cs_init. */
+int iv_cs_get_push_stats (iv_cs_stream_type_e eCsStreamType,
+    iv_cs_push_stats_s * pstStats);
 
 /* One trigger (exactly one bit of iv_cs_event_trigger_type_e) at
  * iv_cs_event_time_ms (UTC ms; 0 = now). */

@@ -23,6 +23,8 @@
 #include "gstcssink.h"
 #include "ivcs-config.h"
 #include "ivcs-pictures.h"
+#include "ivcs-frame.h"
+#include "ivcs-refusals.h"
 
 #include <gst/app/app.h>
 #include <string.h>
@@ -36,6 +38,10 @@ GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
 /* A u64TimeStamp above this (2001-09-09) is UTC ms, below it a monotonic
  * clock. */
 #define UTC_MS_MIN G_GUINT64_CONSTANT (1000000000000)
+/* 2500-01-01: later is no time of a frame (and would overflow ns). */
+#define UTC_MS_MAX G_GUINT64_CONSTANT (16725225600000)
+/* A frame further ahead of where its stream's clock should be is refused. */
+#define MAX_TIMESTAMP_JUMP_MS G_GUINT64_CONSTANT (3600 * 1000)
 
 typedef struct
 {
@@ -62,12 +68,13 @@ typedef struct
   gboolean have_base;
   guint64 base_ts;              /* the first frame's u64TimeStamp */
   gint64 base_utc_ms;
-  guint64 dropped[IV_CS_STREAM_TYPE_BUTT];
+  gint64 base_us;               /* monotonic, when the first frame came */
   guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
   IvcsPictures *pictures;       /* event-pic alone: no stream needed */
   gboolean told_larger;         /* a segment is larger than the estimate */
   guint64 segments_dropped;
   gint64 told_dropped_at;       /* monotonic µs, 0: never */
+  gint64 last_us[IV_CS_STREAM_TYPE_BUTT];       /* monotonic, 0: none yet */
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -77,6 +84,7 @@ static Ivcs *ivcs;
 static GPrivate in_callback;
 /* Set on a pipeline (under `lock`) when its EOS came out. */
 static GQuark eos_quark;
+static IvcsRefusals refusals;
 
 static void
 log_error (const gchar * what, const GError * error)
@@ -775,6 +783,7 @@ iv_cs_init (iv_cs_init_parm_s * pstInitParm)
   }
   m->context = g_main_context_new ();
   m->loop = g_main_loop_new (m->context, FALSE);
+  ivcs_refusals_reset (&refusals);
   ivcs = m;
   m->worker = g_thread_new ("ivcs", run_worker, m);
   g_mutex_unlock (&lock);
@@ -832,110 +841,154 @@ iv_cs_exit (unsigned int force_exit)
   ivcs = NULL;
   g_mutex_unlock (&lock);
   ivcs_free (m);
+  ivcs_refusals_say_totals (&refusals);
   /* A normal exit that a forced one cut short did not finish its work. */
   return forced && !force_exit ? IV_ERR_CS_EXITING : IV_ERR_NONE;
 }
 
-/* The frame's UTC ms, from its timestamp (UTC, or a monotonic clock mapped
- * at the first frame); FALSE when it runs before the first frame. */
-static gboolean
-frame_time (Ivcs * m, guint64 ts, GstClockTime * pts, gint64 * utc_ms)
+/* The frame's PTS and UTC ms from its timestamp (UTC ms, or a monotonic
+ * clock mapped to UTC at the first frame taken), or the reason it cannot be
+ * the next frame of its stream.  Nothing is kept here: commit_time does
+ * that once the frame is taken, so a refused frame never becomes the
+ * reference of the next ones. */
+static int
+frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
+    GstClockTime * pts, gint64 * utc_ms, const gchar ** reason)
+{
+  guint64 base = m->have_base ? m->base_ts : ts;
+  gboolean have_last = m->last_us[type] != 0;
+
+  if (ts > UTC_MS_MAX) {
+    *reason = "the timestamp lies beyond the year 2500";
+    return IV_ERR_CS_TIMESTAMP;
+  }
+  if (ts < base) {
+    *reason = "the timestamp is before the first frame's";
+    return IV_ERR_INVALID_PARAM;
+  }
+  if (have_last && ts < m->last_ts[type]) {
+    *reason = "the timestamp is before the previous frame's of its stream";
+    return IV_ERR_INVALID_PARAM;
+  }
+  if (m->have_base) {
+    /* Where the stream's clock should be: a pause in pushing is fine. */
+    guint64 ref_ts = have_last ? m->last_ts[type] : m->base_ts;
+    gint64 ref_us = have_last ? m->last_us[type] : m->base_us;
+    guint64 expected = ref_ts + (guint64) MAX (now_us - ref_us, 0) / 1000;
+
+    if (ts > expected && ts - expected > MAX_TIMESTAMP_JUMP_MS) {
+      *reason = "the timestamp jumps more than an hour ahead of its stream";
+      return IV_ERR_CS_TIMESTAMP;
+    }
+  }
+  *pts = (ts - base) * GST_MSECOND;
+  *utc_ms = (m->have_base ? m->base_utc_ms : ts >= UTC_MS_MIN ? (gint64) ts :
+      g_get_real_time () / 1000) + (gint64) (ts - base);
+  return IV_ERR_NONE;
+}
+
+static void
+commit_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
+    gint64 utc_ms)
 {
   if (!m->have_base) {
     m->have_base = TRUE;
     m->base_ts = ts;
-    m->base_utc_ms = ts >= UTC_MS_MIN ? (gint64) ts :
-        g_get_real_time () / 1000;
+    m->base_utc_ms = utc_ms;
+    m->base_us = now_us;
   }
-  if (ts < m->base_ts)
-    return FALSE;
-  *pts = (ts - m->base_ts) * GST_MSECOND;
-  *utc_ms = m->base_utc_ms + (gint64) (ts - m->base_ts);
-  return TRUE;
+  m->last_ts[type] = ts;
+  m->last_us[type] = now_us;
 }
 
-int
-iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
-    iv_cm_venc_type_e eCmVencType, void *pstCsStream)
+/* Checks @stream as the next frame of its stream and reserves its place
+ * (under `lock`); *src is then the appsrc to push it into. */
+static int
+take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
+    const void *stream, gboolean audio_packs, IvcsFrame * frame,
+    GstClockTime * pts, gint64 * utc_ms, GstElement ** src,
+    const gchar ** reason)
 {
-  gboolean video = eCsStreamType == IV_CS_STREAM_TYPE_VIDEO;
-  const uint8_t *data;
-  guint32 len;
-  guint64 ts, max_bytes;
-  gboolean keyframe = TRUE;
-  GstElement *src = NULL;
-  GstClockTime pts;
-  gint64 utc_ms;
-  GstBuffer *buf;
-  Ivcs *m;
+  gboolean video = type == IV_CS_STREAM_TYPE_VIDEO;
+  gint64 now_us = g_get_monotonic_time ();
+  int r;
 
-  if (pstCsStream == NULL || (eCsStreamType != IV_CS_STREAM_TYPE_VIDEO
-          && eCsStreamType != IV_CS_STREAM_TYPE_AUDIO))
-    return IV_ERR_INVALID_PARAM;
-  if (video) {
-    const iv_cm_venc_stream_s *v = pstCsStream;
-    data = v->pu8Stream;
-    len = v->u32Len;
-    ts = v->u64TimeStamp;
-    if (v->eFrameType != IV_CM_FRAME_TYPE_I
-        && v->eFrameType != IV_CM_FRAME_TYPE_P)
-      return IV_ERR_INVALID_PARAM;
-    keyframe = v->eFrameType == IV_CM_FRAME_TYPE_I;
-    if (eCmVencType != IV_CM_VENC_TYPE_H264
-        && eCmVencType != IV_CM_VENC_TYPE_H265)
-      return IV_ERR_CS_STREAM_TYPE;
-  } else {
-    const iv_cm_aenc_stream_s *a = pstCsStream;
-    data = a->pu8Stream;
-    len = a->u32Len;
-    ts = a->u64TimeStamp;
+  if (m->exiting) {
+    *reason = "the module is exiting";
+    return IV_ERR_CS_EXITING;
   }
-  if (data == NULL || len == 0)
-    return IV_ERR_INVALID_PARAM;
-
-  g_mutex_lock (&lock);
-  m = ivcs;
-  if (m == NULL || m->exiting || !m->recording) {
-    int r = m == NULL ? IV_ERR_NOT_INIT : m->exiting ? IV_ERR_CS_EXITING :
-        IV_ERR_CS_SERVICE_NOT_RUN;
-    g_mutex_unlock (&lock);
+  if (!m->recording) {
+    *reason = "no recording channel is active (wait for the start callback)";
+    return IV_ERR_CS_SERVICE_NOT_RUN;
+  }
+  r = video ? ivcs_frame_from_video (frame, stream, codec,
+      m->video_max_bytes, reason) : ivcs_frame_from_audio (frame, stream,
+      audio_packs, m->audio_max_bytes, reason);
+  if (r != IV_ERR_NONE)
     return r;
-  }
   if (!video && m->asrc == NULL) {
-    g_mutex_unlock (&lock);
-    return IV_ERR_CS_STREAM_TYPE;       /* configured without audio */
-  }
-  if (video && m->vparse != NULL && eCmVencType != m->codec) {
-    g_mutex_unlock (&lock);
+    *reason = "audio is pushed to a module configured without audio";
     return IV_ERR_CS_STREAM_TYPE;
   }
-  if (video && m->vparse == NULL && !link_video_parser (m, eCmVencType)) {
-    g_mutex_unlock (&lock);
-    return IV_ERR_CS_PIPELINE;
+  if (video && m->vparse != NULL && codec != m->codec) {
+    *reason = "the video codec is not the first frame's";
+    return IV_ERR_CS_STREAM_TYPE;
   }
-  /* Before the first frame, or going back: the recording could not take
-   * it (timestamps must run forward), so the firmware hears of it now. */
-  if (ts < m->last_ts[eCsStreamType] || !frame_time (m, ts, &pts, &utc_ms)) {
-    g_mutex_unlock (&lock);
-    return IV_ERR_INVALID_PARAM;
-  }
-  src = gst_object_ref (video ? m->vsrc : m->asrc);
-  max_bytes = video ? m->video_max_bytes : m->audio_max_bytes;
-  if (gst_app_src_get_current_level_bytes (GST_APP_SRC (src)) + len >
-      max_bytes) {
-    m->dropped[eCsStreamType]++;
-    g_mutex_unlock (&lock);
-    gst_object_unref (src);
+  if ((r = frame_time (m, type, frame->ts, now_us, pts, utc_ms, reason)))
+    return r;
+  *src = video ? m->vsrc : m->asrc;
+  if (gst_app_src_get_current_level_bytes (GST_APP_SRC (*src)) +
+      frame->size > (video ? m->video_max_bytes : m->audio_max_bytes)) {
+    *reason = "the queue is full (the recording is behind)";
     return IV_ERR_CS_QUEUE_FULL;
   }
-  m->last_ts[eCsStreamType] = ts;
-  g_mutex_unlock (&lock);
+  /* The first frame taken says which codec comes. */
+  if (video && m->vparse == NULL && !link_video_parser (m, codec)) {
+    *reason = "the video parser is missing";
+    return IV_ERR_CS_PIPELINE;
+  }
+  commit_time (m, type, frame->ts, now_us, *utc_ms);
+  gst_object_ref (*src);
+  return IV_ERR_NONE;
+}
 
-  buf = gst_buffer_new_memdup (data, len);
+static int
+push_stream (iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
+    void *stream, gboolean audio_packs)
+{
+  const gchar *reason = NULL;
+  GstElement *src = NULL;
+  IvcsFrame frame;
+  GstClockTime pts = 0;
+  gint64 utc_ms = 0;
+  GstBuffer *buf;
+  GstMapInfo map;
+  int r;
+
+  if (type != IV_CS_STREAM_TYPE_VIDEO && type != IV_CS_STREAM_TYPE_AUDIO)
+    return IV_ERR_INVALID_PARAM;
+  g_mutex_lock (&lock);
+  if (ivcs == NULL) {
+    g_mutex_unlock (&lock);
+    return IV_ERR_NOT_INIT;
+  }
+  r = take_frame (ivcs, type, codec, stream, audio_packs, &frame, &pts,
+      &utc_ms, &src, &reason);
+  g_mutex_unlock (&lock);
+  if (r != IV_ERR_NONE) {
+    /* Legacy firmware ignores return codes. */
+    ivcs_refusals_note (&refusals, type, r, reason);
+    return r;
+  }
+
+  buf = gst_buffer_new_allocate (NULL, frame.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  ivcs_frame_copy (&frame, map.data);
+  gst_buffer_unmap (buf, &map);
   GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = pts;
-  if (!keyframe)
+  if (!frame.keyframe)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (video) {
+  if (type == IV_CS_STREAM_TYPE_VIDEO) {
     static GstCaps *unix_caps;
     if (g_once_init_enter (&unix_caps))
       g_once_init_leave (&unix_caps,
@@ -945,9 +998,44 @@ iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
   }
   if (gst_app_src_push_buffer (GST_APP_SRC (src), buf) != GST_FLOW_OK) {
     gst_object_unref (src);
-    return IV_ERR_CS_SERVICE_NOT_RUN;   /* stopping */
+    ivcs_refusals_note (&refusals, type, IV_ERR_CS_SERVICE_NOT_RUN,
+        "the recording is stopping");
+    return IV_ERR_CS_SERVICE_NOT_RUN;
   }
   gst_object_unref (src);
+  ivcs_refusals_taken (&refusals, type);
+  return IV_ERR_NONE;
+}
+
+int
+iv_cs_push_stream (iv_cs_stream_type_e eCsStreamType,
+    iv_cm_venc_type_e eCmVencType, void *pstCsStream)
+{
+  return push_stream (eCsStreamType, eCmVencType, pstCsStream, FALSE);
+}
+
+int
+iv_cs_push_stream_aenc_packs (iv_cs_stream_type_e eCsStreamType,
+    iv_cm_venc_type_e eCmVencType, void *pstCsStream)
+{
+  return push_stream (eCsStreamType, eCmVencType, pstCsStream, TRUE);
+}
+
+int
+iv_cs_get_push_stats (iv_cs_stream_type_e eCsStreamType,
+    iv_cs_push_stats_s * pstStats)
+{
+  gboolean init;
+
+  if (pstStats == NULL || (eCsStreamType != IV_CS_STREAM_TYPE_VIDEO
+          && eCsStreamType != IV_CS_STREAM_TYPE_AUDIO))
+    return IV_ERR_INVALID_PARAM;
+  g_mutex_lock (&lock);
+  init = ivcs != NULL;
+  g_mutex_unlock (&lock);
+  if (!init)
+    return IV_ERR_NOT_INIT;
+  ivcs_refusals_get (&refusals, eCsStreamType, pstStats);
   return IV_ERR_NONE;
 }
 

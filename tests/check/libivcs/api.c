@@ -7,6 +7,7 @@
 
 #include "iv_cs.h"
 #include "ivcs-frames.h"
+#include "ivcs-test-frames.h"
 #include "cs-service.h"
 #include "cs-spool.h"
 #include "cs-store.h"
@@ -65,30 +66,7 @@ parm (void)
 static void
 load_frames (void)
 {
-  const gchar *tool = g_getenv ("IVCS_MAKE_FRAMES");
-  g_autofree gchar *path = g_strdup_printf ("%s/ivcs-api-%d.frames",
-      g_get_tmp_dir (), (int) getpid ());
-  g_autofree gchar *jpeg = g_strconcat (path, ".jpg", NULL);
-  g_autofree gchar *contents = NULL;
-  const gchar *argv[] = { tool, path, "8", NULL };
-  gsize len, off = 4;
-  gint status;
-
-  fail_unless (tool != NULL, "IVCS_MAKE_FRAMES is not set");
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
-          G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL));
-  fail_unless (g_spawn_check_wait_status (status, NULL));
-  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
-  frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  while (off + sizeof (ivcs_frame_header) <= len) {
-    ivcs_frame_header h;
-    memcpy (&h, contents + off, sizeof h);
-    g_ptr_array_add (frames, g_bytes_new (contents + off, sizeof h +
-            h.length));
-    off += sizeof h + h.length;
-  }
-  g_unlink (path);
-  g_unlink (jpeg);
+  frames = ivcs_test_load_frames (8);
 }
 
 static void
@@ -133,10 +111,11 @@ push_frame (guint i, guint64 base_ms)
 
   memcpy (&h, d, sizeof h);
   if (h.stream == 1) {
-    iv_cm_venc_stream_s v = { (uint8_t *) d + sizeof h, h.length,
+    iv_cm_venc_pack_s pack = { (uint8_t *) d + sizeof h, h.length,
       base_ms + h.timestamp_ms,
       h.keyframe ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P, i
     };
+    iv_cm_venc_stream_s v = { {&pack}, 1 };
     return iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
         &v);
   } else {
@@ -214,9 +193,10 @@ GST_END_TEST;
 GST_START_TEST (test_push_errors)
 {
   iv_cs_init_parm_s p = parm ();
-  iv_cm_venc_stream_s v = { (uint8_t *) "\0\0\0\1", 4, 1000,
+  iv_cm_venc_pack_s pack = { (uint8_t *) "\0\0\0\1", 4, 1000,
     IV_CM_FRAME_TYPE_I, 0
   };
+  iv_cm_venc_stream_s v = { {&pack}, 1 };
   iv_cm_aenc_stream_s a = { NULL, 10, 1000 };
   g_autofree guint8 *big = g_malloc0 (4000);
 
@@ -237,33 +217,34 @@ GST_START_TEST (test_push_errors)
   a.u32Len = 0;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_AUDIO,
           IV_CM_VENC_TYPE_H264, &a), IV_ERR_INVALID_PARAM);
-  v.eFrameType = 5;
+  pack.eFrameType = 5;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_INVALID_PARAM);
-  v.eFrameType = IV_CM_FRAME_TYPE_I;
+  pack.eFrameType = IV_CM_FRAME_TYPE_I;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_NONE);
   /* The codec of the first frame stays. */
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H265, &v), IV_ERR_CS_STREAM_TYPE);
   /* Before the first frame's time, or going back. */
-  v.u64TimeStamp = 999;
+  pack.u64PTS = 999;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_INVALID_PARAM);
-  v.u64TimeStamp = 1040;
-  v.eFrameType = IV_CM_FRAME_TYPE_P;
+  pack.u64PTS = 1040;
+  pack.eFrameType = IV_CM_FRAME_TYPE_P;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_NONE);
-  v.u64TimeStamp = 1020;
+  pack.u64PTS = 1020;
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
           IV_CM_VENC_TYPE_H264, &v), IV_ERR_INVALID_PARAM);
-  v.eFrameType = IV_CM_FRAME_TYPE_I;
+  pack.eFrameType = IV_CM_FRAME_TYPE_I;
   /* A frame larger than the queue never blocks: it is refused. */
-  v.pu8Stream = big;
-  v.u32Len = 4000;
-  v.u64TimeStamp = 1080;
+  pack.pu8Addr = big;
+  pack.u32Len = 4000;
+  pack.u64PTS = 1080;
+  big[3] = 1;                   /* a start code */
   fail_unless_equals_int (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO,
-          IV_CM_VENC_TYPE_H264, &v), IV_ERR_CS_QUEUE_FULL);
+          IV_CM_VENC_TYPE_H264, &v), IV_ERR_CS_FRAME_TOO_LARGE);
 
   fail_unless_equals_int (iv_cs_event_happen_notify (3, 0),
       IV_ERR_CS_EVENT_TRIGGER);
