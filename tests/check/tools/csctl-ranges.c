@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
+#include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
@@ -43,27 +44,6 @@ teardown (void)
   g_clear_pointer (&uri, g_free);
 }
 
-/* csctl @... (NULL-terminated): its exit status, its output in @out and
- * @err. */
-static gint
-csctl (gchar ** out, gchar ** err, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  const gchar *arg;
-  va_list ap;
-  gint status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
-  va_start (ap, err);
-  while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, 0, NULL,
-          NULL, out, err, &status, NULL));
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
 /* Refused before the store is read, in words, with no GLib CRITICAL and
  * no "(null)". */
 GST_START_TEST (test_out_of_range)
@@ -92,8 +72,8 @@ GST_START_TEST (test_out_of_range)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     const gchar *const *a = cases[i].args;
     g_autofree gchar *out = NULL, *err = NULL;
-    gint status = csctl (&out, &err, a[0], uri, "cam1", a[1], a[2], a[3],
-        a[4], a[5], NULL);
+    gint status = cs_test_csctl (&out, &err, a[0], uri, "cam1", a[1], a[2],
+        a[3], a[4], a[5], NULL);
 
     fail_unless_equals_int (status, 2);
     fail_unless (strstr (err, cases[i].says) != NULL, "%u: %s", i, err);
@@ -110,8 +90,9 @@ GST_START_TEST (test_year_9999)
 {
   g_autofree gchar *out = NULL, *err = NULL;
 
-  fail_unless_equals_int (csctl (&out, &err, "ls", uri, "cam1", "--from",
-          "9999-12-31T00:00:00Z", "--to", "253402300799999", NULL), 1);
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", uri, "cam1",
+          "--from", "9999-12-31T00:00:00Z", "--to", "253402300799999",
+          NULL), 1);
   fail_unless (strstr (err, "no recording of cam1 between 9999-12-31 "
           "00:00:00.000 and 9999-12-31 23:59:59.999 UTC") != NULL, "%s", err);
   fail_unless (strstr (err, "CRITICAL") == NULL, "%s", err);
@@ -127,8 +108,9 @@ GST_START_TEST (test_overlap)
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *root, *o;
 
-  fail_unless_equals_int (csctl (&out, NULL, "ls", uri, "cam1", "--from",
-          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&out, NULL, "ls", uri, "cam1",
+          "--from", "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z",
+          NULL), 0);
   fail_unless (strstr (out, "3 recorded spans") != NULL, "%s", out);
   fail_unless (strstr (out, "  2023-11-14 22:13:20.000 - 2023-11-14 "
           "22:13:23.000  3.0 s in 3 segments\n  overlap 0.5 s\n  2023-11-14 "
@@ -136,9 +118,9 @@ GST_START_TEST (test_overlap)
           "  gap 5.5 s\n") != NULL, "%s", out);
   fail_unless (strstr (out, "gap -") == NULL, "%s", out);
 
-  fail_unless_equals_int (csctl (&json, NULL, "ls", uri, "cam1", "--from",
-          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", "--json",
-          NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&json, NULL, "ls", uri, "cam1",
+          "--from", "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z",
+          "--json", NULL), 0);
   fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   fail_unless_equals_int (json_array_get_length (json_object_get_array_member
