@@ -169,11 +169,14 @@ csctl_conns_listen (SoupServer * server, GSocketAddress * address,
     guint timeout_s, GError ** error)
 {
   CsctlConns *conns = g_new0 (CsctlConns, 1);
-  struct rlimit files = { 0 };
+  struct rlimit files = { RLIM_INFINITY, RLIM_INFINITY };
 
   getrlimit (RLIMIT_NOFILE, &files);
-  conns->max_open = CLAMP ((gint64) files.rlim_cur - RESERVED_FILES, 8,
-      MAX_CONNECTIONS);
+  if (files.rlim_cur == RLIM_INFINITY
+      || files.rlim_cur >= RESERVED_FILES + MAX_CONNECTIONS)
+    conns->max_open = MAX_CONNECTIONS;
+  else
+    conns->max_open = MAX (8, (gint) files.rlim_cur - RESERVED_FILES);
   conns->server = server;
   conns->timeout_s = timeout_s;
   conns->waiting = g_hash_table_new (g_str_hash, g_str_equal);
