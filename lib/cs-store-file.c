@@ -3,8 +3,11 @@
 #include "cs-store-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
   CsStore parent;
@@ -64,22 +67,76 @@ file_put (CsStore * store, const gchar * key, GBytes * data,
   return TRUE;
 }
 
+/* Opens @key below @root for reading: a regular file reached through real
+ * directories only, as listing sees the store.  A symbolic link could lead
+ * out of the store (`ln -s / root`: a viewer served /etc/shadow), and opening
+ * a FIFO or a device blocks or never ends.  -1 with errno set otherwise
+ * (ELOOP for a link, EINVAL for not a regular file). */
+static int
+open_regular_file (const gchar * root, const gchar * key)
+{
+  g_auto (GStrv) names = g_strsplit (key, "/", -1);
+  int dir = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd, errsv;
+  guint i;
+  struct stat st;
+
+  for (i = 0; dir >= 0 && names[i + 1] != NULL; i++) {
+    int next = openat (dir, names[i],
+        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    errsv = errno;
+    close (dir);
+    dir = next;
+    errno = errsv;
+  }
+  if (dir < 0)
+    return -1;
+  fd = openat (dir, names[i], O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  errsv = errno;
+  close (dir);
+  errno = errsv;
+  if (fd >= 0 && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))) {
+    close (fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
 static GBytes *
 file_get (CsStore * store, const gchar * key, GCancellable * cancellable,
     GError ** error)
 {
   CsStoreFile *self = (CsStoreFile *) store;
-  g_autofree gchar *path = g_build_filename (self->root, key, NULL);
-  gchar *contents;
-  gsize size;
-  g_autoptr (GError) read_error = NULL;
+  g_autoptr (GByteArray) contents = g_byte_array_new ();
+  int fd = open_regular_file (self->root, key);
+  gssize n = 0;
 
-  if (!g_file_get_contents (path, &contents, &size, &read_error)) {
-    g_set_error (error, CS_STORE_ERROR, code_of (read_error->code),
-        "cannot read '%s': %s", key, read_error->message);
+  if (fd < 0 && (errno == ELOOP || errno == ENOTDIR || errno == EINVAL)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_FOUND,
+        "cannot read '%s': not a regular file of the store (links, FIFOs "
+        "and devices are not followed)", key);
     return NULL;
   }
-  return g_bytes_new_take (contents, size);
+  if (fd < 0) {
+    set_file_error (error, errno, "cannot read", key);
+    return NULL;
+  }
+  do {
+    guint8 buf[65536];
+
+    n = read (fd, buf, sizeof buf);
+    if (n > 0)
+      g_byte_array_append (contents, buf, n);
+  } while (n > 0 || (n < 0 && errno == EINTR));
+  if (n < 0) {
+    int errsv = errno;
+    close (fd);
+    set_file_error (error, errsv, "cannot read", key);
+    return NULL;
+  }
+  close (fd);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&contents));
 }
 
 static gboolean

@@ -10,7 +10,7 @@
 
 GPtrArray *
 csctl_list_event_days (CsStore * store, const gchar * device, gint64 from,
-    gint64 to, GError ** error)
+    gint64 to, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
 
@@ -18,8 +18,8 @@ csctl_list_event_days (CsStore * store, const gchar * device, gint64 from,
   for (gint64 d = MAX (from - from % DAY_MS - DAY_MS, 0); d < to;
       d += DAY_MS) {
     g_autofree gchar *prefix = cs_key_events_day (device, d);
-    g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL,
-        error);
+    g_autoptr (GPtrArray) objects = cs_store_list (store, prefix,
+        cancellable, error);
 
     if (objects == NULL)
       return NULL;
@@ -31,9 +31,10 @@ csctl_list_event_days (CsStore * store, const gchar * device, gint64 from,
 }
 
 static CsEventRecord *
-read_event (CsStore * store, const gchar * key, GError ** error)
+read_event (CsStore * store, const gchar * key, GCancellable * cancellable,
+    GError ** error)
 {
-  g_autoptr (GBytes) data = cs_store_get (store, key, NULL, error);
+  g_autoptr (GBytes) data = cs_store_get (store, key, cancellable, error);
   g_autoptr (GError) parse_error = NULL;
   CsEventRecord *r;
 
@@ -56,10 +57,10 @@ by_start (gconstpointer a, gconstpointer b)
 
 GPtrArray *
 csctl_find_events (CsStore * store, const gchar * device, gint64 from,
-    gint64 to, guint * unreadable, GError ** error)
+    gint64 to, guint * unreadable, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GPtrArray) keys = csctl_list_event_days (store, device, from,
-      to, error);
+      to, cancellable, error);
   g_autoptr (GPtrArray) events = NULL;
 
   if (keys == NULL)
@@ -74,7 +75,7 @@ csctl_find_events (CsStore * store, const gchar * device, gint64 from,
 
     if (!g_str_has_suffix (key, "/event.json"))
       continue;
-    r = read_event (store, key, &bad);
+    r = read_event (store, key, cancellable, &bad);
     if (r == NULL) {
       /* One bad document must not hide the others. */
       g_printerr ("csctl: skipping %s\n", bad->message);
@@ -94,22 +95,20 @@ csctl_find_events (CsStore * store, const gchar * device, gint64 from,
  * first trigger's ms), else every day is searched. */
 static CsEventRecord *
 find_event (CsStore * store, const gchar * device, const gchar * id,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
   guint64 start;
   g_autoptr (GError) local = NULL;
   CsEventRecord *r = NULL;
 
-  if (!cs_key_name_is_valid (id)) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "'%s' is not an event id", id);
+  if (!csctl_check_event_id (id, error))
     return NULL;
-  }
-  if (g_ascii_string_to_unsigned (id, 10, 0, G_MAXINT64 / 2, &start, NULL)) {
+  if (g_ascii_string_to_unsigned (id, 10, 0, CSCTL_MAX_TIME_MS, &start,
+          NULL)) {
     g_autofree gchar *dir = cs_key_event_dir (device, id, start);
     g_autofree gchar *key = g_strconcat (dir, "event.json", NULL);
 
-    r = read_event (store, key, &local);
+    r = read_event (store, key, cancellable, &local);
     if (r != NULL || !g_error_matches (local, CS_STORE_ERROR,
             CS_STORE_ERROR_NOT_FOUND)) {
       if (r == NULL)
@@ -126,7 +125,7 @@ find_event (CsStore * store, const gchar * device, const gchar * id,
  * handed a playlist with holes.  Stores that cannot list are trusted. */
 static gboolean
 check_present (CsStore * store, const gchar * id, GPtrArray * keys,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
@@ -139,7 +138,7 @@ check_present (CsStore * store, const gchar * id, GPtrArray * keys,
     g_autoptr (GError) list_error = NULL;
 
     if (!g_hash_table_contains (listed, dir)) {
-      g_autoptr (GPtrArray) objects = cs_store_list (store, dir, NULL,
+      g_autoptr (GPtrArray) objects = cs_store_list (store, dir, cancellable,
           &list_error);
       if (objects == NULL && g_error_matches (list_error, CS_STORE_ERROR,
               CS_STORE_ERROR_NOT_SUPPORTED))
@@ -165,9 +164,10 @@ check_present (CsStore * store, const gchar * id, GPtrArray * keys,
 GArray *
 csctl_event_segments (CsStore * store, const gchar * device,
     const gchar * id, gboolean urls, gint64 * from, gint64 * to,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (CsEventRecord) r = find_event (store, device, id, error);
+  g_autoptr (CsEventRecord) r = find_event (store, device, id, cancellable,
+      error);
   g_autoptr (GArray) found = NULL;
 
   if (r == NULL)
@@ -177,7 +177,7 @@ csctl_event_segments (CsStore * store, const gchar * device,
         "event %s has no segments (yet)", id);
     return NULL;
   }
-  if (!check_present (store, id, r->segments, error))
+  if (!check_present (store, id, r->segments, cancellable, error))
     return NULL;
   found = g_array_new (FALSE, TRUE, sizeof (CsPlaylistEntry));
   g_array_set_clear_func (found, (GDestroyNotify) csctl_playlist_entry_clear);

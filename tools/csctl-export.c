@@ -273,8 +273,8 @@ csctl_export (int argc, char **argv, GError ** error)
   if (store == NULL)
     return rc;
   segs = opt_event ? csctl_event_segments (store, argv[2], opt_event, FALSE,
-      &from, &to, error) : csctl_find_segments (store, argv[2], from, to,
-      FALSE, error);
+      &from, &to, NULL, error) : csctl_find_segments (store, argv[2], from,
+      to, FALSE, NULL, error);
   if (segs == NULL)
     return 1;
   tmpdir = g_dir_make_tmp ("csctl-export-XXXXXX", error);

@@ -9,29 +9,75 @@
  *
  * Playlists name their segments as /store/<key>, so a page plays any store
  * (file://, s3:// with credentials) through this server.  Keys are
- * validated; nothing outside the store or the web directory is served. */
-#include "csctl.h"
+ * validated; nothing outside the store or the web directory is served.
+ *
+ * Anyone who can write to the store (a device, its firmware) must not be
+ * able to script the page: store objects are served only with the types
+ * of the layout (segments, pictures, JSON, playlists), anything else as an
+ * attachment, nothing sniffed, and the page runs under a CSP.  A page on
+ * another site must not read the store through a name that resolves to
+ * this machine (DNS rebinding): only the listen address's own names are
+ * answered, and those given with --allow-host.  Store I/O runs in workers
+ * (csctl-serve-jobs.c), connections are bounded (csctl-serve-conns.c). */
+#include "csctl-serve.h"
 #include "cs-json.h"
 #include "cs-key.h"
 
-#include <libsoup/soup.h>
 #include <string.h>
 
+#define WORKERS 4
+
 extern gchar *opt_listen;
+extern gchar **opt_allow_host;
+extern gint opt_timeout;
+
+/* What the page may load: itself, and hls.js's media and worker from
+ * blob: URLs (MediaSource). */
+#define PAGE_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
+  "img-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; " \
+  "connect-src 'self'; base-uri 'none'; form-action 'none'; " \
+  "frame-ancestors 'none'"
+/* Everything else is data, never a document. */
+#define DATA_CSP "default-src 'none'; sandbox"
 
 typedef struct
 {
-  CsStore *store;
+  CsctlJobs *jobs;
+  CsctlConns *conns;
+  GInetAddress *address;        /* listened on */
   gchar *web_dir;
 } Serve;
+
+/* One request to the store, and how to answer it. */
+typedef struct
+{
+  SoupServerMessage *msg;       /* paused until answered */
+  const gchar *type;            /* NULL: by the key's name */
+  gchar *key, *device, *event;
+  gint64 from, to;
+} Request;
+
+static void
+request_free (Request * r)
+{
+  g_object_unref (r->msg);
+  g_free (r->key);
+  g_free (r->device);
+  g_free (r->event);
+  g_free (r);
+}
 
 static void
 reply (SoupServerMessage * msg, guint status, const gchar * type,
     GBytes * body)
 {
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+
   soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers
-      (msg), "Cache-Control", "no-store");
+  soup_message_headers_replace (h, "Cache-Control", "no-store");
+  soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
+  if (soup_message_headers_get_one (h, "Content-Security-Policy") == NULL)
+    soup_message_headers_replace (h, "Content-Security-Policy", DATA_CSP);
   soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY,
       g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
@@ -65,27 +111,21 @@ status_of (const GError * error)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
       || g_error_matches (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_FOUND))
     return SOUP_STATUS_NOT_FOUND;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return SOUP_STATUS_GATEWAY_TIMEOUT;
   if (error->domain == G_OPTION_ERROR)
     return SOUP_STATUS_BAD_REQUEST;
   return SOUP_STATUS_BAD_GATEWAY;
 }
 
+/* @name's type among @types (pairs of suffix and type), or NULL. */
 static const gchar *
-content_type (const gchar * name)
+type_by_suffix (const gchar * name, const gchar * const *types)
 {
-  static const struct
-  {
-    const gchar *suffix, *type;
-  } types[] = {
-    {".html", "text/html; charset=utf-8"}, {".js", "text/javascript"},
-    {".css", "text/css"}, {".ts", "video/mp2t"}, {".jpg", "image/jpeg"},
-    {".json", "application/json"}, {".m3u8", "application/vnd.apple.mpegurl"},
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    if (g_str_has_suffix (name, types[i].suffix))
-      return types[i].type;
-  return "application/octet-stream";
+  for (; types[0] != NULL; types += 2)
+    if (g_str_has_suffix (name, types[0]))
+      return types[1];
+  return NULL;
 }
 
 /* The page's own files, by name only. */
@@ -93,7 +133,10 @@ static void
 on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
 {
-  Serve *sv = data;
+  static const gchar *const types[] = {
+    ".html", "text/html; charset=utf-8", ".js", "text/javascript",
+    ".css", "text/css", NULL
+  };
   static const struct
   {
     const gchar *url, *file;
@@ -102,6 +145,7 @@ on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
     {"/app.js", "app.js"}, {"/style.css", "style.css"},
     {"/hls.min.js", "node_modules/hls.js/dist/hls.min.js"},
   };
+  Serve *sv = data;
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
     g_autofree gchar *file = NULL, *contents = NULL;
@@ -117,125 +161,194 @@ on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
       return;
     }
     body = g_bytes_new_take (g_steal_pointer (&contents), len);
-    reply (msg, SOUP_STATUS_OK, content_type (files[i].file), body);
+    if (g_str_has_suffix (files[i].file, ".html"))
+      soup_message_headers_replace (soup_server_message_get_response_headers
+          (msg), "Content-Security-Policy", PAGE_CSP);
+    reply (msg, SOUP_STATUS_OK, type_by_suffix (files[i].file, types), body);
     return;
   }
   reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such page");
+}
+
+/* A store object with the type its place in the layout gives it; anything
+ * else someone put in the store is only ever downloaded. */
+static void
+reply_object (SoupServerMessage * msg, const gchar * key, GBytes * body)
+{
+  static const gchar *const types[] = {
+    ".ts", "video/mp2t", ".jpg", "image/jpeg", ".json", "application/json",
+    ".m3u8", "application/vnd.apple.mpegurl", NULL
+  };
+  const gchar *type = type_by_suffix (key, types);
+
+  if (type == NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Content-Disposition", "attachment");
+  reply (msg, SOUP_STATUS_OK, type ? type : "application/octet-stream",
+      body);
+}
+
+static void
+answer_request (GBytes * answer, const GError * error, gpointer data)
+{
+  Request *r = data;
+
+  if (error != NULL)
+    reply_error (r->msg, status_of (error), error->message);
+  else if (r->type == NULL)
+    reply_object (r->msg, r->key, answer);
+  else
+    reply (r->msg, SOUP_STATUS_OK, r->type, answer);
+  soup_server_message_unpause (r->msg);
+}
+
+/* Hands @r to a worker; @msg waits for its answer. */
+static void
+run_request (Serve * sv, Request * r, CsctlJobFunc func)
+{
+  soup_server_message_pause (r->msg);
+  csctl_jobs_run (sv->jobs, func, answer_request, r,
+      (GDestroyNotify) request_free);
+}
+
+static Request *
+request_new (SoupServerMessage * msg, const gchar * type)
+{
+  Request *r = g_new0 (Request, 1);
+
+  r->msg = g_object_ref (msg);
+  r->type = type;
+  return r;
+}
+
+static GBytes *
+take_text (gchar * text)
+{
+  return text ? g_bytes_new_take (text, strlen (text)) : NULL;
+}
+
+static GBytes *
+get_object (CsStore * store, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  return cs_store_get (store, ((Request *) data)->key, cancellable, error);
 }
 
 static void
 on_store (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
 {
-  Serve *sv = data;
   const gchar *key = path + strlen ("/store/");
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
+  Request *r;
 
   if (!cs_key_is_valid (key)) {
     reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not a key of the store");
     return;
   }
-  body = cs_store_get (sv->store, key, NULL, &error);
-  if (body == NULL)
-    reply_error (msg, status_of (error), error->message);
-  else
-    reply (msg, SOUP_STATUS_OK, content_type (key), body);
+  r = request_new (msg, NULL);
+  r->key = g_strdup (key);
+  run_request (data, r, get_object);
 }
 
-/* DEVICE and the range (or event) of a request. */
-static gboolean
-request_args (GHashTable * query, const gchar ** device, gint64 * from,
-    gint64 * to, GError ** error)
+/* A new request for DEVICE and the range (or event) of @query, or NULL
+ * after an answer that says what is wrong. */
+static Request *
+request_from_query (SoupServerMessage * msg, GHashTable * query,
+    const gchar * type)
 {
-  const gchar *f = query ? g_hash_table_lookup (query, "from") : NULL;
-  const gchar *t = query ? g_hash_table_lookup (query, "to") : NULL;
+  const gchar *device = query ? g_hash_table_lookup (query, "device") : NULL;
+  const gchar *event = query ? g_hash_table_lookup (query, "event") : NULL;
+  g_autoptr (GError) error = NULL;
+  Request *r;
+  gint64 from, to;
 
-  *device = query ? g_hash_table_lookup (query, "device") : NULL;
-  if (!cs_key_name_is_valid (*device)) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+  if (!cs_key_name_is_valid (device))
+    g_set_error_literal (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "give a valid device");
-    return FALSE;
+  else if (event != NULL)
+    csctl_check_event_id (event, &error);
+  if (error == NULL)
+    csctl_parse_range (query ? g_hash_table_lookup (query, "from") : NULL,
+        query ? g_hash_table_lookup (query, "to") : NULL, &from, &to, &error);
+  if (error != NULL) {
+    reply_error (msg, status_of (error), error->message);
+    return NULL;
   }
-  *to = g_get_real_time () / 1000;
-  if (t && !csctl_parse_time (t, to, error))
-    return FALSE;
-  *from = *to - 24 * 3600 * G_GINT64_CONSTANT (1000);
-  if (f && !csctl_parse_time (f, from, error))
-    return FALSE;
-  if (*from >= *to || *to - *from > 31 * 24 * 3600 * G_GINT64_CONSTANT (1000)) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "from must be before to, at most 31 days");
-    return FALSE;
-  }
-  return TRUE;
+  r = request_new (msg, type);
+  r->device = g_strdup (device);
+  r->event = g_strdup (event);
+  r->from = from;
+  r->to = to;
+  return r;
+}
+
+static GBytes *
+ls_json (CsStore * store, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  Request *r = data;
+
+  return take_text (csctl_ls_json (store, r->device, r->from, r->to,
+          cancellable, error));
 }
 
 static void
 on_ls (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
 {
-  Serve *sv = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *json = NULL;
-  const gchar *device;
-  gint64 from, to;
+  Request *r = request_from_query (msg, query, "application/json");
 
-  if (request_args (query, &device, &from, &to, &error))
-    json = csctl_ls_json (sv->store, device, from, to, &error);
-  if (json == NULL)
-    reply_error (msg, status_of (error), error->message);
-  else
-    reply_text (msg, SOUP_STATUS_OK, "application/json", json);
+  if (r != NULL)
+    run_request (data, r, ls_json);
 }
 
-static void
-on_playlist (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer data)
+static GBytes *
+playlist (CsStore * store, gpointer data, GCancellable * cancellable,
+    GError ** error)
 {
-  Serve *sv = data;
-  g_autoptr (GError) error = NULL;
+  Request *r = data;
   g_autoptr (GArray) segs = NULL;
-  g_autofree gchar *text = NULL;
-  const gchar *device, *event = query ? g_hash_table_lookup (query, "event") :
-      NULL;
-  gint64 from, to;
+  gint64 from = r->from, to = r->to;
 
-  if (request_args (query, &device, &from, &to, &error))
-    segs = event ? csctl_event_segments (sv->store, device, event, FALSE,
-        &from, &to, &error) : csctl_find_segments (sv->store, device, from,
-        to, FALSE, &error);
-  if (segs == NULL) {
-    reply_error (msg, status_of (error), error->message);
-    return;
-  }
+  segs = r->event ? csctl_event_segments (store, r->device, r->event, FALSE,
+      &from, &to, cancellable, error) : csctl_find_segments (store,
+      r->device, from, to, FALSE, cancellable, error);
+  if (segs == NULL)
+    return NULL;
   for (guint i = 0; i < segs->len; i++) {
     CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
     gchar *url = g_strconcat ("/store/", e->uri, NULL);
     g_free (e->uri);
     e->uri = url;
   }
-  text = cs_playlist_vod ((CsPlaylistEntry *) segs->data, segs->len);
-  reply_text (msg, SOUP_STATUS_OK, "application/vnd.apple.mpegurl", text);
+  return take_text (cs_playlist_vod ((CsPlaylistEntry *) segs->data,
+          segs->len));
+}
+
+static void
+on_playlist (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  Request *r = request_from_query (msg, query,
+      "application/vnd.apple.mpegurl");
+
+  if (r != NULL)
+    run_request (data, r, playlist);
 }
 
 /* Devices: the first level of the store's keys. */
-static void
-on_devices (SoupServer * server, SoupServerMessage * msg, const char *path,
-    GHashTable * query, gpointer data)
+static GBytes *
+devices_json (CsStore * store, gpointer data, GCancellable * cancellable,
+    GError ** error)
 {
-  Serve *sv = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) objects = cs_store_list (sv->store, "", NULL, &error);
+  g_autoptr (GPtrArray) objects = cs_store_list (store, "", cancellable,
+      error);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
-  g_autofree gchar *json = NULL;
 
-  if (objects == NULL) {
-    reply_error (msg, status_of (error), error->message);
-    return;
-  }
+  if (objects == NULL)
+    return NULL;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "devices");
   json_builder_begin_array (b);
@@ -250,8 +363,84 @@ on_devices (SoupServer * server, SoupServerMessage * msg, const char *path,
   }
   json_builder_end_array (b);
   json_builder_end_object (b);
-  json = cs_json_builder_to_data (b);
-  reply_text (msg, SOUP_STATUS_OK, "application/json", json);
+  return take_text (cs_json_builder_to_data (b));
+}
+
+static void
+on_devices (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  run_request (data, request_new (msg, "application/json"), devices_json);
+}
+
+/* The name in a Host header, without port or final dot, lower case. */
+static gchar *
+host_name (const gchar * host)
+{
+  const gchar *end = host[0] == '[' ? strchr (host, ']') : strrchr (host,
+      ':');
+  g_autofree gchar *name = NULL;
+
+  if (host[0] == '[')
+    name = end ? g_strndup (host + 1, end - host - 1) : g_strdup ("");
+  else if (end != NULL && strchr (host, ':') == end)
+    name = g_strndup (host, end - host);
+  else
+    name = g_strdup (host);
+  if (g_str_has_suffix (name, "."))
+    name[strlen (name) - 1] = '\0';
+  return g_ascii_strdown (name, -1);
+}
+
+/* The listen address itself (any address when listening on all of them),
+ * localhost when it is reachable so, and the --allow-host names.  A name
+ * that merely resolves here is refused: a page from elsewhere can make its
+ * own name resolve here (DNS rebinding). */
+static gboolean
+host_is_allowed (Serve * sv, const gchar * name)
+{
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (name);
+  gboolean any = g_inet_address_get_is_any (sv->address);
+
+  if (ip != NULL)
+    return any || g_inet_address_equal (ip, sv->address);
+  if (g_str_equal (name, "localhost"))
+    return any || g_inet_address_get_is_loopback (sv->address);
+  for (gchar ** h = opt_allow_host; h && *h; h++)
+    if (g_ascii_strcasecmp (*h, name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every response closes its connection: libsoup 3.2 never closes a
+ * kept-alive connection its client has closed (CLOSE-WAIT). */
+static void
+on_request_started (SoupServer * server, SoupServerMessage * msg,
+    gpointer data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Connection", "close");
+}
+
+/* Before any handler: a request for a Host that is not this server's is
+ * answered here. */
+static void
+on_request_read (SoupServer * server, SoupServerMessage * msg, gpointer data)
+{
+  Serve *sv = data;
+  const gchar *host = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Host");
+  g_autofree gchar *name = host ? host_name (host) : NULL;
+  g_autofree gchar *what = NULL;
+
+  csctl_conns_request_read (sv->conns, msg);
+  if (name != NULL && host_is_allowed (sv, name))
+    return;
+  what = name ? g_strdup_printf ("'%s' is not a name of this server: start "
+      "csctl serve with --allow-host %s to answer it", name, name) :
+      g_strdup ("no Host header");
+  reply_error (msg, name ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
+      what);
 }
 
 int
@@ -259,10 +448,10 @@ csctl_serve (int argc, char **argv, GError ** error)
 {
   g_autoptr (SoupServer) server = NULL;
   g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GInetSocketAddress) bound = NULL;
   g_autoptr (GMainLoop) loop = NULL;
-  g_autofree gchar *host = NULL;
-  GSList *uris;
-  Serve sv = { NULL, NULL };
+  g_autofree gchar *host = NULL, *ip = NULL;
+  Serve sv = { NULL };
   const gchar *colon;
   guint64 port;
 
@@ -278,40 +467,49 @@ csctl_serve (int argc, char **argv, GError ** error)
         "--listen wants ADDRESS:PORT");
     return 2;
   }
+  if (opt_timeout <= 0 || opt_timeout > 3600) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--timeout must be 1 to 3600 s");
+    return 2;
+  }
   host = g_strndup (opt_listen, colon - opt_listen);
+  if (host[0] == '[' && g_str_has_suffix (host, "]")) {
+    memmove (host, host + 1, strlen (host));
+    host[strlen (host) - 1] = '\0';
+  }
   address = g_inet_socket_address_new_from_string (host, port);
   if (address == NULL) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "'%s' is not an IP address", host);
     return 2;
   }
-  sv.store = csctl_open_store (argv[1], error);
-  if (sv.store == NULL)
+  sv.jobs = csctl_jobs_new (argv[1], WORKERS, opt_timeout, error);
+  if (sv.jobs == NULL)
     return 1;
   sv.web_dir = g_strdup (g_getenv ("CSCTL_WEB_DIR") ?
       g_getenv ("CSCTL_WEB_DIR") : CSCTL_WEB_DIR);
 
   server = soup_server_new ("server-header", "csctl", NULL);
+  g_signal_connect (server, "request-started",
+      G_CALLBACK (on_request_started), &sv);
+  g_signal_connect (server, "request-read", G_CALLBACK (on_request_read),
+      &sv);
   soup_server_add_handler (server, "/", on_web, &sv, NULL);
   soup_server_add_handler (server, "/store/", on_store, &sv, NULL);
   soup_server_add_handler (server, "/api/ls", on_ls, &sv, NULL);
   soup_server_add_handler (server, "/api/playlist.m3u8", on_playlist, &sv,
       NULL);
   soup_server_add_handler (server, "/api/devices", on_devices, &sv, NULL);
-  if (!soup_server_listen (server, address, 0, error)) {
-    cs_store_free (sv.store);
-    g_free (sv.web_dir);
+  sv.conns = csctl_conns_listen (server, address, opt_timeout, error);
+  if (sv.conns == NULL)
     return 1;
-  }
-  uris = soup_server_get_uris (server);
-  if (uris) {
-    g_autofree gchar *url = g_uri_to_string (uris->data);
-    g_print ("serving %s on %s\n", cs_store_get_display_uri (sv.store), url);
-  }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  bound = csctl_conns_get_address (sv.conns);
+  sv.address = g_inet_socket_address_get_address (bound);
+  ip = g_inet_address_to_string (sv.address);
+  g_print (strchr (ip, ':') ? "serving %s on http://[%s]:%u/\n" :
+      "serving %s on http://%s:%u/\n", argv[1], ip,
+      g_inet_socket_address_get_port (bound));
   loop = g_main_loop_new (NULL, FALSE);
   g_main_loop_run (loop);
-  cs_store_free (sv.store);
-  g_free (sv.web_dir);
   return 0;
 }

@@ -16,15 +16,19 @@
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 
 #define HOUR_MS (3600 * G_GINT64_CONSTANT (1000))
 #define MAX_RANGE_MS (31 * 24 * HOUR_MS)  /* one listing per hour in range */
+#define MAX_EXPIRES_S (7 * 24 * 3600)   /* SigV4's longest presigned URL */
 
 static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
 gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
 static gint opt_expires = 24 * 3600;
 gchar *opt_event;
 gchar *opt_listen = (gchar *) "127.0.0.1:8080";
+gchar **opt_allow_host;
+gint opt_timeout = 30;
 static gboolean opt_json;
 
 static const GOptionEntry store_entries[] = {
@@ -66,6 +70,12 @@ static const GOptionEntry serve_entries[] = {
   {"listen", 0, 0, G_OPTION_ARG_STRING, &opt_listen,
       "Address and port to serve on (default 127.0.0.1:8080; port 0: any)",
       "ADDRESS:PORT"},
+  {"allow-host", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_allow_host,
+        "Also answer requests for this host name (default: only the listen "
+        "address, and localhost on loopback); repeatable", "NAME"},
+  {"timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
+        "Seconds a client has to send its request, and the store to answer "
+        "it (default 30)", "S"},
   {NULL}
 };
 
@@ -75,32 +85,41 @@ static const GOptionEntry playlist_entries[] = {
   {"event", 0, 0, G_OPTION_ARG_STRING, &opt_event,
       "One event instead of a range", "ID"},
   {"expires", 0, 0, G_OPTION_ARG_INT, &opt_expires,
-      "Lifetime of presigned S3 URLs in seconds (default 86400)", "S"},
+      "Lifetime of presigned S3 URLs in seconds (default 86400, at most "
+        "604800)", "S"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
       "Write the playlist here instead of to standard output", "FILE"},
   {NULL}
 };
+
+static void
+set_time_error (GError ** error, const gchar * text)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      "'%s' is not a time from 1970 to 9999: use ISO 8601 "
+      "(2026-11-24T05:00:00Z) or ms since the epoch", text ? text : "");
+}
 
 gboolean
 csctl_parse_time (const gchar * text, gint64 * ms, GError ** error)
 {
   g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr (GDateTime) t = NULL;
-  gchar *end;
+  guint64 v;
 
-  if (text != NULL && g_ascii_isdigit (text[0])) {
-    guint64 v = g_ascii_strtoull (text, &end, 10);
-    if (*end == '\0' && v < G_MAXINT64 / 2) {
-      *ms = v;
-      return TRUE;
+  if (text != NULL && *text && text[strspn (text, "0123456789")] == '\0') {
+    if (!g_ascii_string_to_unsigned (text, 10, 0, CSCTL_MAX_TIME_MS, &v,
+            NULL)) {
+      set_time_error (error, text);
+      return FALSE;
     }
+    *ms = v;
+    return TRUE;
   }
   if (text != NULL)
     t = g_date_time_new_from_iso8601 (text, utc);
   if (t == NULL || g_date_time_to_unix (t) < 0) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "'%s' is not a time: use ISO 8601 (2026-11-24T05:00:00Z) or ms "
-        "since the epoch", text ? text : "");
+    set_time_error (error, text);
     return FALSE;
   }
   *ms = g_date_time_to_unix (t) * 1000 +
@@ -130,6 +149,9 @@ csctl_compare_entries (gconstpointer a, gconstpointer b)
 static gchar *
 format_time (gint64 ms)
 {
+  /* A time from the store (a segment's name, an event.json) may be any. */
+  if (ms < 0 || ms > CSCTL_MAX_TIME_MS)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " ms", ms);
   g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (ms / 1000);
   g_autofree gchar *s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
   return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
@@ -155,8 +177,8 @@ add_segment (CsStore * store, const gchar * key, gint64 from, gint64 to,
 }
 
 GArray *
-csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 to,
-    gboolean urls, GError ** error)
+csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
+    gint64 to, gboolean urls, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GArray) found = g_array_new (FALSE, TRUE,
       sizeof (CsPlaylistEntry));
@@ -167,8 +189,8 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 
   for (gint64 h = MAX (from - from % HOUR_MS - HOUR_MS, 0); h < to;
       h += HOUR_MS) {
     g_autofree gchar *prefix = cs_key_recording_hour (device, h);
-    g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL,
-        error);
+    g_autoptr (GPtrArray) objects = cs_store_list (store, prefix,
+        cancellable, error);
 
     if (objects == NULL)
       return NULL;
@@ -178,7 +200,8 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from, gint64 
         return NULL;
   }
   /* Event video: beside each event.json. */
-  event_keys = csctl_list_event_days (store, device, from, to, error);
+  event_keys = csctl_list_event_days (store, device, from, to, cancellable,
+      error);
   if (event_keys == NULL)
     return NULL;
   for (guint i = 0; i < event_keys->len; i++)
@@ -208,11 +231,49 @@ csctl_open_store (const gchar * uri, GError ** error)
 }
 
 gboolean
+csctl_check_event_id (const gchar * id, GError ** error)
+{
+  gboolean number = id != NULL && *id && id[strspn (id, "0123456789")] == 0;
+
+  if (!cs_key_name_is_valid (id) || (number && !g_ascii_string_to_unsigned
+          (id, 10, 0, CSCTL_MAX_TIME_MS, NULL, NULL))) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "'%s' is not an event id (the ms of its first trigger, up to year "
+        "9999)", id ? id : "");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 csctl_check_event_or_range (GError ** error)
 {
   if (opt_event != NULL && (opt_from != NULL || opt_to != NULL)) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
         "give --from and --to, or --event, not both");
+    return FALSE;
+  }
+  return opt_event == NULL || csctl_check_event_id (opt_event, error);
+}
+
+gboolean
+csctl_parse_range (const gchar * from_text, const gchar * to_text,
+    gint64 * from, gint64 * to, GError ** error)
+{
+  *to = MIN (g_get_real_time () / 1000, CSCTL_MAX_TIME_MS);
+  if (to_text != NULL && !csctl_parse_time (to_text, to, error))
+    return FALSE;
+  *from = MAX (*to - 24 * HOUR_MS, 0);
+  if (from_text != NULL && !csctl_parse_time (from_text, from, error))
+    return FALSE;
+  if (*from >= *to) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "from must be before to");
+    return FALSE;
+  }
+  if (*to - *from > MAX_RANGE_MS) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "the range is longer than 31 days");
     return FALSE;
   }
   return TRUE;
@@ -233,22 +294,8 @@ csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to, int *rc,
         "'%s' is not a device id", argv[2]);
     return NULL;
   }
-  *to = g_get_real_time () / 1000;
-  if (opt_to != NULL && !csctl_parse_time (opt_to, to, error))
+  if (!csctl_parse_range (opt_from, opt_to, from, to, error))
     return NULL;
-  *from = *to - 24 * HOUR_MS;
-  if (opt_from != NULL && !csctl_parse_time (opt_from, from, error))
-    return NULL;
-  if (*from >= *to) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "--from must be before --to");
-    return NULL;
-  }
-  if (*to - *from > MAX_RANGE_MS) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "the range is longer than 31 days");
-    return NULL;
-  }
   *rc = 1;
   return csctl_open_store (argv[1], error);
 }
@@ -280,6 +327,36 @@ merge_spans (GArray * segs)
   return spans;
 }
 
+/* What lies between spans: a gap, or where two recordings of the device
+ * overlap (two cssinks with one device id). */
+typedef struct {
+  gint64 start_ms, end_ms;
+  gboolean overlap;
+  guint span;                   /* the span it comes before */
+} Between;
+
+/* Between each span and the furthest any span before it reaches. */
+static GArray *
+between_spans (GArray * spans)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Between));
+  gint64 reach = 0;
+
+  for (guint i = 0; i < spans->len; i++) {
+    Span *sp = &g_array_index (spans, Span, i);
+    Between b = { reach, sp->start_ms, FALSE, i };
+
+    if (i > 0 && sp->start_ms < reach) {
+      b = (Between) { sp->start_ms, MIN (reach, sp->end_ms), TRUE, i};
+      g_array_append_val (out, b);
+    } else if (i > 0 && sp->start_ms > reach) {
+      g_array_append_val (out, b);
+    }
+    reach = MAX (reach, sp->end_ms);
+  }
+  return out;
+}
+
 static void
 add_member (JsonBuilder * b, const gchar * name, gint64 value)
 {
@@ -292,6 +369,7 @@ ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
     GPtrArray * events)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GArray) between = between_spans (spans);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "device");
@@ -309,15 +387,20 @@ ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "gaps");
-  json_builder_begin_array (b);
-  for (guint i = 1; i < spans->len; i++) {
-    json_builder_begin_object (b);
-    add_member (b, "start_ms", g_array_index (spans, Span, i - 1).end_ms);
-    add_member (b, "end_ms", g_array_index (spans, Span, i).start_ms);
-    json_builder_end_object (b);
+  for (gboolean overlaps = FALSE; overlaps <= TRUE; overlaps++) {
+    json_builder_set_member_name (b, overlaps ? "overlaps" : "gaps");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < between->len; i++) {
+      Between *bt = &g_array_index (between, Between, i);
+      if (bt->overlap != overlaps)
+        continue;
+      json_builder_begin_object (b);
+      add_member (b, "start_ms", bt->start_ms);
+      add_member (b, "end_ms", bt->end_ms);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
   }
-  json_builder_end_array (b);
   json_builder_set_member_name (b, "events");
   json_builder_begin_array (b);
   for (guint i = 0; i < events->len; i++) {
@@ -344,20 +427,22 @@ ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
 
 gchar *
 csctl_ls_json (CsStore * store, const gchar * device, gint64 from, gint64 to,
-    GError ** error)
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GArray) segs = NULL, spans = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (GError) none = NULL;
   guint unreadable = 0;
 
-  segs = csctl_find_segments (store, device, from, to, FALSE, &none);
+  segs = csctl_find_segments (store, device, from, to, FALSE, cancellable,
+      &none);
   if (segs == NULL && !g_error_matches (none, G_IO_ERROR,
           G_IO_ERROR_NOT_FOUND)) {
     g_propagate_error (error, g_steal_pointer (&none));
     return NULL;
   }
-  events = csctl_find_events (store, device, from, to, &unreadable, error);
+  events = csctl_find_events (store, device, from, to, &unreadable,
+      cancellable, error);
   if (events == NULL)
     return NULL;
   spans = segs ? merge_spans (segs) : g_array_new (FALSE, FALSE,
@@ -385,7 +470,7 @@ static int
 cmd_ls (int argc, char **argv, GError ** error)
 {
   g_autoptr (CsStore) store = NULL;
-  g_autoptr (GArray) segs = NULL, spans = NULL;
+  g_autoptr (GArray) segs = NULL, spans = NULL, between = NULL;
   g_autoptr (GPtrArray) events = NULL;
   g_autoptr (GError) none = NULL;
   g_autofree gchar *f = NULL, *t = NULL;
@@ -396,13 +481,14 @@ cmd_ls (int argc, char **argv, GError ** error)
   store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
-  segs = csctl_find_segments (store, argv[2], from, to, FALSE, &none);
+  segs = csctl_find_segments (store, argv[2], from, to, FALSE, NULL, &none);
   if (segs == NULL && !g_error_matches (none, G_IO_ERROR,
           G_IO_ERROR_NOT_FOUND)) {
     g_propagate_error (error, g_steal_pointer (&none));
     return 1;
   }
-  events = csctl_find_events (store, argv[2], from, to, &unreadable, error);
+  events = csctl_find_events (store, argv[2], from, to, &unreadable, NULL,
+      error);
   if (events == NULL)
     return 1;
   if (segs == NULL && events->len == 0) {
@@ -421,13 +507,17 @@ cmd_ls (int argc, char **argv, GError ** error)
   t = format_time (to);
   g_print ("%s from %s to %s UTC: %u recorded spans\n", argv[2], f, t,
       spans->len);
-  for (guint i = 0; i < spans->len; i++) {
+  between = between_spans (spans);
+  for (guint i = 0, j = 0; i < spans->len; i++) {
     Span *sp = &g_array_index (spans, Span, i);
     g_autofree gchar *a = format_time (sp->start_ms);
     g_autofree gchar *z = format_time (sp->end_ms);
 
-    if (i > 0)
-      g_print ("  gap %.1f s\n", (sp->start_ms - (sp - 1)->end_ms) / 1000.0);
+    if (j < between->len && g_array_index (between, Between, j).span == i) {
+      Between *bt = &g_array_index (between, Between, j++);
+      g_print ("  %s %.1f s\n", bt->overlap ? "overlap" : "gap",
+          (bt->end_ms - bt->start_ms) / 1000.0);
+    }
     g_print ("  %s - %s  %.1f s in %u segments\n", a, z,
         (sp->end_ms - sp->start_ms) / 1000.0, sp->segments);
   }
@@ -452,17 +542,18 @@ cmd_playlist (int argc, char **argv, GError ** error)
   }
   if (!csctl_check_event_or_range (error))
     return 2;
-  if (opt_expires <= 0) {
-    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "--expires must be a positive number of seconds");
+  if (opt_expires <= 0 || opt_expires > MAX_EXPIRES_S) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--expires must be 1 to %d s (7 days: S3 refuses a presigned URL "
+        "valid for longer)", MAX_EXPIRES_S);
     return 2;
   }
   store = csctl_open_range (argc, argv, &from, &to, &rc, error);
   if (store == NULL)
     return rc;
   segments = opt_event ? csctl_event_segments (store, argv[2], opt_event,
-      TRUE, &from, &to, error) : csctl_find_segments (store, argv[2], from,
-      to, TRUE, error);
+      TRUE, &from, &to, NULL, error) : csctl_find_segments (store, argv[2],
+      from, to, TRUE, NULL, error);
   if (segments == NULL)
     return 1;
   text = cs_playlist_vod ((CsPlaylistEntry *) segments->data, segments->len);

@@ -10,13 +10,25 @@ G_BEGIN_DECLS
 
 extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until, *opt_event;
 
-/* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone). */
+/* The last ms csctl takes or shows: 9999-12-31T23:59:59.999Z (GDateTime,
+ * and so every key's day, ends there). */
+#define CSCTL_MAX_TIME_MS G_GINT64_CONSTANT (253402300799999)
+
+/* ms since the epoch from "1700000000000" or ISO 8601 (UTC if no zone),
+ * from 1970 to CSCTL_MAX_TIME_MS. */
 gboolean csctl_parse_time (const gchar * text, gint64 * ms, GError ** error);
+/* [@from, @to) from --from/--to or the API's from/to (NULL: the 24 h before
+ * @to, now); at most 31 days. */
+gboolean csctl_parse_range (const gchar * from_text, const gchar * to_text,
+    gint64 * from, gint64 * to, GError ** error);
 /* STORE with --endpoint, --region and the AWS_* credentials. */
 CsStore *csctl_open_store (const gchar * uri, GError ** error);
 
-/* --event excludes --from and --to. */
+/* --event excludes --from and --to, and is an event id. */
 gboolean csctl_check_event_or_range (GError ** error);
+/* A name of the store, and when it is a number (the ms of the event's first
+ * trigger, as cssink names events) a time csctl can show. */
+gboolean csctl_check_event_id (const gchar * id, GError ** error);
 /* Checks DEVICE (argv[2]) and --from/--to, opens STORE (argv[1]); on failure
  * *@rc is the exit status. */
 CsStore *csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to,
@@ -25,7 +37,8 @@ CsStore *csctl_open_range (int argc, char **argv, gint64 * from, gint64 * to,
 /* Every segment of @device that overlaps [@from, @to), sorted by start; uri
  * is its URL when @urls, else its key.  None is a G_IO_ERROR_NOT_FOUND. */
 GArray *csctl_find_segments (CsStore * store, const gchar * device,
-    gint64 from, gint64 to, gboolean urls, GError ** error);
+    gint64 from, gint64 to, gboolean urls, GCancellable * cancellable,
+    GError ** error);
 
 void csctl_playlist_entry_clear (CsPlaylistEntry * e);
 gint csctl_compare_entries (gconstpointer a, gconstpointer b);
@@ -35,20 +48,21 @@ guint csctl_url_expiry (void);
 /* The keys of every object under the event days that may overlap
  * [@from, @to). */
 GPtrArray *csctl_list_event_days (CsStore * store, const gchar * device,
-    gint64 from, gint64 to, GError ** error);
+    gint64 from, gint64 to, GCancellable * cancellable, GError ** error);
 /* CsEventRecord of the events overlapping [@from, @to), by start; an
  * unreadable event.json is said on stderr and counted in @unreadable. */
 GPtrArray *csctl_find_events (CsStore * store, const gchar * device,
-    gint64 from, gint64 to, guint * unreadable, GError ** error);
+    gint64 from, gint64 to, guint * unreadable, GCancellable * cancellable,
+    GError ** error);
 /* The segments of event @id (all of them present in the store), and the
  * time they cover. */
 GArray *csctl_event_segments (CsStore * store, const gchar * device,
     const gchar * id, gboolean urls, gint64 * from, gint64 * to,
-    GError ** error);
+    GCancellable * cancellable, GError ** error);
 /* What csctl ls --json prints: spans, gaps and events (an empty range is
  * no error). */
 gchar *csctl_ls_json (CsStore * store, const gchar * device, gint64 from,
-    gint64 to, GError ** error);
+    gint64 to, GCancellable * cancellable, GError ** error);
 /* "motion+person", for people. */
 gchar *csctl_describe_triggers (guint32 triggers);
 

@@ -95,7 +95,7 @@ gint cs_test_hls_video_frames (const gchar * playlist);
 G_END_DECLS
 
 G_BEGIN_DECLS
-/* rm -r */
+/* rm -r; a symbolic link is removed, never followed. */
 void cs_test_remove_tree (const gchar * path);
 G_END_DECLS
 

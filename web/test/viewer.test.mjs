@@ -3,10 +3,21 @@
 //   node viewer.test.mjs URL DEVICE DAY SCREENSHOT SPANS EVENTS
 // The timeline shows SPANS recorded spans and EVENTS events, the first event
 // card shows its picture, and Play plays it (currentTime advances, the
-// picture time is shown).  Only loopback is reachable.
+// picture time is shown), all under the page's Content-Security-Policy (a
+// violation fails the test).  Only loopback is reachable.
 import { chromium } from 'playwright-core';
 
 const [url, device, day, screenshot, spans, events] = process.argv.slice(2);
+
+// page.waitForFunction evaluates a string in the page, which the page's CSP
+// refuses (no 'unsafe-eval'): poll with page.evaluate instead.
+async function waitFor(page, predicate, timeout, what) {
+  const end = Date.now() + timeout;
+  while (!(await page.evaluate(predicate))) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
@@ -16,6 +27,10 @@ let failed = null;
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   page.on('pageerror', (e) => { failed = failed || 'page error: ' + e.message; });
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text()))
+      failed = failed || 'CSP: ' + m.text();
+  });
   await page.goto(`${url}?device=${device}&day=${day}`);
   await page.waitForSelector('#timeline[data-loaded="true"]', { timeout: 15000 });
   const counts = await page.evaluate(() => [
@@ -26,13 +41,13 @@ try {
       counts[2] !== Number(events))
     throw new Error(`timeline shows ${counts}, expected ${spans} spans and ` +
       `${events} events`);
-  await page.waitForFunction(() => {
+  await waitFor(page, () => {
     const img = document.querySelector('.event-card img');
     return img && img.complete && img.naturalWidth > 0;
-  }, null, { timeout: 15000 });
+  }, 15000, 'the event picture');
   await page.click('.event-card button');
-  await page.waitForFunction(() => document.getElementById('video').currentTime > 1,
-    null, { timeout: 20000 });
+  await waitFor(page, () => document.getElementById('video').currentTime > 1,
+    20000, 'the video to play');
   const pdt = await page.textContent('#pdt');
   if (!pdt.startsWith(day + 'T'))
     throw new Error(`picture time shown: "${pdt}"`);

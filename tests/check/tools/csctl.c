@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "cs-service.h"
+#include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
@@ -43,26 +44,6 @@ teardown (void)
   g_clear_pointer (&store_dir, g_free);
 }
 
-/* Runs csctl with @args (NULL-terminated); returns its exit status. */
-static gint
-csctl (gchar ** out, gchar ** err, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  const gchar *arg;
-  va_list ap;
-  gint status;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
-  va_start (ap, err);
-  while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, 0, NULL,
-          NULL, out, err, &status, NULL));
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
 static gint
 count (const gchar * haystack, const gchar * needle)
 {
@@ -79,7 +60,7 @@ GST_START_TEST (test_playlist_over_a_gap)
   g_autofree gchar *text = NULL;
   CsProbe probe;
 
-  fail_unless_equals_int (csctl (NULL, NULL, "playlist", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", uri, "cam1",
           "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
           "-o", path, NULL), 0);
   fail_unless (g_file_get_contents (path, &text, NULL, NULL));
@@ -106,9 +87,9 @@ GST_START_TEST (test_ls_spans_and_gaps)
   JsonObject *root, *span, *gap;
   JsonArray *spans, *gaps;
 
-  fail_unless_equals_int (csctl (&json, NULL, "ls", uri, "cam1", "--from",
-          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", "--json",
-          NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&json, NULL, "ls", uri, "cam1",
+          "--from", "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z",
+          "--json", NULL), 0);
   fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   spans = json_object_get_array_member (root, "spans");
@@ -127,8 +108,9 @@ GST_START_TEST (test_ls_spans_and_gaps)
   fail_unless_equals_int64 (json_object_get_int_member (gap, "end_ms"),
       T0 + 5000);
 
-  fail_unless_equals_int (csctl (&text, NULL, "ls", uri, "cam1", "--from",
-          "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z", NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&text, NULL, "ls", uri, "cam1",
+          "--from", "2023-11-14T22:00:00Z", "--to", "2023-11-14T23:00:00Z",
+          NULL), 0);
   fail_unless (strstr (text, "2 recorded spans") != NULL, "%s", text);
   fail_unless (strstr (text, "  2023-11-14 22:13:20.000 - 2023-11-14 "
           "22:13:22.000  2.0 s in 2 segments\n  gap 3.0 s\n") != NULL, "%s",
@@ -145,7 +127,7 @@ GST_START_TEST (test_playlist_range)
   g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 5001);
   g_autofree gchar *text = NULL;
 
-  fail_unless_equals_int (csctl (&text, NULL, "playlist", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (&text, NULL, "playlist", uri, "cam1",
           "--from", from, "--to", to, NULL), 0);
   /* 1700000001000_1000 and 1700000005000_1000. */
   fail_unless_equals_int (count (text, "#EXTINF:"), 2);
@@ -162,9 +144,9 @@ GST_START_TEST (test_export_all)
   g_autofree gchar *mp4 = g_build_filename (store_dir, "all.mp4", NULL);
   CsProbe v;
 
-  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam1", "--from",
-          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", "-o", mp4,
-          NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", uri, "cam1",
+          "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
+          "-o", mp4, NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
   fail_unless_equals_int (v.frames, 120);
   /* splitmuxsrc joins the parts with a few tens of ms between them: the
@@ -184,8 +166,8 @@ GST_START_TEST (test_export_range)
   g_autofree gchar *to = g_strdup_printf ("%" G_GINT64_FORMAT, T0 + 6500);
   CsProbe v;
 
-  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam1", "--from",
-          from, "--to", to, "-o", mp4, NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", uri, "cam1",
+          "--from", from, "--to", to, "-o", mp4, NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
   /* 0.5 s before the gap and 1.5 s after it: 60 frames, +- one GOP. */
   fail_unless (ABS (v.frames - 60) <= 15, "%d frames", v.frames);
@@ -206,14 +188,14 @@ GST_START_TEST (test_activate_deactivate)
   g_autoptr (CsService) svc = NULL;
   gint64 now = g_get_real_time () / 1000;
 
-  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "activate", uri, "cam1",
           "--channel", "full-time", "--until", "2099-01-01T00:00:00Z", NULL),
-      0);
-  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+          0);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "activate", uri, "cam1",
           "--channel", "event-video", NULL), 0);
-  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "activate", uri, "cam1",
           "--ai", "person", "--until", "2000-01-01T00:00:00Z", NULL), 0);
-  fail_unless_equals_int (csctl (NULL, NULL, "deactivate", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "deactivate", uri, "cam1",
           "--channel", "event-video", NULL), 0);
   fail_unless (g_file_get_contents (path, &json, NULL, NULL));
   svc = cs_service_parse (json, -1, NULL);
@@ -222,10 +204,10 @@ GST_START_TEST (test_activate_deactivate)
   fail_if (cs_service_is_active (svc, "event-video", now));
   fail_if (cs_service_ai_is_active (svc, "person", now));  /* expired */
 
-  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "activate", uri, "cam1",
           "--channel", "bogus", NULL), 2);
   fail_unless (g_file_set_contents (path, "{bad", -1, NULL));
-  fail_unless_equals_int (csctl (NULL, NULL, "activate", uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "activate", uri, "cam1",
           "--channel", "full-time", NULL), 1);
   g_clear_pointer (&json, g_free);
   fail_unless (g_file_get_contents (path, &json, NULL, NULL));
@@ -256,7 +238,7 @@ GST_START_TEST (test_bad_requests)
   for (guint i = 0; i < G_N_ELEMENTS (cases) * 2; i++) {
     const gchar *cmd = i % 2 ? "ls" : "playlist";
     g_autofree gchar *out = NULL, *err = NULL;
-    gint status = csctl (&out, &err, cmd, uri, cases[i / 2].device,
+    gint status = cs_test_csctl (&out, &err, cmd, uri, cases[i / 2].device,
         "--from", cases[i / 2].from, "--to", cases[i / 2].to, NULL);
 
     fail_unless_equals_int (status, cases[i / 2].status);
@@ -266,7 +248,7 @@ GST_START_TEST (test_bad_requests)
   }
   {
     g_autofree gchar *err = NULL;
-    fail_unless_equals_int (csctl (NULL, &err, "export", uri, "cam1",
+    fail_unless_equals_int (cs_test_csctl (NULL, &err, "export", uri, "cam1",
             "--from", "0", "--to", "1000", NULL), 2);
     fail_unless (strstr (err, "-o") != NULL, "%s", err);
   }
@@ -306,17 +288,18 @@ GST_START_TEST (test_events)
   CsProbe probe;
 
   record_events ();
-  fail_unless_equals_int (csctl (&out, &err, "ls", uri, "cam2", "--from",
-          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", uri, "cam2",
+          "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
+          NULL), 0);
   /* 0 s to 5.5 s and 7 s to 12 s; the second event's id is its trigger. */
   fail_unless (strstr (out, "2 recorded spans") != NULL, "%s", out);
   fail_unless (strstr (out, "2 events") != NULL, "%s", out);
   fail_unless (strstr (out, "motion+person") != NULL, "%s", out);
   fail_unless (strstr (out, "1700000008000") != NULL, "%s", out);
 
-  fail_unless_equals_int (csctl (&json, NULL, "ls", uri, "cam2", "--from",
-          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", "--json",
-          NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&json, NULL, "ls", uri, "cam2",
+          "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
+          "--json", NULL), 0);
   fail_unless (json_parser_load_from_data (parser, json, -1, NULL));
   events = json_object_get_array_member (json_node_get_object
       (json_parser_get_root (parser)), "events");
@@ -332,10 +315,10 @@ GST_START_TEST (test_events)
 
   /* One event: its playlist and its MP4, every frame of it (7 s to 12 s,
    * the keyframe before trigger - pre-roll to the one after + 4 s). */
-  fail_unless_equals_int (csctl (NULL, NULL, "playlist", uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", uri, "cam2",
           "--event", "1700000008000", "-o", m3u8, NULL), 0);
   fail_unless_equals_int (cs_test_hls_video_frames (m3u8), 150);
-  fail_unless_equals_int (csctl (NULL, NULL, "export", uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", uri, "cam2",
           "--event", "1700000008000", "-o", mp4, NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &probe));
   fail_unless_equals_int (probe.frames, 150);
@@ -356,18 +339,19 @@ GST_START_TEST (test_broken_events)
 
   record_events ();
   fail_unless (g_file_set_contents (json, "{\"id\": 12", -1, NULL));
-  fail_unless_equals_int (csctl (&out, &err, "ls", uri, "cam2", "--from",
-          "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z", NULL), 1);
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", uri, "cam2",
+          "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
+          NULL), 1);
   fail_unless (strstr (err, "1700000001000/event.json is not a valid") !=
       NULL, "%s", err);
   fail_unless (strstr (out, "1 events") != NULL, "%s", out);
   g_clear_pointer (&err, g_free);
-  fail_unless_equals_int (csctl (NULL, &err, "playlist", uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (NULL, &err, "playlist", uri, "cam2",
           "--event", "1700000001000", NULL), 1);
   fail_unless (strstr (err, "not a valid event.json") != NULL, "%s", err);
 
   fail_unless_equals_int (g_unlink (seg), 0);
-  fail_unless_equals_int (csctl (NULL, &err2, "playlist", uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (NULL, &err2, "playlist", uri, "cam2",
           "--event", "1700000008000", NULL), 1);
   fail_unless (strstr (err2, "1700000007000_1000.ts is missing") != NULL,
       "%s", err2);
