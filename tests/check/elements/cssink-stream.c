@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cssink's stream side: restarts, codec changes, streams that end early or
+ * carry no audio, events closed while the camera goes on, recordings from
+ * files. */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "cs-event-record.h"
+#include "cs-key.h"
+#include "cs-store.h"
+#include "cs-test-util.h"
+
+#define BASE_MS G_GINT64_CONSTANT (1700000000000)
+#define H264 "x264enc key-int-max=15 speed-preset=ultrafast ! h264parse"
+#define H265 "x265enc key-int-max=15 speed-preset=ultrafast ! h265parse"
+#define RAW "video/x-raw,width=320,height=240,framerate=30/1"
+
+static gchar *store_dir;
+
+static void
+setup (void)
+{
+  store_dir = g_dir_make_tmp ("cssink-stream-XXXXXX", NULL);
+}
+
+static void
+teardown (void)
+{
+  cs_test_remove_tree (store_dir);
+  g_clear_pointer (&store_dir, g_free);
+}
+
+static CsStore *
+open_store (void)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  CsStore *store = cs_store_new (uri, NULL, NULL);
+
+  fail_unless (store != NULL);
+  return store;
+}
+
+static gboolean
+warned (CsRun * run, const gchar * text)
+{
+  for (guint i = 0; i < run->warnings->len; i++)
+    if (strstr (((GError *) g_ptr_array_index (run->warnings, i))->message,
+            text))
+      return TRUE;
+  return FALSE;
+}
+
+static GstPadProbeReturn
+count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Plays @pipeline to EOS; FALSE on an error or after @timeout_s. */
+static gboolean
+play_to_eos (GstElement * pipeline, gdouble timeout_s, gchar ** error_text)
+{
+  GstMessage *msg;
+  gboolean eos = FALSE;
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      timeout_s * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+    eos = TRUE;
+  } else if (msg && error_text) {
+    GError *e = NULL;
+    gst_message_parse_error (msg, &e, NULL);
+    *error_text = g_strdup (e->message);
+    g_error_free (e);
+  } else if (error_text) {
+    *error_text = g_strdup ("timed out");
+  }
+  gst_clear_message (&msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return eos;
+}
+
+/* The same cssink, PLAYING -> NULL -> PLAYING: H.264, H.264 again, then
+ * H.265; each round is recorded whole. */
+GST_START_TEST (test_restart_same_and_other_codec)
+{
+  const gchar *rounds[][2] = {
+    {H264, "video/x-h264"}, {H264, "video/x-h264"}, {H265, "video/x-h265"},
+  };
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  GstElement *sink = gst_element_factory_make ("cssink", NULL);
+  GstPad *video = gst_element_get_static_pad (sink, "video");
+  gint frames = 0;
+
+  gst_object_ref_sink (sink);
+  g_object_set (sink, "location", uri, "segment-duration", GST_SECOND, NULL);
+  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &frames,
+      NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (rounds); i++) {
+    g_autofree gchar *src_desc = g_strdup_printf ("videotestsrc "
+        "num-buffers=60 ! " RAW " ! %s", rounds[i][0]);
+    g_autofree gchar *device = g_strdup_printf ("round%u", i);
+    g_autofree gchar *error = NULL;
+    GstElement *pipeline = gst_pipeline_new (NULL);
+    GstElement *src = gst_parse_bin_from_description (src_desc, TRUE, NULL);
+    CsRun run = { 0 };
+
+    frames = 0;
+    g_object_set (sink, "device-id", device, NULL);
+    gst_bin_add_many (GST_BIN (pipeline), src, gst_object_ref (sink), NULL);
+    fail_unless (gst_element_link (src, sink));
+    fail_unless (play_to_eos (pipeline, 60, &error), "round %u: %s", i,
+        error);
+    fail_unless_equals_int (frames, 60);
+    run.video_in = frames;
+    fail_unless_equals_int (cs_test_check_recording (store, device, &run,
+            1000, 500, rounds[i][1], FALSE), 2);
+    gst_bin_remove (GST_BIN (pipeline), sink);
+    gst_object_unref (pipeline);
+  }
+  gst_object_unref (video);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+/* H.264, then H.265 into the same recording: an error that says so. */
+GST_START_TEST (test_codec_change_is_named)
+{
+  g_autofree gchar *desc = g_strdup_printf ("concat name=c ! cssink name=s "
+      "location=file://%s device-id=cam videotestsrc num-buffers=30 ! " RAW
+      " ! " H264 " ! c. videotestsrc num-buffers=30 ! " RAW " ! " H265
+      " ! c.", store_dir);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (run.error != NULL, "no error");
+  fail_unless (strstr (run.error->message, "codec cannot change") != NULL,
+      "error: %s", run.error->message);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* EOS before any video frame ends the pipeline at once, with a warning. */
+GST_START_TEST (test_eos_without_video)
+{
+  const gchar *sources[] = {
+    "filesrc location=/dev/null ! h264parse",
+    "videotestsrc num-buffers=30 ! " RAW " ! " H264
+        " ! identity drop-probability=1.0",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++) {
+    g_autofree gchar *desc = g_strdup_printf ("%s ! cssink name=s "
+        "location=file://%s device-id=cam", sources[i], store_dir);
+    CsRun run;
+
+    cs_test_run (desc, 0, 20, NULL, NULL, &run);
+    fail_unless (run.error == NULL, "%s: %s", sources[i], run.error->message);
+    fail_unless (run.eos, "%s: no EOS", sources[i]);
+    fail_unless (warned (&run, "No video"), "%s: no warning", sources[i]);
+    cs_run_clear (&run);
+  }
+}
+
+GST_END_TEST;
+
+/* Full-time recording marking events, EOS while an event is open: the event
+ * ends with the recording and names every segment it overlaps. */
+GST_START_TEST (test_mark_mode_eos_during_event)
+{
+  const CsTestTrigger triggers[] = { {1, 5.0} };
+  static CsTestTimeline tl;
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=200 ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "key-int-max=25 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g mode=mark min-record-time=4 event-interval=10 ! "
+      "cssink name=s location=file://%s device-id=cam "
+      "segment-duration=1000000000", store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (GPtrArray) objects = NULL;
+  g_autoptr (CsEventRecord) e = NULL;
+  g_autoptr (GBytes) json = NULL;
+  CsRun run;
+
+  tl.triggers = triggers;
+  tl.n = G_N_ELEMENTS (triggers);
+  tl.base_ms = BASE_MS;
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  objects = cs_store_list (store, "cam/ev/", NULL, NULL);
+  fail_unless (objects != NULL);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    if (g_str_has_suffix (key, "/event.json"))
+      json = cs_store_get (store, key, NULL, NULL);
+  }
+  fail_unless (json != NULL);
+  e = cs_event_record_parse (g_bytes_get_data (json, NULL),
+      g_bytes_get_size (json), NULL);
+  fail_unless (e != NULL);
+  fail_unless (e->ended);
+  /* 5 s to the end of the stream at 8 s: the segments 5-6, 6-7, 7-8. */
+  fail_unless_equals_int64 (e->end_ms, BASE_MS + 8000);
+  fail_unless_equals_int (e->segments->len, 3);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+static Suite *
+cssink_stream_suite (void)
+{
+  Suite *s = suite_create ("cssink-stream");
+  TCase *tc = tcase_create ("stream");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 180);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_restart_same_and_other_codec);
+  tcase_add_test (tc, test_codec_change_is_named);
+  tcase_add_test (tc, test_eos_without_video);
+  tcase_add_test (tc, test_mark_mode_eos_during_event);
+  return s;
+}
+
+GST_CHECK_MAIN (cssink_stream);
