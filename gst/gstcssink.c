@@ -65,6 +65,7 @@
 #include "cs-uploader.h"
 #include "cs-utc.h"
 #include "cs-leg-order.h"
+#include "cs-stored-events.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -133,6 +134,7 @@ typedef struct
 typedef struct
 {
   CsSinkEvents *events;
+  CsStoredEvents *stored;       /* when a finished event is whole */
   GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
   GstBuffer *last_audio;
   GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
@@ -236,6 +238,7 @@ stream_reset (GstCsSink * self)
   self->stopped_counts.frames_dropped = st->video_order.dropped +
       st->audio_order.dropped;
   cs_sink_events_free (st->events);
+  cs_stored_events_free (st->stored);
   gst_clear_buffer (&st->last_video_key);
   gst_clear_buffer (&st->last_audio);
   g_queue_clear_full (&st->cuts, g_free);
@@ -285,6 +288,28 @@ spool_report (GstCsSink * self, const CsUploadReport * r)
   return TRUE;
 }
 
+/* The store's last word on an object: events it completes are whole in the
+ * store, which cs-event-stored tells. */
+static void
+note_outcome (GstCsSink * self, const CsUploadReport * r)
+{
+  g_autoptr (GPtrArray) whole = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->st.stored) {
+    cs_stored_events_outcome (self->st.stored, r->item->key,
+        r->outcome == CS_UPLOAD_UPLOADED);
+    whole = cs_stored_events_take_whole (self->st.stored);
+  }
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; whole && i < whole->len; i++) {
+    GstStructure *s = g_ptr_array_index (whole, i);
+    GST_INFO_OBJECT (self, "event whole in the store: %" GST_PTR_FORMAT, s);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), gst_structure_copy (s)));
+  }
+}
+
 /* Called by the uploader, on its thread or the one that pushed or stopped,
  * never with a lock held. */
 static void
@@ -329,6 +354,8 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
    * application must have heard of every upload before EOS. */
   if (r->outcome != CS_UPLOAD_DROPPED)
     spool_report (self, r);
+  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
+    note_outcome (self, r);
 
   if (r->outcome == CS_UPLOAD_FAILED) {
     if (r->error->code == CS_STORE_ERROR_NOT_AUTHORIZED) {
@@ -356,6 +383,8 @@ on_meta_report (const CsUploadReport * r, gpointer user_data)
 
   if (spool_report (self, r))
     return;
+  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
+    note_outcome (self, r);
   if (r->outcome == CS_UPLOAD_UPLOADED)
     GST_INFO_OBJECT (self, "uploaded %s", r->item->key);
   else if (r->outcome == CS_UPLOAD_DROPPED)
@@ -599,6 +628,17 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
 
   g_mutex_lock (&self->lock);
   uploader = self->meta_uploader;
+  if (self->st.stored) {
+    g_autoptr (GPtrArray) done = cs_sink_events_take_done (self->st.events);
+    for (guint i = 0; i < uploads->len; i++)
+      cs_stored_events_sent (self->st.stored,
+          ((CsUploadItem *) g_ptr_array_index (uploads, i))->key);
+    for (guint i = 0; i < done->len; i++) {
+      CsSinkEventDone *d = g_ptr_array_index (done, i);
+      cs_stored_events_wait (self->st.stored, d->event_id, d->json_key,
+          g_steal_pointer (&d->keys));
+    }
+  }
   g_mutex_unlock (&self->lock);
   for (guint i = 0; i < uploads->len; i++) {
     CsUploadItem *item = g_ptr_array_index (uploads, i);
@@ -675,6 +715,7 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
     return;
   }
   self->st.segments_recorded++;
+  cs_stored_events_sent (self->st.stored, key);
   item = cs_upload_item_new (key, data, "video/mp2t", start_ms,
       MAX (end_ms - start_ms, 0));
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
@@ -997,10 +1038,31 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* On a leg's input (@parser's sink pad): the gate's announcements go round
+ * the parser.  A parser (GstBaseParse) keeps a custom event until it pushes
+ * its next frame; after a gate close no frame comes, and the close would
+ * reach leg_probe only at EOS.  The parser pushes each whole frame (aligned
+ * input) at once, so the event follows the frames before it. */
+static GstPadProbeReturn
+parser_bypass_probe (GstPad * pad, GstPadProbeInfo * info, gpointer parser)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstPad *srcpad;
+
+  if (cs_gate_event_structure (event) == NULL)
+    return GST_PAD_PROBE_OK;
+  srcpad = gst_element_get_static_pad (parser, "src");
+  gst_pad_push_event (srcpad, gst_event_ref (event));
+  gst_object_unref (srcpad);
+  return GST_PAD_PROBE_DROP;
+}
+
 static GstPad *
 gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
     GstElement ** queue_out, gboolean audio)
 {
+  GstPad *sinkpad;
+
   GstElement *queue = gst_element_factory_make ("queue", NULL);
   GstPad *srcpad;
   guint64 duration;
@@ -1024,7 +1086,10 @@ gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
   gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);
   *queue_out = queue;
-  return gst_element_get_static_pad (parser, "sink");
+  sinkpad = gst_element_get_static_pad (parser, "sink");
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      parser_bypass_probe, parser, NULL);
+  return sinkpad;
 }
 
 /* The video parser is chosen when the caps say which codec arrives.  It keeps
@@ -1327,6 +1392,7 @@ gst_cs_sink_start (GstCsSink * self)
   self->meta_uploader = cs_uploader_new (meta_store, &meta_limits,
       on_meta_report, self);
   self->st.events = cs_sink_events_new (self->active_device_id);
+  self->st.stored = cs_stored_events_new ();
   self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
   if (spool != NULL) {
     self->spool = spool;

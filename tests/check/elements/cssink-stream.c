@@ -214,6 +214,88 @@ GST_START_TEST (test_mark_mode_eos_during_event)
 
 GST_END_TEST;
 
+typedef struct
+{
+  CsTestTimeline tl;
+  gchar *uri;
+  gdouble whole_at;             /* when event.json said ended, with segments */
+} LiveEvent;
+
+/* Every 100 ms: is the event whole in the store yet? */
+static void
+live_event_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
+{
+  LiveEvent *le = data;
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+
+  cs_test_timeline_tick (pipeline, elapsed_s, &le->tl);
+  if (elapsed_s < 0 || le->whole_at >= 0)
+    return;
+  store = cs_store_new (le->uri, NULL, NULL);
+  objects = cs_store_list (store, "cam/ev/", NULL, NULL);
+  for (guint i = 0; objects && i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    g_autoptr (GBytes) json = NULL;
+    g_autoptr (CsEventRecord) e = NULL;
+    gboolean whole;
+
+    if (!g_str_has_suffix (key, "/event.json"))
+      continue;
+    json = cs_store_get (store, key, NULL, NULL);
+    e = json ? cs_event_record_parse (g_bytes_get_data (json, NULL),
+        g_bytes_get_size (json), NULL) : NULL;
+    whole = e && e->ended && e->segments->len > 0;
+    for (guint j = 0; whole && j < e->segments->len; j++) {
+      g_autoptr (GBytes) seg = cs_store_get (store, e->segments->pdata[j],
+          NULL, NULL);
+      whole = seg != NULL;
+    }
+    if (whole)
+      le->whole_at = elapsed_s;
+  }
+}
+
+/* A live camera goes on after the gate closed: the event is whole in the
+ * store (event.json ended, its segments there) soon after the close, not at
+ * the next keyframe of a later event or at EOS. */
+GST_START_TEST (test_live_event_whole_after_close)
+{
+  const CsTestTrigger triggers[] = { {1, 1.0} };
+  static LiveEvent le;
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "tune=zerolatency key-int-max=25 bframes=0 speed-preset=ultrafast ! "
+      "h264parse ! identity name=p ! cseventgate name=g min-record-time=4 "
+      "event-interval=4 "
+      "pre-roll=1000000000 ! cssink name=s location=file://%s device-id=cam "
+      "segment-duration=1000000000 audiotestsrc is-live=true ! "
+      "audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! g.audio_sink_0 "
+      "g.audio_src_0 ! s.audio", store_dir);
+  CsRun run;
+  guint stored = 0;
+
+  le.tl.triggers = triggers;
+  le.tl.n = G_N_ELEMENTS (triggers);
+  le.tl.base_ms = BASE_MS;
+  le.uri = g_strdup_printf ("file://%s", store_dir);
+  le.whole_at = -1;
+  /* The gate closes at 5 s of stream time; EOS at 14 s. */
+  cs_test_run (desc, 14, 60, live_event_tick, &le, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "no EOS");
+  for (guint i = 0; i < run.messages->len; i++)
+    stored += gst_structure_has_name (run.messages->pdata[i],
+        "cs-event-stored");
+  fail_unless_equals_int (stored, 1);
+  fail_unless (le.whole_at >= 0 && le.whole_at < 5 + 5,
+      "the event was whole in the store at %.1f s", le.whole_at);
+  g_free (le.uri);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
 static Suite *
 cssink_stream_suite (void)
 {
@@ -227,6 +309,7 @@ cssink_stream_suite (void)
   tcase_add_test (tc, test_codec_change_is_named);
   tcase_add_test (tc, test_eos_without_video);
   tcase_add_test (tc, test_mark_mode_eos_during_event);
+  tcase_add_test (tc, test_live_event_whole_after_close);
   return s;
 }
 
