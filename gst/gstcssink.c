@@ -66,14 +66,18 @@
 #include "cs-utc.h"
 #include "cs-leg-order.h"
 #include "cs-stored-events.h"
+#include "cs-ticker.h"
 
 #include <gio/gio.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
+#define DEFAULT_SEGMENT_IDLE_TIMEOUT 0  /* segment-duration + 2 s */
+#define IDLE_CHECK_MS 100
 #define DEFAULT_MAX_CACHED_SEGMENTS 3
 #define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES -1
@@ -101,6 +105,7 @@ enum
   PROP_SESSION_TOKEN,
   PROP_TLS_CA_FILE,
   PROP_SEGMENT_DURATION,
+  PROP_SEGMENT_IDLE_TIMEOUT,
   PROP_MAX_CACHED_SEGMENTS,
   PROP_MAX_CACHE_BYTES,
   PROP_MAX_RETRIES,
@@ -149,6 +154,13 @@ typedef struct
   GstClockTime video_end_rt;    /* latest end of a video buffer seen */
   GstClockTime last_keyframe_rt;
   gboolean video_seen;          /* a video buffer came in */
+  gint64 video_arrival_us;      /* monotonic time of the latest */
+  gboolean segment_open;        /* a frame was muxed since the last close */
+  gboolean idle_closed;         /* closed for idleness: wait for a keyframe */
+  gboolean idle_resume_told;    /* frames without their keyframe dropped */
+  GstClockTime idle_closer_rt;  /* the segment starting there is discarded */
+  gconstpointer closers[3];     /* idle closers on their way (identity) */
+  GstClockTime audio_end_rt;    /* at the muxer's input */
   gboolean video_eos;
   guint64 segments_recorded;
   guint64 spool_dropped;
@@ -184,6 +196,7 @@ struct _GstCsSink
   gchar *session_token;
   gchar *tls_ca_file;
   guint64 segment_duration;
+  guint64 segment_idle_timeout;
   guint max_cached_segments;
   guint64 max_cache_bytes;
   gint max_retries;
@@ -203,6 +216,8 @@ struct _GstCsSink
   gchar *active_device_id;      /* copied from settings at start */
   CsUploaderStats stopped_stats;        /* of the last run, once stopped */
   gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
+  GSource *idle_source;         /* the idle check, on the ticker thread */
+  gint64 idle_timeout_us;       /* copied from settings at start */
   CsSinkStream st;
   CsSinkCounts stopped_counts;  /* st's counts of the last run, once stopped */
 };
@@ -254,6 +269,8 @@ stream_reset (GstCsSink * self)
   st->fragment_start_rt = GST_CLOCK_TIME_NONE;
   st->video_end_rt = GST_CLOCK_TIME_NONE;
   st->last_keyframe_rt = GST_CLOCK_TIME_NONE;
+  st->idle_closer_rt = GST_CLOCK_TIME_NONE;
+  st->audio_end_rt = GST_CLOCK_TIME_NONE;
   gst_segment_init (&st->video_segment, GST_FORMAT_TIME);
 }
 
@@ -481,6 +498,7 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
   g_mutex_lock (&self->lock);
   self->st.video_seen = TRUE;
+  self->st.video_arrival_us = g_get_monotonic_time ();
   rt = GST_BUFFER_PTS_IS_VALID (buf) ?
       gst_segment_to_running_time (&self->st.video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
@@ -706,12 +724,13 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
             start_ms));
     return;
   }
-  key = cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
+  key = start_rt == self->st.idle_closer_rt ? NULL :
+      cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
       MAX (end_ms - start_ms, 0));
   if (key == NULL) {
     /* Only what closed an event's last segment (see video_leg_probe). */
     g_mutex_unlock (&self->lock);
-    GST_DEBUG_OBJECT (self, "discarded the segment after a gate close");
+    GST_DEBUG_OBJECT (self, "discarded the segment of the closing frames");
     return;
   }
   self->st.segments_recorded++;
@@ -910,6 +929,116 @@ closing_copy (GstPad * pad, GstBuffer * buf, GstClockTime rt)
   return copy;
 }
 
+/* With self->lock, at the muxer's input: keeps track of what an idle close
+ * needs, lets its closers through, and after one drops video up to the next
+ * keyframe (its segment was closed: a frame without its keyframe cannot
+ * start the next).  TRUE to drop @buf. */
+static gboolean
+leg_idle_resume (GstCsSink * self, GstBuffer * buf, gboolean video,
+    gboolean * first_drop)
+{
+  CsSinkStream *st = &self->st;
+
+  for (guint i = 0; i < G_N_ELEMENTS (st->closers); i++) {
+    if (st->closers[i] == buf) {
+      st->closers[i] = NULL;
+      return FALSE;
+    }
+  }
+  if (!video)
+    return FALSE;
+  if (st->idle_closed && GST_BUFFER_FLAG_IS_SET (buf,
+          GST_BUFFER_FLAG_DELTA_UNIT)) {
+    st->video_order.dropped++;
+    if (!st->idle_resume_told) {
+      st->idle_resume_told = TRUE;
+      *first_drop = TRUE;
+    }
+    return TRUE;
+  }
+  st->idle_resume_told = FALSE;
+  st->idle_closed = FALSE;
+  st->segment_open = TRUE;
+  return FALSE;
+}
+
+/* On the ticker thread: when no video came for segment-idle-timeout, the
+ * open segment is closed as at a gate close (closing keyframes that start a
+ * segment which is discarded), so that it is stored now rather than when
+ * frames come back.  The closers enter after the parsers, under the stream
+ * lock of their input, so they follow every frame before them. */
+static gboolean
+idle_check (gpointer data)
+{
+  GstCsSink *self = data;
+  GstPad *vsink = NULL, *vsrc = NULL, *asink = NULL, *asrc = NULL;
+  GstBuffer *closer[3] = { NULL, NULL, NULL };
+  gboolean audio_locked = FALSE;
+  GstClockTime t;
+
+  g_mutex_lock (&self->lock);
+  if (self->uploader == NULL || !self->st.segment_open || self->st.video_eos
+      || self->st.last_video_key == NULL || self->video_parser == NULL
+      || !GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
+      || g_get_monotonic_time () - self->st.video_arrival_us <
+      self->idle_timeout_us) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_CONTINUE;
+  }
+  vsink = gst_element_get_static_pad (self->video_parser, "sink");
+  vsrc = gst_element_get_static_pad (self->video_parser, "src");
+  if (self->audio_parser && self->st.last_audio) {
+    asink = gst_element_get_static_pad (self->audio_parser, "sink");
+    asrc = gst_element_get_static_pad (self->audio_parser, "src");
+  }
+  g_mutex_unlock (&self->lock);
+
+  /* A stream thread inside the parser: frames are coming after all. */
+  if (!GST_PAD_STREAM_TRYLOCK (vsink))
+    goto done;
+  audio_locked = asink && GST_PAD_STREAM_TRYLOCK (asink);
+
+  g_mutex_lock (&self->lock);
+  if (self->st.segment_open && self->st.last_video_key) {
+    t = self->st.video_end_rt;
+    closer[0] = closing_copy (vsrc, self->st.last_video_key, t);
+    closer[1] = closing_copy (vsrc, self->st.last_video_key,
+        t + CS_SINK_CLOSER_LEAD / 2);
+    /* Past the end of the video GOP, as splitmuxsink waits for every
+     * stream to reach it. */
+    if (audio_locked)
+      closer[2] = closing_copy (asrc, self->st.last_audio,
+          MAX (t, GST_CLOCK_TIME_IS_VALID (self->st.audio_end_rt) ?
+              self->st.audio_end_rt : 0) + CS_SINK_CLOSER_LEAD);
+    for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
+      self->st.closers[i] = closer[i];
+    self->st.segment_open = FALSE;
+    self->st.idle_closed = TRUE;
+    self->st.idle_closer_rt = t;
+    GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
+        "segment ends at %" GST_TIME_FORMAT, self->idle_timeout_us / 1000,
+        GST_TIME_ARGS (t));
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (closer[0]) {
+    g_signal_emit_by_name (self->splitmux, "split-after");
+    gst_pad_push (vsrc, closer[0]);
+    gst_pad_push (vsrc, closer[1]);
+  }
+  if (closer[2])
+    gst_pad_push (asrc, closer[2]);
+  if (audio_locked)
+    GST_PAD_STREAM_UNLOCK (asink);
+  GST_PAD_STREAM_UNLOCK (vsink);
+done:
+  gst_object_unref (vsink);
+  gst_object_unref (vsrc);
+  gst_clear_object (&asink);
+  gst_clear_object (&asrc);
+  return G_SOURCE_CONTINUE;
+}
+
 /* At the muxer's input, in stream order: the gate's announcements.  An event
  * (or a reopened gate) starts a new segment at its first keyframe.  When the
  * gate closes, splitmuxsink would keep the event's last segment open until
@@ -937,14 +1066,28 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstSegment seg;
     const GstSegment *segment = NULL;
     CsLegVerdict verdict;
-    gboolean jump = FALSE;
+    gboolean jump = FALSE, first_drop = FALSE;
 
     if (seg_event) {
       gst_event_copy_segment (seg_event, &seg);
       segment = &seg;
       gst_event_unref (seg_event);
     }
+
     g_mutex_lock (&self->lock);
+    if (leg_idle_resume (self, buf, video, &first_drop)) {
+      g_mutex_unlock (&self->lock);
+      if (first_drop) {
+        GST_ELEMENT_WARNING (self, STREAM, FAILED,
+            ("Video came back without a keyframe after its segment was "
+                "closed for idleness: frames are dropped up to the next "
+                "keyframe."), (NULL));
+        gst_pad_push_event (self->video_pad,
+            gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                TRUE, 0));
+      }
+      return GST_PAD_PROBE_DROP;
+    }
     verdict = cs_leg_order_check (video ? &self->st.video_order :
         &self->st.audio_order, segment, buf, video);
     if (verdict != CS_LEG_KEEP) {
@@ -962,6 +1105,12 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     if (video)
       jump = remember_video (self, segment, buf);
     if (!video) {
+      GstClockTime rt = segment && GST_BUFFER_PTS_IS_VALID (buf) ?
+          gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
+      if (GST_CLOCK_TIME_IS_VALID (rt))
+        self->st.audio_end_rt = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+            GST_BUFFER_DURATION (buf) : 0);
       gst_buffer_replace (&self->st.last_audio, buf);
     } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
       gst_buffer_replace (&self->st.last_video_key, buf);
@@ -1034,6 +1183,11 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
     if (closer[i])
       gst_pad_push (pad, closer[i]);
+  if (video && closer[0]) {
+    g_mutex_lock (&self->lock);
+    self->st.segment_open = FALSE;
+    g_mutex_unlock (&self->lock);
+  }
   gst_cs_sink_upload_meta (self, uploads);
   return GST_PAD_PROBE_DROP;
 }
@@ -1298,7 +1452,7 @@ gst_cs_sink_start (GstCsSink * self)
     snapshot_stored, spool_picture, self
   };
   g_autofree gchar *spool_dir = NULL;
-  guint64 spool_max_bytes;
+  guint64 spool_max_bytes, idle_timeout;
   CsSpool *spool = NULL;
   guint discarded = 0;
 
@@ -1331,6 +1485,8 @@ gst_cs_sink_start (GstCsSink * self)
   limits.backoff_max_ms = BACKOFF_MAX_MS;
   spool_dir = g_strdup (self->spool_dir);
   spool_max_bytes = self->spool_max_bytes;
+  idle_timeout = self->segment_idle_timeout ? self->segment_idle_timeout :
+      self->segment_duration + 2 * GST_SECOND;
   meta_limits = limits;
   meta_limits.max_items = META_MAX_ITEMS;
   meta_limits.max_bytes = META_MAX_BYTES;
@@ -1393,6 +1549,7 @@ gst_cs_sink_start (GstCsSink * self)
       on_meta_report, self);
   self->st.events = cs_sink_events_new (self->active_device_id);
   self->st.stored = cs_stored_events_new ();
+  self->idle_timeout_us = idle_timeout / GST_USECOND;
   self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
   if (spool != NULL) {
     self->spool = spool;
@@ -1420,6 +1577,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
         g_object_set (self->audio_queue, "max-size-time", duration, NULL);
       if (!gst_cs_sink_start (self))
         return GST_STATE_CHANGE_FAILURE;
+      self->idle_source = cs_ticker_add (IDLE_CHECK_MS, idle_check,
+          gst_object_ref (self), gst_object_unref);
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       gst_cs_sink_interrupt_drain (self, TRUE);
@@ -1428,6 +1587,7 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       gst_cs_sink_interrupt_drain (self, FALSE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      cs_ticker_remove (g_steal_pointer (&self->idle_source));
       /* Left out of the state changes at an EOS before any video. */
       gst_element_set_locked_state (self->splitmux, FALSE);
       /* First, so that an EOS drain waiting in a streaming thread ends. */
@@ -1509,6 +1669,9 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_SEGMENT_DURATION:
       self->segment_duration = g_value_get_uint64 (value);
       break;
+    case PROP_SEGMENT_IDLE_TIMEOUT:
+      self->segment_idle_timeout = g_value_get_uint64 (value);
+      break;
     case PROP_MAX_CACHED_SEGMENTS:
       self->max_cached_segments = g_value_get_uint (value);
       break;
@@ -1573,6 +1736,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_SEGMENT_DURATION:
       g_value_set_uint64 (value, self->segment_duration);
+      break;
+    case PROP_SEGMENT_IDLE_TIMEOUT:
+      g_value_set_uint64 (value, self->segment_idle_timeout);
       break;
     case PROP_MAX_CACHED_SEGMENTS:
       g_value_set_uint (value, self->max_cached_segments);
@@ -1731,6 +1897,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Target duration of a segment in ns; segments are cut at the "
           "first keyframe after it", GST_SECOND / 10, G_MAXUINT64,
           DEFAULT_SEGMENT_DURATION, rw));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_IDLE_TIMEOUT,
+      g_param_spec_uint64 ("segment-idle-timeout", "Segment idle timeout",
+          "After this long without a video frame (ns), the open segment is "
+          "closed and stored; the next starts at the next keyframe "
+          "(0 = segment-duration + 2 s)", 0, G_MAXUINT64,
+          DEFAULT_SEGMENT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_MAX_CACHED_SEGMENTS,
       g_param_spec_uint ("max-cached-segments", "Max cached segments",
           "Most segments waiting for or in upload; beyond, the oldest "

@@ -296,6 +296,176 @@ GST_START_TEST (test_live_event_whole_after_close)
 
 GST_END_TEST;
 
+typedef struct
+{
+  gchar *uri;
+  gint paused;                  /* atomic: the camera sends nothing */
+  gint waiting_key;             /* atomic: after a pause, up to a keyframe */
+  gdouble first_stored_at;
+} IdleCamera;
+
+static GstPadProbeReturn
+idle_camera_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  IdleCamera *ic = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  gboolean video = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad),
+          "video"));
+
+  if (g_atomic_int_get (&ic->paused))
+    return GST_PAD_PROBE_DROP;
+  if (video && g_atomic_int_get (&ic->waiting_key)) {
+    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+      return GST_PAD_PROBE_DROP;
+    g_atomic_int_set (&ic->waiting_key, FALSE);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+idle_camera_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
+{
+  IdleCamera *ic = data;
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+
+  if (elapsed_s < 0) {
+    const gchar *names[] = { "v", "a" };
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), names[i]);
+      GstPad *pad = gst_element_get_static_pad (e, "src");
+      g_object_set_data (G_OBJECT (pad), "video", GINT_TO_POINTER (i == 0));
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, idle_camera_probe,
+          ic, NULL);
+      gst_object_unref (pad);
+      gst_object_unref (e);
+    }
+    return;
+  }
+  /* Frames stop at 2.5 s and come back at 7 s. */
+  if (elapsed_s >= 2.5 && elapsed_s < 7)
+    g_atomic_int_set (&ic->paused, TRUE);
+  else if (elapsed_s >= 7 && g_atomic_int_get (&ic->paused)) {
+    g_atomic_int_set (&ic->waiting_key, TRUE);
+    g_atomic_int_set (&ic->paused, FALSE);
+  }
+  if (ic->first_stored_at >= 0)
+    return;
+  store = cs_store_new (ic->uri, NULL, NULL);
+  objects = cs_store_list (store, "cam/rec/", NULL, NULL);
+  if (objects && objects->len > 0)
+    ic->first_stored_at = elapsed_s;
+}
+
+/* A camera that stops sending (the firmware's stop callback, a stalled
+ * encoder): its open segment is stored after segment-idle-timeout, not when
+ * frames come back; when they do, recording goes on, nothing lost. */
+GST_START_TEST (test_idle_timeout_closes_segment)
+{
+  static IdleCamera ic;
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "tune=zerolatency key-int-max=25 bframes=0 speed-preset=ultrafast ! "
+      "h264parse name=v ! cssink name=s location=file://%s device-id=cam "
+      "segment-duration=10000000000 segment-idle-timeout=1000000000 "
+      "audiotestsrc is-live=true ! avenc_aac ! aacparse name=a ! s.audio",
+      store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (GPtrArray) objects = NULL;
+  guint frames = 0;
+  CsRun run;
+
+  ic.uri = g_strdup_printf ("file://%s", store_dir);
+  ic.first_stored_at = -1;
+  cs_test_run (desc, 10, 60, idle_camera_tick, &ic, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "no EOS");
+  /* Frames stopped at 2.5 s: stored by 2.5 + 1 s and a margin, not at 7 s
+   * when they came back. */
+  fail_unless (ic.first_stored_at >= 0 && ic.first_stored_at < 5.5,
+      "the first segment was stored at %.1f s", ic.first_stored_at);
+  objects = cs_store_list (store, "cam/rec/", NULL, NULL);
+  fail_unless_equals_int (objects->len, 2);
+  for (guint i = 0; i < objects->len; i++) {
+    g_autoptr (GBytes) data = cs_store_get (store,
+        ((CsStoreObject *) objects->pdata[i])->key, NULL, NULL);
+    CsMediaInfo info = { 0 };
+
+    fail_unless (cs_test_read_ts (data, &info));
+    fail_unless (info.first_video_is_keyframe);
+    fail_unless (info.audio_frames > 0);
+    frames += info.video_frames;
+    cs_media_info_clear (&info);
+  }
+  fail_unless_equals_int (frames, run.video_in);
+  fail_unless_equals_int (cs_run_stat (&run, "frames-dropped"), 0);
+  g_free (ic.uri);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* A recording from an MP4 file (qtdemux, one thread for both streams) ends,
+ * every time. */
+GST_START_TEST (test_file_recording_always_ends)
+{
+  g_autofree gchar *input = g_build_filename (store_dir, "in.mp4", NULL);
+  g_autofree gchar *make = g_strdup_printf ("videotestsrc num-buffers=60 ! "
+      RAW " ! " H264 " ! mp4mux name=m ! filesink location=%s "
+      "audiotestsrc num-buffers=87 samplesperbuffer=1024 ! avenc_aac ! "
+      "aacparse ! m.", input);
+  GstElement *maker = gst_parse_launch (make, NULL);
+  guint ended = 0;
+
+  fail_unless (play_to_eos (maker, 30, NULL));
+  gst_object_unref (maker);
+  for (guint i = 0; i < 50; i++) {
+    g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! qtdemux "
+        "name=d d.video_0 ! h264parse ! cssink name=s location=file://%s/out "
+        "device-id=cam%u segment-duration=1000000000 d.audio_0 ! aacparse ! "
+        "s.audio", input, store_dir, i);
+    GstElement *p = gst_parse_launch (desc, NULL);
+    g_autofree gchar *error = NULL;
+
+    ended += play_to_eos (p, 20, &error);
+    if (error)
+      g_printerr ("run %u: %s\n", i, error);
+    gst_object_unref (p);
+  }
+  fail_unless_equals_int (ended, 50);
+}
+
+GST_END_TEST;
+
+/* Gate closes with audio: the stored audio is complete, and nothing says
+ * its timestamps went backwards. */
+GST_START_TEST (test_gate_close_no_false_warning)
+{
+  const CsTestTrigger triggers[] = { {1, 3.0}, {1, 12.0} };
+  static CsTestTimeline tl;
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=500 ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "key-int-max=25 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g min-record-time=4 event-interval=4 ! cssink "
+      "name=s location=file://%s device-id=cam audiotestsrc "
+      "num-buffers=950 ! audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! "
+      "g.audio_sink_0 g.audio_src_0 ! s.audio", store_dir);
+  CsRun run;
+
+  tl.triggers = triggers;
+  tl.n = G_N_ELEMENTS (triggers);
+  tl.base_ms = BASE_MS;
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  fail_unless_equals_int (cs_run_count (&run, "cs-event-ended"), 2);
+  fail_if (warned (&run, "backwards"), "a false warning");
+  fail_unless_equals_int (cs_run_stat (&run, "frames-dropped"), 0);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
 static Suite *
 cssink_stream_suite (void)
 {
@@ -310,6 +480,9 @@ cssink_stream_suite (void)
   tcase_add_test (tc, test_eos_without_video);
   tcase_add_test (tc, test_mark_mode_eos_during_event);
   tcase_add_test (tc, test_live_event_whole_after_close);
+  tcase_add_test (tc, test_idle_timeout_closes_segment);
+  tcase_add_test (tc, test_file_recording_always_ends);
+  tcase_add_test (tc, test_gate_close_no_false_warning);
   return s;
 }
 
