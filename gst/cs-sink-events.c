@@ -36,6 +36,7 @@ struct _CsSinkEvents
   gboolean gated;
   GstClockTime close_rt;
   GstClockTime stored_end_rt;   /* end of the latest stored segment */
+  GPtrArray *done;              /* CsSinkEventDone, finished since taken */
 };
 
 static void
@@ -62,6 +63,8 @@ cs_sink_events_new (const gchar * device_id)
   g_array_set_clear_func (ev->marks, (GDestroyNotify) mark_clear);
   ev->close_rt = GST_CLOCK_TIME_NONE;
   ev->stored_end_rt = GST_CLOCK_TIME_NONE;
+  ev->done = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      cs_sink_event_done_free);
   return ev;
 }
 
@@ -75,7 +78,27 @@ cs_sink_events_free (CsSinkEvents * ev)
   g_list_free_full (ev->events, (GDestroyNotify) sink_event_free);
   g_queue_clear_full (&ev->finished, (GDestroyNotify) sink_event_free);
   g_free (ev->current);
+  g_ptr_array_unref (ev->done);
   g_free (ev);
+}
+
+void
+cs_sink_event_done_free (CsSinkEventDone * d)
+{
+  g_free (d->event_id);
+  g_free (d->json_key);
+  g_strfreev (d->keys);
+  g_free (d);
+}
+
+GPtrArray *
+cs_sink_events_take_done (CsSinkEvents * ev)
+{
+  GPtrArray *done = ev->done;
+
+  ev->done = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      cs_sink_event_done_free);
+  return done;
 }
 
 static SinkEvent *
@@ -150,9 +173,23 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
 static void
 finish_event (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
 {
+  CsSinkEventDone *d = g_new0 (CsSinkEventDone, 1);
+  GStrvBuilder *keys = g_strv_builder_new ();
+  guint first = uploads->len;
+
   e->record->ended = TRUE;
   upload_playlist (ev, e, uploads);
   upload_record (e, uploads);
+  for (guint i = 0; i < e->record->segments->len; i++)
+    g_strv_builder_add (keys, g_ptr_array_index (e->record->segments, i));
+  for (guint i = first; i < uploads->len; i++)
+    g_strv_builder_add (keys, ((CsUploadItem *) g_ptr_array_index (uploads,
+                i))->key);
+  d->event_id = g_strdup (e->record->id);
+  d->json_key = g_strconcat (e->dir, "event.json", NULL);
+  d->keys = g_strv_builder_end (keys);
+  g_strv_builder_unref (keys);
+  g_ptr_array_add (ev->done, d);
   ev->events = g_list_remove (ev->events, e);
   g_queue_push_tail (&ev->finished, e);
   if (g_queue_get_length (&ev->finished) > MAX_FINISHED)
@@ -227,11 +264,12 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
     upload_record (e, uploads);
   } else if (g_str_equal (name, CS_EVENT_ENDED) && (e = find_event (ev, id))) {
     gst_structure_get_int64 (s, "end-ms", &e->record->end_ms);
-    /* A closed gate has let its last frame through at the close. */
+    /* A closed gate has let its last frame through at the close; the
+     * segment that holds it ends where the closing keyframes start. */
     e->end_rt = ev->gated && GST_CLOCK_TIME_IS_VALID (ev->close_rt)
         && ev->marks->len > 0
         && g_array_index (ev->marks, Mark, ev->marks->len - 1).event_id ==
-        NULL ? ev->close_rt : rt;
+        NULL ? ev->close_rt - CS_SINK_CLOSER_LEAD : rt;
     finish_complete_events (ev, uploads);
   }
   return split;

@@ -36,6 +36,18 @@ gboolean cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
     GPtrArray * uploads);
 /* The snapshot key of @event_id, or NULL. */
 gchar *cs_sink_events_snapshot_key (CsSinkEvents * ev, const gchar * event_id);
+/* An event that finished: every object it consists of (segments,
+ * index.m3u8, event.json). */
+typedef struct
+{
+  gchar *event_id;
+  gchar *json_key;
+  GStrv keys;
+} CsSinkEventDone;
+
+void cs_sink_event_done_free (CsSinkEventDone * d);
+/* The events finished since the last call (CsSinkEventDone). */
+GPtrArray *cs_sink_events_take_done (CsSinkEvents * ev);
 /* At EOS or stop: every event still open is finished. */
 void cs_sink_events_finish (CsSinkEvents * ev, GPtrArray * uploads);
 

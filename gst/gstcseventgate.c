@@ -154,6 +154,7 @@ struct _GstCsEventGate
   CsUtcMap utc;
   GstClockTime video_position;  /* running time of the latest video frame */
   gint64 video_position_ms;
+  GstClockTime video_end;       /* of the latest frame, with its duration */
   gboolean video_eos;
   gboolean told_no_video;       /* warned that audio waits for video */
   gboolean open;
@@ -575,6 +576,10 @@ video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     self->video_position = rt;
     self->video_position_ms = cs_utc_map_to_ms (&self->utc, rt);
   }
+  if (GST_BUFFER_DURATION_IS_VALID (buf)
+      && (!GST_CLOCK_TIME_IS_VALID (self->video_end)
+          || rt + GST_BUFFER_DURATION (buf) > self->video_end))
+    self->video_end = rt + GST_BUFFER_DURATION (buf);
   was_open = self->open;
 
   while (!g_queue_is_empty (&self->pending)) {
@@ -653,6 +658,7 @@ reset_stream_state (GstCsEventGate * self)
   self->told_no_video = FALSE;
   self->video_position = GST_CLOCK_TIME_NONE;
   self->video_position_ms = 0;
+  self->video_end = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->video_segment, GST_FORMAT_UNDEFINED);
   for (GList * l = self->audio; l; l = l->next) {
     AudioStream *a = l->data;
@@ -697,9 +703,18 @@ video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
     case GST_EVENT_EOS:
       g_mutex_lock (&self->lock);
-      if (cs_event_rules_advance (self->rules, G_MAXINT64, &ended))
-        end_event (self, &ended, self->open ? self->video_position_ms :
-            self->close_ms, self->video_position, &out, &msgs);
+      if (cs_event_rules_advance (self->rules, G_MAXINT64, &ended)) {
+        if (self->active_mode == GST_CS_EVENT_GATE_MODE_MARK) {
+          /* Nothing closed: the event ends with the recording. */
+          GstClockTime end = GST_CLOCK_TIME_IS_VALID (self->video_end) ?
+              self->video_end : self->video_position;
+          end_event (self, &ended, cs_utc_map_to_ms (&self->utc, end), end,
+              &out, &msgs);
+        } else {
+          end_event (self, &ended, self->open ? self->video_position_ms :
+              self->close_ms, self->video_position, &out, &msgs);
+        }
+      }
       self->video_eos = TRUE;
       self->triggers_rejected += g_queue_get_length (&self->pending);
       g_queue_clear_full (&self->pending, g_free);
@@ -1245,6 +1260,7 @@ gst_cs_event_gate_init (GstCsEventGate * self)
     self->priority[i] = CS_EVENT_NO_PRIORITY;
   self->windows = g_array_new (FALSE, FALSE, sizeof (Window));
   self->video_position = GST_CLOCK_TIME_NONE;
+  self->video_end = GST_CLOCK_TIME_NONE;
   gst_segment_init (&self->video_segment, GST_FORMAT_UNDEFINED);
 
   self->video_sinkpad = gst_pad_new_from_static_template (&video_sink_template,

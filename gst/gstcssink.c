@@ -65,14 +65,19 @@
 #include "cs-uploader.h"
 #include "cs-utc.h"
 #include "cs-leg-order.h"
+#include "cs-stored-events.h"
+#include "cs-ticker.h"
 
 #include <gio/gio.h>
+#include <gst/video/video.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
+#define DEFAULT_SEGMENT_IDLE_TIMEOUT 0  /* segment-duration + 2 s */
+#define IDLE_CHECK_MS 100
 #define DEFAULT_MAX_CACHED_SEGMENTS 3
 #define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES -1
@@ -100,6 +105,7 @@ enum
   PROP_SESSION_TOKEN,
   PROP_TLS_CA_FILE,
   PROP_SEGMENT_DURATION,
+  PROP_SEGMENT_IDLE_TIMEOUT,
   PROP_MAX_CACHED_SEGMENTS,
   PROP_MAX_CACHE_BYTES,
   PROP_MAX_RETRIES,
@@ -120,6 +126,49 @@ enum
 
 static guint signals[LAST_SIGNAL];
 
+/* What one run learns from its stream (counts included), under
+ * self->lock; set up by stream_reset() at start and dropped by it at stop,
+ * so that a restart begins like the first run. */
+typedef struct
+{
+  guint64 segments_recorded;
+  guint64 spool_dropped;
+  guint64 frames_dropped;
+} CsSinkCounts;
+
+typedef struct
+{
+  CsSinkEvents *events;
+  CsStoredEvents *stored;       /* when a finished event is whole */
+  GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
+  GstBuffer *last_audio;
+  GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
+  CsLegOrder video_order, audio_order;  /* frames going back are dropped */
+  GstClockTime mux_video_end;   /* end of the last frame there */
+  gchar *auto_picture_event;    /* wants a picture of the next keyframe */
+  gchar *auto_picture_key;
+  GOutputStream *fragment;      /* the segment being muxed */
+  GstClockTime fragment_start_rt;
+  GstSegment video_segment;
+  CsUtcMap utc;
+  GstClockTime video_end_rt;    /* latest end of a video buffer seen */
+  GstClockTime last_keyframe_rt;
+  gboolean video_seen;          /* a video buffer came in */
+  gint64 video_arrival_us;      /* monotonic time of the latest */
+  gboolean segment_open;        /* a frame was muxed since the last close */
+  gboolean idle_closed;         /* closed for idleness: wait for a keyframe */
+  gboolean idle_resume_told;    /* frames without their keyframe dropped */
+  GstClockTime idle_closer_rt;  /* the segment starting there is discarded */
+  gconstpointer closers[3];     /* idle closers on their way (identity) */
+  GstClockTime audio_end_rt;    /* at the muxer's input */
+  gboolean video_eos;
+  guint64 segments_recorded;
+  guint64 spool_dropped;
+  gsize last_segment_size;
+  gboolean upstream_live;       /* drop when the cache is full, never wait */
+  const gchar *video_codec;     /* caps name the parser was made for */
+} CsSinkStream;
+
 /* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
  * self->lock (streaming state); neither is held while posting a message. */
 struct _GstCsSink
@@ -134,6 +183,7 @@ struct _GstCsSink
                                  * first audio buffer on */
   GstPad *audio_pad;            /* ghost, requested */
   GstElement *audio_parser, *audio_queue;
+  GstElement *video_parser, *video_queue;       /* made for each run's codec */
   GstPad *audio_leg_src;        /* the audio queue's */
 
   /* Settings, under GST_OBJECT_LOCK. */
@@ -146,6 +196,7 @@ struct _GstCsSink
   gchar *session_token;
   gchar *tls_ca_file;
   guint64 segment_duration;
+  guint64 segment_idle_timeout;
   guint max_cached_segments;
   guint64 max_cache_bytes;
   gint max_retries;
@@ -155,37 +206,20 @@ struct _GstCsSink
   gchar *spool_dir;
   guint64 spool_max_bytes;
 
-  /* Streaming state, under self->lock. */
+  /* Under self->lock. */
   GMutex lock;
   CsUploader *uploader;
   CsUploader *meta_uploader;    /* event objects */
-  CsSinkEvents *events;
   CsSnapshotter *snapshotter;
   CsSpool *spool;               /* with spool-dir: every object goes through */
   CsSpoolFeeder *feeder;
-  guint64 spool_dropped;
-  GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
-  GstBuffer *last_audio;
-  GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
-  CsLegOrder video_order, audio_order;  /* frames going back are dropped */
-  GstClockTime mux_video_end;   /* end of the last frame there */
-  gchar *auto_picture_event;    /* wants a picture of the next keyframe */
-  gchar *auto_picture_key;
   gchar *active_device_id;      /* copied from settings at start */
-  GOutputStream *fragment;      /* the segment being muxed */
-  GstClockTime fragment_start_rt;
-  GstSegment video_segment;
-  CsUtcMap utc;
-  GstClockTime video_end_rt;    /* latest end of a video buffer seen */
-  GstClockTime last_keyframe_rt;
-  gboolean video_seen;          /* a video buffer came in */
-  gboolean video_eos;
-  guint64 segments_recorded;
   CsUploaderStats stopped_stats;        /* of the last run, once stopped */
-  gsize last_segment_size;
-  gboolean upstream_live;       /* drop when the cache is full, never wait */
   gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
-  const gchar *video_codec;     /* caps name the parser was made for */
+  GSource *idle_source;         /* the idle check, on the ticker thread */
+  gint64 idle_timeout_us;       /* copied from settings at start */
+  CsSinkStream st;
+  CsSinkCounts stopped_counts;  /* st's counts of the last run, once stopped */
 };
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
@@ -206,6 +240,39 @@ G_DEFINE_TYPE (GstCsSink, gst_cs_sink, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
     GST_TYPE_CS_SINK, GST_DEBUG_CATEGORY_INIT (gst_cs_sink_debug, "cssink", 0,
         "cloud storage segment sink"));
+
+/* Drops what the last run left, keeping its counts for the stats, and
+ * starts afresh.  With self->lock (or before the element is shared). */
+static void
+stream_reset (GstCsSink * self)
+{
+  CsSinkStream *st = &self->st;
+
+  self->stopped_counts.segments_recorded = st->segments_recorded;
+  self->stopped_counts.spool_dropped = st->spool_dropped;
+  self->stopped_counts.frames_dropped = st->video_order.dropped +
+      st->audio_order.dropped;
+  cs_sink_events_free (st->events);
+  cs_stored_events_free (st->stored);
+  gst_clear_buffer (&st->last_video_key);
+  gst_clear_buffer (&st->last_audio);
+  g_queue_clear_full (&st->cuts, g_free);
+  g_free (st->auto_picture_event);
+  g_free (st->auto_picture_key);
+  g_clear_object (&st->fragment);
+
+  memset (st, 0, sizeof *st);
+  g_queue_init (&st->cuts);
+  cs_leg_order_reset (&st->video_order);
+  cs_leg_order_reset (&st->audio_order);
+  st->mux_video_end = GST_CLOCK_TIME_NONE;
+  st->fragment_start_rt = GST_CLOCK_TIME_NONE;
+  st->video_end_rt = GST_CLOCK_TIME_NONE;
+  st->last_keyframe_rt = GST_CLOCK_TIME_NONE;
+  st->idle_closer_rt = GST_CLOCK_TIME_NONE;
+  st->audio_end_rt = GST_CLOCK_TIME_NONE;
+  gst_segment_init (&st->video_segment, GST_FORMAT_TIME);
+}
 
 static GstStructure *
 item_structure (const gchar * name, const CsUploadItem * item)
@@ -236,6 +303,28 @@ spool_report (GstCsSink * self, const CsUploadReport * r)
   GST_INFO_OBJECT (self, "%s stays in the spool (%s)", r->item->key,
       r->reason);
   return TRUE;
+}
+
+/* The store's last word on an object: events it completes are whole in the
+ * store, which cs-event-stored tells. */
+static void
+note_outcome (GstCsSink * self, const CsUploadReport * r)
+{
+  g_autoptr (GPtrArray) whole = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->st.stored) {
+    cs_stored_events_outcome (self->st.stored, r->item->key,
+        r->outcome == CS_UPLOAD_UPLOADED);
+    whole = cs_stored_events_take_whole (self->st.stored);
+  }
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; whole && i < whole->len; i++) {
+    GstStructure *s = g_ptr_array_index (whole, i);
+    GST_INFO_OBJECT (self, "event whole in the store: %" GST_PTR_FORMAT, s);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), gst_structure_copy (s)));
+  }
 }
 
 /* Called by the uploader, on its thread or the one that pushed or stopped,
@@ -282,6 +371,8 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
    * application must have heard of every upload before EOS. */
   if (r->outcome != CS_UPLOAD_DROPPED)
     spool_report (self, r);
+  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
+    note_outcome (self, r);
 
   if (r->outcome == CS_UPLOAD_FAILED) {
     if (r->error->code == CS_STORE_ERROR_NOT_AUTHORIZED) {
@@ -309,6 +400,8 @@ on_meta_report (const CsUploadReport * r, gpointer user_data)
 
   if (spool_report (self, r))
     return;
+  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
+    note_outcome (self, r);
   if (r->outcome == CS_UPLOAD_UPLOADED)
     GST_INFO_OBJECT (self, "uploaded %s", r->item->key);
   else if (r->outcome == CS_UPLOAD_DROPPED)
@@ -330,9 +423,16 @@ gst_cs_sink_make_stats (GstCsSink * self)
     cs_uploader_get_stats (self->uploader, &st);
   else
     st = self->stopped_stats;
-  recorded = self->segments_recorded;
-  spool_dropped = self->spool_dropped;
-  frames_dropped = self->video_order.dropped + self->audio_order.dropped;
+  if (self->uploader) {
+    recorded = self->st.segments_recorded;
+    spool_dropped = self->st.spool_dropped;
+    frames_dropped = self->st.video_order.dropped +
+        self->st.audio_order.dropped;
+  } else {
+    recorded = self->stopped_counts.segments_recorded;
+    spool_dropped = self->stopped_counts.spool_dropped;
+    frames_dropped = self->stopped_counts.frames_dropped;
+  }
   spool_bytes = self->spool ? cs_spool_bytes (self->spool) : 0;
   g_mutex_unlock (&self->lock);
 
@@ -366,18 +466,29 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     gboolean nothing_recorded = FALSE;
     g_mutex_lock (&self->lock);
     if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
-      gst_event_copy_segment (event, &self->video_segment);
+      gst_event_copy_segment (event, &self->st.video_segment);
     else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-      self->video_eos = TRUE;
-      nothing_recorded = !self->video_seen;
+      self->st.video_eos = TRUE;
+      nothing_recorded = !self->st.video_seen;
     }
     g_mutex_unlock (&self->lock);
     if (nothing_recorded) {
-      /* splitmuxsink loses an EOS that comes before any data now and then
-       * (GStreamer 1.22; behind a gate that never opened, say): with no
-       * video to record, cssink says it is done itself. */
+      /* splitmuxsink neither ends nor prerolls on an EOS that comes before
+       * any data (GStreamer 1.22; behind a gate that never opened, an empty
+       * file): with no video to record, cssink says it is done itself.  It
+       * also takes splitmuxsink out of the state changes until the stop
+       * (it would wait for a first segment for ever), so that the pipeline
+       * reaches PLAYING and ends. */
       GstMessage *msg = gst_message_new_eos (GST_OBJECT (self));
       gst_message_set_seqnum (msg, gst_event_get_seqnum (event));
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("No video came before the end of the stream: nothing was "
+              "recorded."), (NULL));
+      gst_element_set_locked_state (self->splitmux, TRUE);
+      gst_element_continue_state (self->splitmux, GST_STATE_CHANGE_SUCCESS);
+      gst_element_post_message (self->splitmux,
+          gst_message_new_async_done (GST_OBJECT (self->splitmux),
+              GST_CLOCK_TIME_NONE));
       gst_cs_sink_drain (self);
       gst_element_post_message (GST_ELEMENT (self), msg);
     }
@@ -386,20 +497,21 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
   g_mutex_lock (&self->lock);
-  self->video_seen = TRUE;
+  self->st.video_seen = TRUE;
+  self->st.video_arrival_us = g_get_monotonic_time ();
   rt = GST_BUFFER_PTS_IS_VALID (buf) ?
-      gst_segment_to_running_time (&self->video_segment, GST_FORMAT_TIME,
+      gst_segment_to_running_time (&self->st.video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID (rt)) {
     GstClockTime end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
         GST_BUFFER_DURATION (buf) : 0);
     /* The latest end in presentation order: B-frames come out of order. */
-    if (!GST_CLOCK_TIME_IS_VALID (self->video_end_rt)
-        || end > self->video_end_rt)
-      self->video_end_rt = end;
+    if (!GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
+        || end > self->st.video_end_rt)
+      self->st.video_end_rt = end;
     if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
-      self->last_keyframe_rt = rt;
-    cs_utc_map_update (&self->utc, GST_ELEMENT (self), buf, rt);
+      self->st.last_keyframe_rt = rt;
+    cs_utc_map_update (&self->st.utc, GST_ELEMENT (self), buf, rt);
   }
   g_mutex_unlock (&self->lock);
   return GST_PAD_PROBE_OK;
@@ -416,7 +528,7 @@ on_format_location (GstElement * splitmux, guint fragment_id,
   gsize capacity;
 
   g_mutex_lock (&self->lock);
-  capacity = self->last_segment_size + self->last_segment_size / 4;
+  capacity = self->st.last_segment_size + self->st.last_segment_size / 4;
   g_mutex_unlock (&self->lock);
   capacity = MAX (capacity, 64 * 1024);
   stream = g_memory_output_stream_new (g_malloc (capacity), capacity,
@@ -424,8 +536,8 @@ on_format_location (GstElement * splitmux, guint fragment_id,
 
   g_object_set (self->sink, "stream", stream, NULL);
   g_mutex_lock (&self->lock);
-  g_clear_object (&self->fragment);
-  self->fragment = stream;
+  g_clear_object (&self->st.fragment);
+  self->st.fragment = stream;
   g_mutex_unlock (&self->lock);
   return NULL;                  /* our sink has no location */
 }
@@ -457,16 +569,16 @@ remember_video (GstCsSink * self, const GstSegment * seg, GstBuffer * buf)
   if (!GST_CLOCK_TIME_IS_VALID (rt))
     return FALSE;
   if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
-      && GST_CLOCK_TIME_IS_VALID (self->mux_video_end)) {
+      && GST_CLOCK_TIME_IS_VALID (self->st.mux_video_end)) {
     Cut *c = g_new (Cut, 1);
-    jump = rt > self->mux_video_end + JUMP;
+    jump = rt > self->st.mux_video_end + JUMP;
     c->keyframe_rt = rt;
-    c->previous_end = self->mux_video_end;
-    g_queue_push_tail (&self->cuts, c);
-    if (g_queue_get_length (&self->cuts) > MAX_CUTS)
-      g_free (g_queue_pop_head (&self->cuts));
+    c->previous_end = self->st.mux_video_end;
+    g_queue_push_tail (&self->st.cuts, c);
+    if (g_queue_get_length (&self->st.cuts) > MAX_CUTS)
+      g_free (g_queue_pop_head (&self->st.cuts));
   }
-  self->mux_video_end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+  self->st.mux_video_end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
       GST_BUFFER_DURATION (buf) : 0);
   return jump;
 }
@@ -475,7 +587,7 @@ remember_video (GstCsSink * self, const GstSegment * seg, GstBuffer * buf)
 static GstClockTime
 segment_end (GstCsSink * self, GstClockTime end_rt)
 {
-  for (GList * l = self->cuts.head; l; l = l->next) {
+  for (GList * l = self->st.cuts.head; l; l = l->next) {
     Cut *c = l->data;
     if (c->keyframe_rt == end_rt && end_rt > c->previous_end + JUMP) {
       GST_WARNING_OBJECT (self, "the video jumps by %" GST_TIME_FORMAT
@@ -514,7 +626,7 @@ gst_cs_sink_spool (GstCsSink * self, CsUploadItem * item)
     const gchar *key = g_ptr_array_index (dropped, i);
     GST_WARNING_OBJECT (self, "dropped %s: spool-full", key);
     g_mutex_lock (&self->lock);
-    self->spool_dropped++;
+    self->st.spool_dropped++;
     g_mutex_unlock (&self->lock);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self),
@@ -534,6 +646,17 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
 
   g_mutex_lock (&self->lock);
   uploader = self->meta_uploader;
+  if (self->st.stored) {
+    g_autoptr (GPtrArray) done = cs_sink_events_take_done (self->st.events);
+    for (guint i = 0; i < uploads->len; i++)
+      cs_stored_events_sent (self->st.stored,
+          ((CsUploadItem *) g_ptr_array_index (uploads, i))->key);
+    for (guint i = 0; i < done->len; i++) {
+      CsSinkEventDone *d = g_ptr_array_index (done, i);
+      cs_stored_events_wait (self->st.stored, d->event_id, d->json_key,
+          g_steal_pointer (&d->keys));
+    }
+  }
   g_mutex_unlock (&self->lock);
   for (guint i = 0; i < uploads->len; i++) {
     CsUploadItem *item = g_ptr_array_index (uploads, i);
@@ -562,9 +685,9 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   gboolean live;
 
   g_mutex_lock (&self->lock);
-  stream = g_steal_pointer (&self->fragment);
+  stream = g_steal_pointer (&self->st.fragment);
   if (stream == NULL || self->uploader == NULL
-      || !GST_CLOCK_TIME_IS_VALID (self->fragment_start_rt)) {
+      || !GST_CLOCK_TIME_IS_VALID (self->st.fragment_start_rt)) {
     g_mutex_unlock (&self->lock);
     g_clear_object (&stream);
     return;
@@ -579,16 +702,16 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   /* splitmuxsink ends a segment at the next keyframe, but the last one (the
    * one that ends after the last keyframe) at the start of its last frame:
    * count that frame in. */
-  if (self->video_eos && GST_CLOCK_TIME_IS_VALID (self->video_end_rt)
-      && GST_CLOCK_TIME_IS_VALID (self->last_keyframe_rt)
-      && end_rt > self->last_keyframe_rt)
-    end_rt = MAX (end_rt, self->video_end_rt);
+  if (self->st.video_eos && GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
+      && GST_CLOCK_TIME_IS_VALID (self->st.last_keyframe_rt)
+      && end_rt > self->st.last_keyframe_rt)
+    end_rt = MAX (end_rt, self->st.video_end_rt);
   end_rt = segment_end (self, end_rt);
-  start_rt = self->fragment_start_rt;
-  start_ms = cs_utc_map_to_ms (&self->utc, start_rt);
-  end_ms = cs_utc_map_to_ms (&self->utc, end_rt);
-  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
-  self->last_segment_size = g_bytes_get_size (data);
+  start_rt = self->st.fragment_start_rt;
+  start_ms = cs_utc_map_to_ms (&self->st.utc, start_rt);
+  end_ms = cs_utc_map_to_ms (&self->st.utc, end_rt);
+  self->st.fragment_start_rt = GST_CLOCK_TIME_NONE;
+  self->st.last_segment_size = g_bytes_get_size (data);
   if (g_bytes_get_size (data) == 0) {
     g_mutex_unlock (&self->lock);
     return;                     /* nothing was muxed */
@@ -601,23 +724,25 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
             start_ms));
     return;
   }
-  key = cs_sink_events_segment_key (self->events, start_rt, start_ms,
+  key = start_rt == self->st.idle_closer_rt ? NULL :
+      cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
       MAX (end_ms - start_ms, 0));
   if (key == NULL) {
     /* Only what closed an event's last segment (see video_leg_probe). */
     g_mutex_unlock (&self->lock);
-    GST_DEBUG_OBJECT (self, "discarded the segment after a gate close");
+    GST_DEBUG_OBJECT (self, "discarded the segment of the closing frames");
     return;
   }
-  self->segments_recorded++;
+  self->st.segments_recorded++;
+  cs_stored_events_sent (self->st.stored, key);
   item = cs_upload_item_new (key, data, "video/mp2t", start_ms,
       MAX (end_ms - start_ms, 0));
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
-  cs_sink_events_segment_stored (self->events, key, start_ms, end_ms, end_rt,
+  cs_sink_events_segment_stored (self->st.events, key, start_ms, end_ms, end_rt,
       uploads);
   uploader = self->uploader;
-  live = self->upstream_live;
+  live = self->st.upstream_live;
   g_mutex_unlock (&self->lock);
   /* The uploaders are freed only after the streaming threads have stopped. */
   if (!gst_cs_sink_spool (self, item))
@@ -675,7 +800,7 @@ gst_cs_sink_drain (GstCsSink * self)
   /* The pictures under way, so that the final event.json names them. */
   cs_snapshotter_wait_idle (self->snapshotter, timeout / GST_MSECOND);
   g_mutex_lock (&self->lock);
-  cs_sink_events_finish (self->events, uploads);
+  cs_sink_events_finish (self->st.events, uploads);
   g_mutex_unlock (&self->lock);
   gst_cs_sink_upload_meta (self, uploads);
 
@@ -724,7 +849,7 @@ gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
       && gst_structure_get_clock_time (s, "running-time", &rt)) {
     if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
       g_mutex_lock (&self->lock);
-      self->fragment_start_rt = rt;
+      self->st.fragment_start_rt = rt;
       g_mutex_unlock (&self->lock);
     } else if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
       gst_cs_sink_fragment_closed (self, rt);
@@ -778,8 +903,8 @@ snapshot_stored (const gchar * event_id, const gchar * key, gpointer data)
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
 
   g_mutex_lock (&self->lock);
-  if (self->events)
-    cs_sink_events_set_snapshot (self->events, event_id, uploads);
+  if (self->st.events)
+    cs_sink_events_set_snapshot (self->st.events, event_id, uploads);
   g_mutex_unlock (&self->lock);
   gst_cs_sink_upload_meta (self, uploads);
 }
@@ -802,6 +927,116 @@ closing_copy (GstPad * pad, GstBuffer * buf, GstClockTime rt)
       gst_segment_position_from_running_time (&seg, GST_FORMAT_TIME, rt);
   GST_BUFFER_DURATION (copy) = GST_CLOCK_TIME_NONE;
   return copy;
+}
+
+/* With self->lock, at the muxer's input: keeps track of what an idle close
+ * needs, lets its closers through, and after one drops video up to the next
+ * keyframe (its segment was closed: a frame without its keyframe cannot
+ * start the next).  TRUE to drop @buf. */
+static gboolean
+leg_idle_resume (GstCsSink * self, GstBuffer * buf, gboolean video,
+    gboolean * first_drop)
+{
+  CsSinkStream *st = &self->st;
+
+  for (guint i = 0; i < G_N_ELEMENTS (st->closers); i++) {
+    if (st->closers[i] == buf) {
+      st->closers[i] = NULL;
+      return FALSE;
+    }
+  }
+  if (!video)
+    return FALSE;
+  if (st->idle_closed && GST_BUFFER_FLAG_IS_SET (buf,
+          GST_BUFFER_FLAG_DELTA_UNIT)) {
+    st->video_order.dropped++;
+    if (!st->idle_resume_told) {
+      st->idle_resume_told = TRUE;
+      *first_drop = TRUE;
+    }
+    return TRUE;
+  }
+  st->idle_resume_told = FALSE;
+  st->idle_closed = FALSE;
+  st->segment_open = TRUE;
+  return FALSE;
+}
+
+/* On the ticker thread: when no video came for segment-idle-timeout, the
+ * open segment is closed as at a gate close (closing keyframes that start a
+ * segment which is discarded), so that it is stored now rather than when
+ * frames come back.  The closers enter after the parsers, under the stream
+ * lock of their input, so they follow every frame before them. */
+static gboolean
+idle_check (gpointer data)
+{
+  GstCsSink *self = data;
+  GstPad *vsink = NULL, *vsrc = NULL, *asink = NULL, *asrc = NULL;
+  GstBuffer *closer[3] = { NULL, NULL, NULL };
+  gboolean audio_locked = FALSE;
+  GstClockTime t;
+
+  g_mutex_lock (&self->lock);
+  if (self->uploader == NULL || !self->st.segment_open || self->st.video_eos
+      || self->st.last_video_key == NULL || self->video_parser == NULL
+      || !GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
+      || g_get_monotonic_time () - self->st.video_arrival_us <
+      self->idle_timeout_us) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_CONTINUE;
+  }
+  vsink = gst_element_get_static_pad (self->video_parser, "sink");
+  vsrc = gst_element_get_static_pad (self->video_parser, "src");
+  if (self->audio_parser && self->st.last_audio) {
+    asink = gst_element_get_static_pad (self->audio_parser, "sink");
+    asrc = gst_element_get_static_pad (self->audio_parser, "src");
+  }
+  g_mutex_unlock (&self->lock);
+
+  /* A stream thread inside the parser: frames are coming after all. */
+  if (!GST_PAD_STREAM_TRYLOCK (vsink))
+    goto done;
+  audio_locked = asink && GST_PAD_STREAM_TRYLOCK (asink);
+
+  g_mutex_lock (&self->lock);
+  if (self->st.segment_open && self->st.last_video_key) {
+    t = self->st.video_end_rt;
+    closer[0] = closing_copy (vsrc, self->st.last_video_key, t);
+    closer[1] = closing_copy (vsrc, self->st.last_video_key,
+        t + CS_SINK_CLOSER_LEAD / 2);
+    /* Past the end of the video GOP, as splitmuxsink waits for every
+     * stream to reach it. */
+    if (audio_locked)
+      closer[2] = closing_copy (asrc, self->st.last_audio,
+          MAX (t, GST_CLOCK_TIME_IS_VALID (self->st.audio_end_rt) ?
+              self->st.audio_end_rt : 0) + CS_SINK_CLOSER_LEAD);
+    for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
+      self->st.closers[i] = closer[i];
+    self->st.segment_open = FALSE;
+    self->st.idle_closed = TRUE;
+    self->st.idle_closer_rt = t;
+    GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
+        "segment ends at %" GST_TIME_FORMAT, self->idle_timeout_us / 1000,
+        GST_TIME_ARGS (t));
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (closer[0]) {
+    g_signal_emit_by_name (self->splitmux, "split-after");
+    gst_pad_push (vsrc, closer[0]);
+    gst_pad_push (vsrc, closer[1]);
+  }
+  if (closer[2])
+    gst_pad_push (asrc, closer[2]);
+  if (audio_locked)
+    GST_PAD_STREAM_UNLOCK (asink);
+  GST_PAD_STREAM_UNLOCK (vsink);
+done:
+  gst_object_unref (vsink);
+  gst_object_unref (vsrc);
+  gst_clear_object (&asink);
+  gst_clear_object (&asrc);
+  return G_SOURCE_CONTINUE;
 }
 
 /* At the muxer's input, in stream order: the gate's announcements.  An event
@@ -831,16 +1066,30 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstSegment seg;
     const GstSegment *segment = NULL;
     CsLegVerdict verdict;
-    gboolean jump = FALSE;
+    gboolean jump = FALSE, first_drop = FALSE;
 
     if (seg_event) {
       gst_event_copy_segment (seg_event, &seg);
       segment = &seg;
       gst_event_unref (seg_event);
     }
+
     g_mutex_lock (&self->lock);
-    verdict = cs_leg_order_check (video ? &self->video_order :
-        &self->audio_order, segment, buf, video);
+    if (leg_idle_resume (self, buf, video, &first_drop)) {
+      g_mutex_unlock (&self->lock);
+      if (first_drop) {
+        GST_ELEMENT_WARNING (self, STREAM, FAILED,
+            ("Video came back without a keyframe after its segment was "
+                "closed for idleness: frames are dropped up to the next "
+                "keyframe."), (NULL));
+        gst_pad_push_event (self->video_pad,
+            gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                TRUE, 0));
+      }
+      return GST_PAD_PROBE_DROP;
+    }
+    verdict = cs_leg_order_check (video ? &self->st.video_order :
+        &self->st.audio_order, segment, buf, video);
     if (verdict != CS_LEG_KEEP) {
       g_mutex_unlock (&self->lock);
       if (verdict == CS_LEG_DROP_FIRST)
@@ -856,11 +1105,17 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     if (video)
       jump = remember_video (self, segment, buf);
     if (!video) {
-      gst_buffer_replace (&self->last_audio, buf);
+      GstClockTime rt = segment && GST_BUFFER_PTS_IS_VALID (buf) ?
+          gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
+      if (GST_CLOCK_TIME_IS_VALID (rt))
+        self->st.audio_end_rt = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+            GST_BUFFER_DURATION (buf) : 0);
+      gst_buffer_replace (&self->st.last_audio, buf);
     } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      gst_buffer_replace (&self->last_video_key, buf);
-      event_id = g_steal_pointer (&self->auto_picture_event);
-      picture_key = g_steal_pointer (&self->auto_picture_key);
+      gst_buffer_replace (&self->st.last_video_key, buf);
+      event_id = g_steal_pointer (&self->st.auto_picture_event);
+      picture_key = g_steal_pointer (&self->st.auto_picture_key);
     }
     g_mutex_unlock (&self->lock);
     if (jump)
@@ -886,21 +1141,21 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   uploads = g_ptr_array_new ();
 
   g_mutex_lock (&self->lock);
-  if (video && self->events)
-    split = cs_sink_events_handle (self->events, s, uploads);
+  if (video && self->st.events)
+    split = cs_sink_events_handle (self->st.events, s, uploads);
   if (video && g_str_equal (name, CS_EVENT_ALARM) && self->snapshotter
       && gst_structure_get_boolean (s, "snapshot", &picture) && picture)
-    picture_key = cs_sink_events_snapshot_key (self->events,
+    picture_key = cs_sink_events_snapshot_key (self->st.events,
         gst_structure_get_string (s, "event-id"));
   if (g_str_equal (name, CS_GATE_CLOSE) && GST_CLOCK_TIME_IS_VALID (close_rt)
       && close_rt > CS_SINK_CLOSER_LEAD) {
-    if (video && self->last_video_key) {
-      closer[0] = closing_copy (pad, self->last_video_key,
+    if (video && self->st.last_video_key) {
+      closer[0] = closing_copy (pad, self->st.last_video_key,
           close_rt - CS_SINK_CLOSER_LEAD);
-      closer[1] = closing_copy (pad, self->last_video_key,
+      closer[1] = closing_copy (pad, self->st.last_video_key,
           close_rt - CS_SINK_CLOSER_LEAD / 2);
-    } else if (!video && self->last_audio) {
-      closer[0] = closing_copy (pad, self->last_audio,
+    } else if (!video && self->st.last_audio) {
+      closer[0] = closing_copy (pad, self->st.last_audio,
           close_rt - CS_SINK_CLOSER_LEAD / 4);
     }
   }
@@ -918,24 +1173,50 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   } else if (picture_key && auto_snapshot) {
     /* Of the event's next keyframe, its first for a new recording. */
     g_mutex_lock (&self->lock);
-    g_free (self->auto_picture_event);
-    self->auto_picture_event = g_strdup (gst_structure_get_string (s,
+    g_free (self->st.auto_picture_event);
+    self->st.auto_picture_event = g_strdup (gst_structure_get_string (s,
             "event-id"));
-    g_free (self->auto_picture_key);
-    self->auto_picture_key = g_steal_pointer (&picture_key);
+    g_free (self->st.auto_picture_key);
+    self->st.auto_picture_key = g_steal_pointer (&picture_key);
     g_mutex_unlock (&self->lock);
   }
   for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
     if (closer[i])
       gst_pad_push (pad, closer[i]);
+  if (video && closer[0]) {
+    g_mutex_lock (&self->lock);
+    self->st.segment_open = FALSE;
+    g_mutex_unlock (&self->lock);
+  }
   gst_cs_sink_upload_meta (self, uploads);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* On a leg's input (@parser's sink pad): the gate's announcements go round
+ * the parser.  A parser (GstBaseParse) keeps a custom event until it pushes
+ * its next frame; after a gate close no frame comes, and the close would
+ * reach leg_probe only at EOS.  The parser pushes each whole frame (aligned
+ * input) at once, so the event follows the frames before it. */
+static GstPadProbeReturn
+parser_bypass_probe (GstPad * pad, GstPadProbeInfo * info, gpointer parser)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstPad *srcpad;
+
+  if (cs_gate_event_structure (event) == NULL)
+    return GST_PAD_PROBE_OK;
+  srcpad = gst_element_get_static_pad (parser, "src");
+  gst_pad_push_event (srcpad, gst_event_ref (event));
+  gst_object_unref (srcpad);
   return GST_PAD_PROBE_DROP;
 }
 
 static GstPad *
 gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
-    GstElement ** queue_out)
+    GstElement ** queue_out, gboolean audio)
 {
+  GstPad *sinkpad;
+
   GstElement *queue = gst_element_factory_make ("queue", NULL);
   GstPad *srcpad;
   guint64 duration;
@@ -951,16 +1232,18 @@ gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
   gst_element_link (parser, queue);
   srcpad = gst_element_get_static_pad (queue, "src");
   gst_pad_link (srcpad, muxpad);
-  if (queue_out)
+  if (audio)
     self->audio_leg_src = srcpad;
   gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, leg_probe, self, NULL);
   gst_object_unref (srcpad);
   gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);
-  if (queue_out)
-    *queue_out = queue;
-  return gst_element_get_static_pad (parser, "sink");
+  *queue_out = queue;
+  sinkpad = gst_element_get_static_pad (parser, "sink");
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      parser_bypass_probe, parser, NULL);
+  return sinkpad;
 }
 
 /* The video parser is chosen when the caps say which codec arrives.  It keeps
@@ -992,18 +1275,19 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   gst_query_unref (query);
 
   g_mutex_lock (&self->lock);
-  self->upstream_live = live;
-  if (self->video_codec != NULL) {
-    gboolean same = g_str_equal (self->video_codec, codec);
+  self->st.upstream_live = live;
+  if (self->st.video_codec != NULL) {
+    const gchar *was = self->st.video_codec;
     g_mutex_unlock (&self->lock);
-    if (same)
+    if (g_str_equal (was, codec))
       return GST_PAD_PROBE_OK;
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("The video codec cannot change while recording."),
-        ("from %s to %s", self->video_codec, codec));
+        ("The video codec cannot change while recording (from %s to %s): "
+            "restart the pipeline (PLAYING -> NULL -> PLAYING) for the new "
+            "one.", was, codec), (NULL));
     return GST_PAD_PROBE_DROP;
   }
-  self->video_codec = g_intern_string (codec);
+  self->st.video_codec = g_intern_string (codec);
   g_mutex_unlock (&self->lock);
 
   parser = gst_element_factory_make (g_str_equal (codec, "video/x-h265") ?
@@ -1014,10 +1298,64 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_DROP;
   }
   g_object_set (parser, "config-interval", -1, NULL);
-  sinkpad = gst_cs_sink_add_leg (self, parser, self->mux_video_pad, NULL);
+  sinkpad = gst_cs_sink_add_leg (self, parser, self->mux_video_pad,
+      &self->video_queue, FALSE);
+  self->video_parser = gst_object_ref (parser);
+  gst_object_ref (self->video_queue);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
   gst_object_unref (sinkpad);
-  return GST_PAD_PROBE_REMOVE;
+  /* The probe stays: a later codec change is refused with a clear word. */
+  return GST_PAD_PROBE_OK;
+}
+
+/* Upstream negotiates against what cssink records, not against the parser
+ * of the codec that came first: a codec change then reaches
+ * video_caps_probe, which names it, instead of failing upstream as "not
+ * negotiated". */
+static GstPadProbeReturn
+video_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstCaps *templ, *caps;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS
+      && GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS)
+    return GST_PAD_PROBE_OK;
+  templ = gst_pad_get_pad_template_caps (pad);
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    gst_query_parse_accept_caps (query, &caps);
+    gst_query_set_accept_caps_result (query,
+        gst_caps_is_subset (caps, templ));
+  } else {
+    gst_query_parse_caps (query, &caps);
+    if (caps) {
+      GstCaps *filtered = gst_caps_intersect_full (caps, templ,
+          GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref (templ);
+      templ = filtered;
+    }
+    gst_query_set_caps_result (query, templ);
+  }
+  gst_caps_unref (templ);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* Takes the elements of a leg out of the bin (a stopped run's video, a
+ * released audio pad). */
+static void
+gst_cs_sink_remove_leg (GstCsSink * self, GstElement ** parser,
+    GstElement ** queue)
+{
+  /* When the bin is disposed, its children are gone before its pads. */
+  for (GstElement ** e = (GstElement *[]) { *parser, *queue, NULL}; *e; e++) {
+    if (GST_OBJECT_PARENT (*e) == GST_OBJECT (self)) {
+      gst_element_set_locked_state (*e, TRUE);
+      gst_element_set_state (*e, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self), *e);
+    }
+  }
+  gst_clear_object (parser);
+  gst_clear_object (queue);
 }
 
 static GstPad *
@@ -1039,7 +1377,8 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
     return NULL;
   }
   muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
-  sinkpad = gst_cs_sink_add_leg (self, parser, muxpad, &self->audio_queue);
+  sinkpad = gst_cs_sink_add_leg (self, parser, muxpad, &self->audio_queue,
+      TRUE);
   gst_object_unref (muxpad);
   self->audio_parser = gst_object_ref (parser);
   gst_object_ref (self->audio_queue);
@@ -1061,15 +1400,7 @@ gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
   queue_src = gst_element_get_static_pad (self->audio_queue, "src");
   muxpad = gst_pad_get_peer (queue_src);
   gst_object_unref (queue_src);
-  /* When the bin is disposed, its children are gone before its pads. */
-  for (GstElement ** e = (GstElement *[]) { self->audio_parser,
-        self->audio_queue, NULL}; *e; e++) {
-    if (GST_OBJECT_PARENT (*e) == GST_OBJECT (self)) {
-      gst_element_set_locked_state (*e, TRUE);
-      gst_element_set_state (*e, GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (self), *e);
-    }
-  }
+  gst_cs_sink_remove_leg (self, &self->audio_parser, &self->audio_queue);
   if (muxpad) {
     gst_element_release_request_pad (self->splitmux, muxpad);
     gst_object_unref (muxpad);
@@ -1077,8 +1408,34 @@ gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
   gst_element_remove_pad (element, pad);
   self->audio_pad = NULL;
   self->audio_leg_src = NULL;
-  gst_clear_object (&self->audio_parser);
-  gst_clear_object (&self->audio_queue);
+}
+
+/* After a run: splitmuxsink keeps a stream's times in its pads across a
+ * restart, and the next run may bring another codec: the next run gets new
+ * pads, and a video parser made for its codec. */
+static void
+gst_cs_sink_renew_legs (GstCsSink * self)
+{
+  if (self->video_parser) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), NULL);
+    gst_cs_sink_remove_leg (self, &self->video_parser, &self->video_queue);
+  }
+  gst_element_release_request_pad (self->splitmux, self->mux_video_pad);
+  gst_object_unref (self->mux_video_pad);
+  self->mux_video_pad = gst_element_request_pad_simple (self->splitmux,
+      "video");
+  if (self->audio_queue) {
+    GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
+    GstPad *muxpad = gst_pad_get_peer (queue_src);
+
+    gst_pad_unlink (queue_src, muxpad);
+    gst_element_release_request_pad (self->splitmux, muxpad);
+    gst_object_unref (muxpad);
+    muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
+    gst_pad_link (queue_src, muxpad);
+    gst_object_unref (muxpad);
+    gst_object_unref (queue_src);
+  }
 }
 
 /* Copies the settings, opens the store and starts the uploader. */
@@ -1095,7 +1452,7 @@ gst_cs_sink_start (GstCsSink * self)
     snapshot_stored, spool_picture, self
   };
   g_autofree gchar *spool_dir = NULL;
-  guint64 spool_max_bytes;
+  guint64 spool_max_bytes, idle_timeout;
   CsSpool *spool = NULL;
   CsSpoolOpenInfo found;
 
@@ -1128,6 +1485,8 @@ gst_cs_sink_start (GstCsSink * self)
   limits.backoff_max_ms = BACKOFF_MAX_MS;
   spool_dir = g_strdup (self->spool_dir);
   spool_max_bytes = self->spool_max_bytes;
+  idle_timeout = self->segment_idle_timeout ? self->segment_idle_timeout :
+      self->segment_duration + 2 * GST_SECOND;
   meta_limits = limits;
   meta_limits.max_items = META_MAX_ITEMS;
   meta_limits.max_bytes = META_MAX_BYTES;
@@ -1188,28 +1547,16 @@ gst_cs_sink_start (GstCsSink * self)
   g_mutex_lock (&self->lock);
   g_free (self->active_device_id);
   self->active_device_id = g_steal_pointer (&device_id);
-  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
-  self->utc.valid = FALSE;
-  self->video_end_rt = GST_CLOCK_TIME_NONE;
-  self->last_keyframe_rt = GST_CLOCK_TIME_NONE;
-  self->video_seen = FALSE;
-  self->mux_video_end = GST_CLOCK_TIME_NONE;
-  g_queue_clear_full (&self->cuts, g_free);
-  cs_leg_order_reset (&self->video_order);
-  cs_leg_order_reset (&self->audio_order);
-  self->video_eos = FALSE;
-  self->segments_recorded = 0;
+  stream_reset (self);
   self->drain_interrupted = FALSE;
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
-  self->last_segment_size = 0;
-  gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
   self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
   self->meta_uploader = cs_uploader_new (meta_store, &meta_limits,
       on_meta_report, self);
-  cs_sink_events_free (self->events);
-  self->events = cs_sink_events_new (self->active_device_id);
+  self->st.events = cs_sink_events_new (self->active_device_id);
+  self->st.stored = cs_stored_events_new ();
+  self->idle_timeout_us = idle_timeout / GST_USECOND;
   self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
-  self->spool_dropped = 0;
   if (spool != NULL) {
     self->spool = spool;
     self->feeder = cs_spool_feeder_new (spool, self->uploader,
@@ -1236,6 +1583,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
         g_object_set (self->audio_queue, "max-size-time", duration, NULL);
       if (!gst_cs_sink_start (self))
         return GST_STATE_CHANGE_FAILURE;
+      self->idle_source = cs_ticker_add (IDLE_CHECK_MS, idle_check,
+          gst_object_ref (self), gst_object_unref);
       break;
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       gst_cs_sink_interrupt_drain (self, TRUE);
@@ -1244,6 +1593,9 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       gst_cs_sink_interrupt_drain (self, FALSE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      cs_ticker_remove (g_steal_pointer (&self->idle_source));
+      /* Left out of the state changes at an EOS before any video. */
+      gst_element_set_locked_state (self->splitmux, FALSE);
       /* First, so that an EOS drain waiting in a streaming thread ends. */
       if (self->feeder)
         cs_spool_feeder_stop (self->feeder);
@@ -1268,18 +1620,14 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     g_mutex_lock (&self->lock);
     uploader = g_steal_pointer (&self->uploader);
     meta_uploader = g_steal_pointer (&self->meta_uploader);
-    g_clear_object (&self->fragment);
-    gst_clear_buffer (&self->last_video_key);
-    gst_clear_buffer (&self->last_audio);
-    g_clear_pointer (&self->auto_picture_event, g_free);
-    g_clear_pointer (&self->auto_picture_key, g_free);
-    g_clear_pointer (&self->events, cs_sink_events_free);
+    stream_reset (self);
     if (uploader)
       cs_uploader_get_stats (uploader, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
     cs_uploader_free (uploader);
     cs_uploader_free (meta_uploader);
     cs_spool_free (g_steal_pointer (&self->spool));
+    gst_cs_sink_renew_legs (self);
   }
   return ret;
 }
@@ -1326,6 +1674,9 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_SEGMENT_DURATION:
       self->segment_duration = g_value_get_uint64 (value);
+      break;
+    case PROP_SEGMENT_IDLE_TIMEOUT:
+      self->segment_idle_timeout = g_value_get_uint64 (value);
       break;
     case PROP_MAX_CACHED_SEGMENTS:
       self->max_cached_segments = g_value_get_uint (value);
@@ -1392,6 +1743,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SEGMENT_DURATION:
       g_value_set_uint64 (value, self->segment_duration);
       break;
+    case PROP_SEGMENT_IDLE_TIMEOUT:
+      g_value_set_uint64 (value, self->segment_idle_timeout);
+      break;
     case PROP_MAX_CACHED_SEGMENTS:
       g_value_set_uint (value, self->max_cached_segments);
       break;
@@ -1438,14 +1792,10 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->tls_ca_file);
   g_free (self->spool_dir);
   g_free (self->active_device_id);
-  g_clear_object (&self->fragment);
   g_clear_object (&self->mux_video_pad);
-  cs_sink_events_free (self->events);
-  g_free (self->auto_picture_event);
-  g_free (self->auto_picture_key);
-  g_queue_clear_full (&self->cuts, g_free);
-  gst_clear_buffer (&self->last_video_key);
-  gst_clear_buffer (&self->last_audio);
+  gst_clear_object (&self->video_parser);
+  gst_clear_object (&self->video_queue);
+  stream_reset (self);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1466,8 +1816,7 @@ gst_cs_sink_init (GstCsSink * self)
   self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
-  self->fragment_start_rt = GST_CLOCK_TIME_NONE;
-  gst_segment_init (&self->video_segment, GST_FORMAT_TIME);
+  stream_reset (self);
 
   self->splitmux = gst_element_factory_make ("splitmuxsink", "splitmux");
   mux = gst_element_factory_make ("mpegtsmux", NULL);
@@ -1493,6 +1842,8 @@ gst_cs_sink_init (GstCsSink * self)
   gst_object_unref (templ);
   gst_pad_add_probe (self->video_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       video_caps_probe, self, NULL);
+  gst_pad_add_probe (self->video_pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      video_query_probe, self, NULL);
   gst_pad_add_probe (self->video_pad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, video_timing_probe, self, NULL);
   gst_element_add_pad (GST_ELEMENT (self), self->video_pad);
@@ -1552,6 +1903,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Target duration of a segment in ns; segments are cut at the "
           "first keyframe after it", GST_SECOND / 10, G_MAXUINT64,
           DEFAULT_SEGMENT_DURATION, rw));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_IDLE_TIMEOUT,
+      g_param_spec_uint64 ("segment-idle-timeout", "Segment idle timeout",
+          "After this long without a video frame (ns), the open segment is "
+          "closed and stored; the next starts at the next keyframe "
+          "(0 = segment-duration + 2 s)", 0, G_MAXUINT64,
+          DEFAULT_SEGMENT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_MAX_CACHED_SEGMENTS,
       g_param_spec_uint ("max-cached-segments", "Max cached segments",
           "Most segments waiting for or in upload; beyond, the oldest "
