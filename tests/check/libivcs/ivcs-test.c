@@ -94,9 +94,10 @@ ivcs_test_push (const IvcsTestFrame * f, guint64 base_ms)
   uint8_t *data = (uint8_t *) g_bytes_get_data (f->data, &len);
 
   if (f->video) {
-    iv_cm_venc_stream_s v = { data, len, base_ms + f->ts_ms,
+    iv_cm_venc_pack_s pack = { data, len, base_ms + f->ts_ms,
       f->keyframe ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P, 0
     };
+    iv_cm_venc_stream_s v = { {&pack}, 1 };
     return iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
         &v);
   } else {
