@@ -79,7 +79,8 @@ main (int argc, char **argv)
       "audiotestsrc num-buffers=%d samplesperbuffer=1024 ! "
       "audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! "
       "audio/mpeg,stream-format=adts ! appsink name=a sync=false",
-      seconds * 25, h265 ? "x265enc key-int-max=25 speed-preset=ultrafast" :
+      seconds * 25, h265 ? "x265enc key-int-max=25 speed-preset=ultrafast "
+      "option-string=bframes=0:scenecut=0" :
       "x264enc key-int-max=25 bframes=0 speed-preset=ultrafast "
       "option-string=scenecut=0", h265 ? "h265parse" : "h264parse",
       h265 ? "video/x-h265" : "video/x-h264", seconds * 48000 / 1024);

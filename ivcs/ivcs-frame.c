@@ -30,13 +30,14 @@ add_pack (IvcsFrame * f, const guint8 * data, guint32 len, gsize max_size,
   if (data == NULL || len == 0)
     return refuse (IV_ERR_INVALID_PARAM, "a pack has no bytes (NULL address "
         "or zero length)", reason);
+  /* In 64 bits: gsize is 32 on many cameras. */
+  if ((guint64) f->size + len > max_size)
+    return refuse (IV_ERR_CS_FRAME_TOO_LARGE, "the frame is larger than its "
+        "queue (u32MaxSizeInAGop / 2 for video, / 10 for audio)", reason);
   f->data[f->n] = data;
   f->len[f->n] = len;
   f->n++;
-  f->size += len;               /* at most 8 * 4 GiB: no overflow */
-  if (f->size > max_size)
-    return refuse (IV_ERR_CS_FRAME_TOO_LARGE, "the frame is larger than its "
-        "queue (u32MaxSizeInAGop / 2 for video, / 10 for audio)", reason);
+  f->size += len;
   return IV_ERR_NONE;
 }
 

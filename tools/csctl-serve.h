@@ -17,7 +17,7 @@ typedef struct _CsctlConns CsctlConns;
 
 CsctlConns *csctl_conns_listen (SoupServer * server, GSocketAddress * address,
     guint timeout_s, GError ** error);
-/* Where it listens (its port chosen when 0 was asked for). */
+/* Where it listens (its port chosen when 0 was asked for); unref it. */
 GInetSocketAddress *csctl_conns_get_address (CsctlConns * conns);
 /* @msg's request has been read: its connection's deadline is lifted. */
 void csctl_conns_request_read (CsctlConns * conns, SoupServerMessage * msg);

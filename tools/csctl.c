@@ -92,6 +92,13 @@ static const GOptionEntry playlist_entries[] = {
   {NULL}
 };
 
+/* Digits only: a time or event id in ms. */
+static gboolean
+is_number (const gchar * text)
+{
+  return text != NULL && *text && text[strspn (text, "0123456789")] == '\0';
+}
+
 static void
 set_time_error (GError ** error, const gchar * text)
 {
@@ -107,7 +114,7 @@ csctl_parse_time (const gchar * text, gint64 * ms, GError ** error)
   g_autoptr (GDateTime) t = NULL;
   guint64 v;
 
-  if (text != NULL && *text && text[strspn (text, "0123456789")] == '\0') {
+  if (is_number (text)) {
     if (!g_ascii_string_to_unsigned (text, 10, 0, CSCTL_MAX_TIME_MS, &v,
             NULL)) {
       set_time_error (error, text);
@@ -149,11 +156,14 @@ csctl_compare_entries (gconstpointer a, gconstpointer b)
 static gchar *
 format_time (gint64 ms)
 {
+  g_autoptr (GDateTime) t = NULL;
+  g_autofree gchar *s = NULL;
+
   /* A time from the store (a segment's name, an event.json) may be any. */
   if (ms < 0 || ms > CSCTL_MAX_TIME_MS)
     return g_strdup_printf ("%" G_GINT64_FORMAT " ms", ms);
-  g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (ms / 1000);
-  g_autofree gchar *s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
+  t = g_date_time_new_from_unix_utc (ms / 1000);
+  s = g_date_time_format (t, "%Y-%m-%d %H:%M:%S");
   return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
 }
 
@@ -233,10 +243,9 @@ csctl_open_store (const gchar * uri, GError ** error)
 gboolean
 csctl_check_event_id (const gchar * id, GError ** error)
 {
-  gboolean number = id != NULL && *id && id[strspn (id, "0123456789")] == 0;
-
-  if (!cs_key_name_is_valid (id) || (number && !g_ascii_string_to_unsigned
-          (id, 10, 0, CSCTL_MAX_TIME_MS, NULL, NULL))) {
+  if (!cs_key_name_is_valid (id) || (is_number (id)
+          && !g_ascii_string_to_unsigned (id, 10, 0, CSCTL_MAX_TIME_MS, NULL,
+              NULL))) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "'%s' is not an event id (the ms of its first trigger, up to year "
         "9999)", id ? id : "");
@@ -392,6 +401,7 @@ ls_to_json (const gchar * device, gint64 from, gint64 to, GArray * spans,
     json_builder_begin_array (b);
     for (guint i = 0; i < between->len; i++) {
       Between *bt = &g_array_index (between, Between, i);
+
       if (bt->overlap != overlaps)
         continue;
       json_builder_begin_object (b);

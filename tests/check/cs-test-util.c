@@ -484,6 +484,19 @@ cs_test_remove_tree (const gchar * path)
   }
 }
 
+guint64
+cs_test_rss_bytes (void)
+{
+  g_autofree gchar *status = NULL;
+  const gchar *line;
+
+  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL,
+          NULL));
+  line = strstr (status, "VmRSS:");
+  fail_unless (line != NULL);
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
+}
+
 static GstPadProbeReturn
 trigger_before_first_frame (GstPad * pad, GstPadProbeInfo * info,
     gpointer data)

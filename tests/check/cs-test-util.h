@@ -97,6 +97,8 @@ G_END_DECLS
 G_BEGIN_DECLS
 /* rm -r; a symbolic link is removed, never followed. */
 void cs_test_remove_tree (const gchar * path);
+/* This process's resident memory (VmRSS), in bytes. */
+guint64 cs_test_rss_bytes (void);
 G_END_DECLS
 
 G_BEGIN_DECLS

@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   read_all ((const gchar *) data, size);
   if (size < 2)
     return 0;
-  levels = (data[0] << 8 | data[1]) * 300000 / 65535;
+  levels = (guint64) (data[0] << 8 | data[1]) * 300000 / 65535;
   open = levels % 2 ? '{' : '[';
   doc = g_string_sized_new (2 * levels + size);
   for (guint i = 0; i < levels; i++)

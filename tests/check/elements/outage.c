@@ -27,20 +27,6 @@ typedef struct {
   guint samples;
 } Outage;
 
-/* This process's resident memory, in bytes. */
-static guint64
-rss_bytes (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL,
-          NULL));
-  line = strstr (status, "VmRSS:");
-  fail_unless (line != NULL);
-  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
-}
-
 static void
 gateway (const gchar * verb)
 {
@@ -64,10 +50,10 @@ outage_tick (GstElement * pipeline, gdouble t, gpointer data)
   if (t >= 2 && !o->down) {
     gateway ("rgw-down");
     o->down = TRUE;
-    o->rss_at_down = o->rss_max = rss_bytes ();
+    o->rss_at_down = o->rss_max = cs_test_rss_bytes ();
   }
   if (o->down && !o->up) {
-    o->rss_max = MAX (o->rss_max, rss_bytes ());
+    o->rss_max = MAX (o->rss_max, cs_test_rss_bytes ());
     o->samples++;
   }
   if (t >= 2 + outage_s && !o->up) {

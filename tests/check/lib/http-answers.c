@@ -10,20 +10,7 @@
 #include "cs-http.h"
 #include "cs-store.h"
 #include "cs-test-http-store.h"
-
-/* This process's resident memory, in KiB. */
-static gint64
-rss_kib (void)
-{
-  g_autofree gchar *status = NULL;
-  const gchar *line;
-
-  fail_unless (g_file_get_contents ("/proc/self/status", &status, NULL,
-          NULL));
-  line = strstr (status, "\nVmRSS:");
-  fail_unless (line != NULL);
-  return g_ascii_strtoll (line + 7, NULL, 10);
-}
+#include "cs-test-util.h"
 
 /* A server whose every answer is @status with a body that never ends. */
 static CsTestHttpStore *
@@ -73,13 +60,13 @@ check_bounded (CsStore * store, Operation op, const gchar * what,
     CsTestHttpStore * srv, GError ** error)
 {
   Request r = { store, op, g_cancellable_new (), NULL, FALSE };
-  gint64 before = rss_kib (), most = before;
+  gint64 before = (gint64) (cs_test_rss_bytes () / 1024), most = before;
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   GThread *thread = g_thread_new ("request", run_request, &r);
   gboolean bounded = TRUE;
 
   while (!g_atomic_int_get (&r.done)) {
-    most = MAX (most, rss_kib ());
+    most = MAX (most, (gint64) (cs_test_rss_bytes () / 1024));
     if (most - before > 256 * 1024 || g_get_monotonic_time () > deadline) {
       bounded = FALSE;
       g_cancellable_cancel (r.cancellable);

@@ -66,7 +66,7 @@ parm (void)
 static void
 load_frames (void)
 {
-  frames = ivcs_test_load_frames (8);
+  frames = ivcs_test_load_frames (8, FALSE);
 }
 
 static void

@@ -48,6 +48,14 @@ GST_START_TEST (test_keyframe_in_packs)
   fail_unless_equals_int (ivcs_frame_from_video (&f, &s,
           IV_CM_VENC_TYPE_H265, total - 1, &reason),
       IV_ERR_CS_FRAME_TOO_LARGE);
+  /* Lengths that would wrap a 32-bit sum: refused before any is read. */
+  p[1].u32Len = G_MAXUINT32;
+  p[2].u32Len = G_MAXUINT32;
+  fail_unless_equals_int (ivcs_frame_from_video (&f, &s,
+          IV_CM_VENC_TYPE_H264, G_MAXUINT32 / 2, &reason),
+      IV_ERR_CS_FRAME_TOO_LARGE);
+  p[1].u32Len = sizeof pps;
+  p[2].u32Len = sizeof sei;
   /* A P frame when no pack says I. */
   p[3].eFrameType = IV_CM_FRAME_TYPE_P;
   s.u32PackCount = 1;

@@ -8,7 +8,7 @@
 #include "ivcs-frames.h"
 
 GPtrArray *
-ivcs_test_load_frames (guint seconds)
+ivcs_test_load_frames (guint seconds, gboolean h265)
 {
   const gchar *tool = g_getenv ("IVCS_MAKE_FRAMES");
   g_autofree gchar *path = g_strdup_printf ("%s/ivcs-test-%d.frames",
@@ -16,7 +16,7 @@ ivcs_test_load_frames (guint seconds)
   g_autofree gchar *jpeg = g_strconcat (path, ".jpg", NULL);
   g_autofree gchar *contents = NULL;
   g_autofree gchar *duration = g_strdup_printf ("%u", seconds);
-  const gchar *argv[] = { tool, path, duration, NULL };
+  const gchar *argv[] = { tool, path, duration, h265 ? "h265" : NULL, NULL };
   GPtrArray *frames;
   gsize len, off = 4;
   gint status;
