@@ -18,7 +18,9 @@
  * #GstCsSink:stats and posted as an element message:
  *
  * - `cs-segment-uploaded`: key, start-ms, duration-ms, bytes, attempts
- * - `cs-segment-dropped`: key, start-ms, duration-ms, bytes, reason
+ * - `cs-segment-dropped`: key, start-ms, duration-ms, bytes, reason,
+ *   attempts (tries made to upload it; after one, a store that stalled may
+ *   hold it all the same)
  *   (`cache-full`, `drain-timeout`, `stopped`, or with #GstCsSink:spool-dir
  *   `spool-full`, which names the key only)
  * - `cs-upload-failed`: key, start-ms, duration-ms, bytes, attempt, error,
@@ -348,7 +350,8 @@ on_upload_report (const CsUploadReport * r, gpointer user_data)
     case CS_UPLOAD_DROPPED:
       GST_WARNING_OBJECT (self, "dropped %s: %s", r->item->key, r->reason);
       s = item_structure ("cs-segment-dropped", r->item);
-      gst_structure_set (s, "reason", G_TYPE_STRING, r->reason, NULL);
+      gst_structure_set (s, "reason", G_TYPE_STRING, r->reason,
+          "attempts", G_TYPE_UINT, r->attempt, NULL);
       break;
     case CS_UPLOAD_ATTEMPT_FAILED:
     case CS_UPLOAD_FAILED:{
@@ -1993,7 +1996,7 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "keyframe-aligned MPEG-TS segments. Element messages: "
       "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
-      "cache-full, drain-timeout, stopped), cs-upload-failed (key, start-ms, "
+      "cache-full, drain-timeout, stopped, attempts), cs-upload-failed (key, start-ms, "
       "duration-ms, bytes, attempt, error, will-retry, retry-in-ms)",
       "gst-cloudstorage developers");
 

@@ -457,14 +457,22 @@ start_pictures (Ivcs * m)
   GST_INFO ("event pictures only");
 }
 
-static void
-stop_pictures (Ivcs * m, gboolean drain)
+/* Triggers are no longer taken; the plan is handed to the caller. */
+static IvcsPictures *
+end_pictures (Ivcs * m)
 {
   IvcsPictures *plan;
 
   g_mutex_lock (&lock);
   plan = g_steal_pointer (&m->pictures);
   g_mutex_unlock (&lock);
+  return plan;
+}
+
+/* With @drain, its last messages and picture are stored first. */
+static void
+finish_pictures (Ivcs * m, IvcsPictures * plan, gboolean drain)
+{
   if (plan)
     ivcs_pictures_free (plan, drain ? m->config.drain_timeout_s * 1000 : 0);
 }
@@ -588,6 +596,7 @@ poll_service (gpointer data)
   gboolean full, event_video, event_pic, want, recording, full_time;
   gboolean pictures_only, started;
   GstElement *ending = NULL;
+  IvcsPictures *ending_pictures = NULL;
 
   if (!read_service (m, &svc))
     return G_SOURCE_CONTINUE;
@@ -606,15 +615,12 @@ poll_service (gpointer data)
     m->service_on = FALSE;
     call_start_stop (m, FALSE);
   }
-  /* A switch: the new recording starts before the last one has uploaded
-   * what it cached. */
   if (recording && (!want || full != full_time))
     ending = end_recording (m, TRUE);
   if (want && (!recording || full != full_time))
     start_pipeline (m, full);
-  finish_pipeline (m, ending);
   if (m->pictures && !pictures_only)
-    stop_pictures (m, TRUE);
+    ending_pictures = end_pictures (m);
   if (pictures_only && m->pictures == NULL)
     start_pictures (m);
   g_mutex_lock (&lock);
@@ -627,6 +633,9 @@ poll_service (gpointer data)
     m->service_on = TRUE;
     call_start_stop (m, TRUE);
   }
+  /* What ended finishes its uploads while the new state runs. */
+  finish_pipeline (m, ending);
+  finish_pictures (m, ending_pictures, TRUE);
   notify_ai (m, svc, now_ms);
   return G_SOURCE_CONTINUE;
 }
@@ -834,7 +843,7 @@ iv_cs_exit (unsigned int force_exit)
   forced = m->forced;
   g_mutex_unlock (&lock);
   stop_pipeline (m, !forced);
-  stop_pictures (m, !forced);
+  finish_pictures (m, end_pictures (m), !forced);
 
   g_mutex_lock (&lock);
   forced = m->forced;

@@ -171,12 +171,13 @@ finish_uploading_locked (CsUploader * self)
 }
 
 /* With the lock, for an upload that gave way to newer items (push ()
- * counted it out): reports it dropped and ends it. */
+ * counted it out) after @attempts tries: reports it dropped and ends it. */
 static void
-finish_given_way_locked (CsUploader * self, CsUploadItem * item)
+finish_given_way_locked (CsUploader * self, CsUploadItem * item,
+    guint attempts)
 {
   CsUploadReport r = {.outcome = CS_UPLOAD_DROPPED,.item = item,
-    .reason = CS_UPLOAD_DROP_CACHE_FULL
+    .reason = CS_UPLOAD_DROP_CACHE_FULL,.attempt = attempts
   };
 
   self->stats.dropped++;
@@ -205,7 +206,7 @@ upload_one_locked (CsUploader * self)
     g_mutex_lock (&self->lock);
 
     if (self->uploading_dropped && !ok) {
-      finish_given_way_locked (self, item);
+      finish_given_way_locked (self, item, attempt);
       return;
     }
     if (self->stopping && !ok)
@@ -231,7 +232,7 @@ upload_one_locked (CsUploader * self)
       while (!self->stopping && !self->uploading_dropped
           && g_cond_wait_until (&self->work_cond, &self->lock, deadline));
       if (self->uploading_dropped) {
-        finish_given_way_locked (self, item);
+        finish_given_way_locked (self, item, attempt);
         return;
       }
       if (self->stopping)

@@ -41,7 +41,9 @@ typedef struct {
   const CsUploadItem *item;
   const gchar *reason;          /* DROPPED: CS_UPLOAD_DROP_* */
   const GError *error;          /* ATTEMPT_FAILED and FAILED */
-  guint attempt;                /* 1 for the first try */
+  guint attempt;                /* 1 for the first try; DROPPED: the tries
+                                 * made (a store may have taken one that
+                                 * timed out), 0 for none */
   gint64 retry_in_ms;           /* ATTEMPT_FAILED */
 } CsUploadReport;
 
