@@ -36,7 +36,13 @@
  * and `snapshot.jpg`, the picture a #GstCsSink::capture-snapshot handler
  * returns (#GstCsSink::snapshot-result tells once per picture what became of
  * it).  With the gate in `mark` mode, segments stay full-time and the event
- * points at them.
+ * points at them.  `cs-event-stored` (event-id, key, complete) says when a
+ * finished event is whole in the store: its segments, index.m3u8 and final
+ * event.json all had the store's answer.
+ *
+ * A segment ends at the first keyframe after #GstCsSink:segment-duration, and
+ * also when the video stops: at a gate close, at EOS, and after
+ * #GstCsSink:segment-idle-timeout without a frame.
  *
  * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
  * upstream attaches one, otherwise from the pipeline clock mapped to the
@@ -80,6 +86,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
 #define DEFAULT_SEGMENT_IDLE_TIMEOUT 0  /* segment-duration + 2 s */
 #define IDLE_CHECK_MS 100
+/* How long after the first video frame a requested audio pad without frames
+ * is let go (less than the video leg holds at the shortest segments). */
+#define AUDIO_WAIT_US (G_USEC_PER_SEC / 2)
 #define DEFAULT_MAX_CACHED_SEGMENTS 3
 #define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES -1
@@ -164,6 +173,8 @@ typedef struct
   gconstpointer closers[3];     /* idle closers on their way (identity) */
   GstClockTime audio_end_rt;    /* at the muxer's input */
   gboolean video_eos;
+  gint64 first_video_us;        /* monotonic time of the first video frame */
+  gint64 audio_arrival_us;      /* of the latest audio buffer, 0: none yet */
   guint64 segments_recorded;
   guint64 spool_dropped;
   gsize last_segment_size;
@@ -172,7 +183,9 @@ typedef struct
 } CsSinkStream;
 
 /* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
- * self->lock (streaming state); neither is held while posting a message. */
+ * self->lock (streaming state); neither is held while posting a message.
+ * audio_link_lock (the audio leg joining or leaving splitmuxsink) is taken
+ * before self->lock. */
 struct _GstCsSink
 {
   GstBin parent;
@@ -208,6 +221,7 @@ struct _GstCsSink
   gchar *spool_dir;
   guint64 spool_max_bytes;
 
+  GMutex audio_link_lock;
   /* Under self->lock. */
   GMutex lock;
   CsUploader *uploader;
@@ -454,15 +468,25 @@ gst_cs_sink_make_stats (GstCsSink * self)
 }
 
 static void gst_cs_sink_drain (GstCsSink * self);
+static void gst_cs_sink_unlink_audio (GstCsSink * self);
 
 /* Keeps the UTC map, and what the last segment's end needs at EOS; at an
  * EOS before any video, ends the stream itself. */
+/* With self->lock: no audio buffer came for AUDIO_WAIT_US while video did. */
+static gboolean
+audio_missing (const CsSinkStream * st)
+{
+  return st->video_arrival_us - MAX (st->first_video_us,
+      st->audio_arrival_us) >= AUDIO_WAIT_US;
+}
+
 static GstPadProbeReturn
 video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstCsSink *self = user_data;
   GstBuffer *buf;
   GstClockTime rt;
+  gboolean no_audio;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
@@ -516,7 +540,30 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       self->st.last_keyframe_rt = rt;
     cs_utc_map_update (&self->st.utc, GST_ELEMENT (self), buf, rt);
   }
+  if (self->st.first_video_us == 0)
+    self->st.first_video_us = self->st.video_arrival_us;
+  /* A live source's audio comes with its video, give or take an encoder's
+   * delay, even when a gate lets seconds of video through at once; a file
+   * may bring its streams far apart. */
+  no_audio = self->audio_queue && self->st.upstream_live
+      && audio_missing (&self->st);
   g_mutex_unlock (&self->lock);
+  /* A requested audio pad that gets no frame (a camera without a
+   * microphone) would hold every segment back: splitmuxsink waits for each
+   * stream to finish a GOP, and mpegtsmux cannot start a stream without its
+   * caps.  Video is recorded alone until audio comes. */
+  if (no_audio && gst_pad_is_linked (self->audio_leg_src)) {
+    g_mutex_lock (&self->audio_link_lock);
+    g_mutex_lock (&self->lock);
+    no_audio = audio_missing (&self->st);
+    g_mutex_unlock (&self->lock);
+    if (no_audio) {
+      GST_INFO_OBJECT (self, "no audio for %d ms of video: recording video "
+          "alone until it comes", AUDIO_WAIT_US / 1000);
+      gst_cs_sink_unlink_audio (self);
+    }
+    g_mutex_unlock (&self->audio_link_lock);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -1042,6 +1089,7 @@ done:
   return G_SOURCE_CONTINUE;
 }
 
+
 /* At the muxer's input, in stream order: the gate's announcements.  An event
  * (or a reopened gate) starts a new segment at its first keyframe.  When the
  * gate closes, splitmuxsink would keep the event's last segment open until
@@ -1234,7 +1282,8 @@ gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
   gst_bin_add_many (GST_BIN (self), parser, queue, NULL);
   gst_element_link (parser, queue);
   srcpad = gst_element_get_static_pad (queue, "src");
-  gst_pad_link (srcpad, muxpad);
+  if (muxpad)
+    gst_pad_link (srcpad, muxpad);
   if (audio)
     self->audio_leg_src = srcpad;
   gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
@@ -1361,13 +1410,68 @@ gst_cs_sink_remove_leg (GstCsSink * self, GstElement ** parser,
   gst_clear_object (queue);
 }
 
+/* Puts the audio leg on splitmuxsink.  The queue sends its caps and segment
+ * to the new peer ahead of its next buffer. */
+static void
+gst_cs_sink_link_audio (GstCsSink * self)
+{
+  GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
+
+  if (!gst_pad_is_linked (queue_src)) {
+    GstPad *muxpad = gst_element_request_pad_simple (self->splitmux,
+        "audio_%u");
+    gst_pad_link (queue_src, muxpad);
+    gst_object_unref (muxpad);
+  }
+  gst_object_unref (queue_src);
+}
+
+/* Audio comes in: after it was let go (see video_timing_probe), it joins the
+ * recording again from here (the leg is relinked only when it was gone for
+ * AUDIO_WAIT_US, not at each buffer). */
+static GstPadProbeReturn
+audio_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstCsSink *self = user_data;
+  gboolean came;
+
+  g_mutex_lock (&self->lock);
+  came = self->st.audio_arrival_us == 0 || audio_missing (&self->st);
+  self->st.audio_arrival_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
+  if (came) {
+    g_mutex_lock (&self->audio_link_lock);
+    if (!gst_pad_is_linked (self->audio_leg_src)) {
+      GST_INFO_OBJECT (self, "audio came: recorded from here on");
+      gst_cs_sink_link_audio (self);
+    }
+    g_mutex_unlock (&self->audio_link_lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Takes the audio leg off splitmuxsink, until audio comes again. */
+static void
+gst_cs_sink_unlink_audio (GstCsSink * self)
+{
+  GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
+  GstPad *muxpad = gst_pad_get_peer (queue_src);
+
+  if (muxpad) {
+    gst_pad_unlink (queue_src, muxpad);
+    gst_element_release_request_pad (self->splitmux, muxpad);
+    gst_object_unref (muxpad);
+  }
+  gst_object_unref (queue_src);
+}
+
 static GstPad *
 gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
     const gchar * name, const GstCaps * caps)
 {
   GstCsSink *self = GST_CS_SINK (element);
   GstElement *parser;
-  GstPad *sinkpad, *muxpad;
+  GstPad *sinkpad;
 
   if (self->audio_pad != NULL) {
     GST_WARNING_OBJECT (self, "only one audio stream is recorded");
@@ -1379,11 +1483,12 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
         ("The aacparse element is missing."), (NULL));
     return NULL;
   }
-  muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
-  sinkpad = gst_cs_sink_add_leg (self, parser, muxpad, &self->audio_queue,
+  sinkpad = gst_cs_sink_add_leg (self, parser, NULL, &self->audio_queue,
       TRUE);
-  gst_object_unref (muxpad);
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, audio_in_probe,
+      self, NULL);
   self->audio_parser = gst_object_ref (parser);
+  gst_cs_sink_link_audio (self);
   gst_object_ref (self->audio_queue);
   self->audio_pad = gst_ghost_pad_new_from_template ("audio", sinkpad, templ);
   gst_object_unref (sinkpad);
@@ -1396,18 +1501,11 @@ static void
 gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
 {
   GstCsSink *self = GST_CS_SINK (element);
-  GstPad *queue_src, *muxpad;
 
   if (pad != self->audio_pad)
     return;
-  queue_src = gst_element_get_static_pad (self->audio_queue, "src");
-  muxpad = gst_pad_get_peer (queue_src);
-  gst_object_unref (queue_src);
+  gst_cs_sink_unlink_audio (self);
   gst_cs_sink_remove_leg (self, &self->audio_parser, &self->audio_queue);
-  if (muxpad) {
-    gst_element_release_request_pad (self->splitmux, muxpad);
-    gst_object_unref (muxpad);
-  }
   gst_element_remove_pad (element, pad);
   self->audio_pad = NULL;
   self->audio_leg_src = NULL;
@@ -1428,16 +1526,8 @@ gst_cs_sink_renew_legs (GstCsSink * self)
   self->mux_video_pad = gst_element_request_pad_simple (self->splitmux,
       "video");
   if (self->audio_queue) {
-    GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
-    GstPad *muxpad = gst_pad_get_peer (queue_src);
-
-    gst_pad_unlink (queue_src, muxpad);
-    gst_element_release_request_pad (self->splitmux, muxpad);
-    gst_object_unref (muxpad);
-    muxpad = gst_element_request_pad_simple (self->splitmux, "audio_%u");
-    gst_pad_link (queue_src, muxpad);
-    gst_object_unref (muxpad);
-    gst_object_unref (queue_src);
+    gst_cs_sink_unlink_audio (self);
+    gst_cs_sink_link_audio (self);
   }
 }
 
@@ -1800,6 +1890,7 @@ gst_cs_sink_finalize (GObject * object)
   gst_clear_object (&self->video_queue);
   stream_reset (self);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->audio_link_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1810,6 +1901,7 @@ gst_cs_sink_init (GstCsSink * self)
   GstPadTemplate *templ;
 
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->audio_link_lock);
   self->region = g_strdup (DEFAULT_REGION);
   self->segment_duration = DEFAULT_SEGMENT_DURATION;
   self->max_cached_segments = DEFAULT_MAX_CACHED_SEGMENTS;
@@ -1956,7 +2048,8 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
       "upload-retries, segments-dropped, uploads-failed, segments-pending, "
       "bytes-pending, spool-bytes, spool-dropped, frames-dropped (their "
-      "timestamps went backwards)", GST_TYPE_STRUCTURE,
+      "timestamps went backwards, or they came back without a keyframe "
+      "after an idle close)", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -1996,8 +2089,9 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "keyframe-aligned MPEG-TS segments. Element messages: "
       "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
-      "cache-full, drain-timeout, stopped, attempts), cs-upload-failed (key, start-ms, "
-      "duration-ms, bytes, attempt, error, will-retry, retry-in-ms)",
+      "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "
+      "start-ms, duration-ms, bytes, attempt, error, will-retry, retry-in-ms), "
+      "cs-event-stored (event-id, key, complete)",
       "gst-cloudstorage developers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cs_sink_change_state);

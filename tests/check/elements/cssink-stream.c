@@ -83,6 +83,30 @@ play_to_eos (GstElement * pipeline, gdouble timeout_s, gchar ** error_text)
   return eos;
 }
 
+/* Reads every segment under @prefix back (tsdemux): each starts on a
+ * keyframe, with audio or without; returns the video frames. */
+static guint
+count_stored_frames (CsStore * store, const gchar * prefix, gboolean audio)
+{
+  g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL, NULL);
+  guint frames = 0;
+
+  fail_unless (objects != NULL && objects->len > 0, "nothing stored");
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
+    CsMediaInfo info = { 0 };
+
+    fail_unless (cs_test_read_ts (data, &info), "%s", key);
+    fail_unless (info.first_video_is_keyframe, "%s", key);
+    fail_unless (audio == (info.audio_frames > 0), "%s: %u audio frames", key,
+        info.audio_frames);
+    frames += info.video_frames;
+    cs_media_info_clear (&info);
+  }
+  return frames;
+}
+
 /* The same cssink, PLAYING -> NULL -> PLAYING: H.264, H.264 again, then
  * H.265; each round is recorded whole. */
 GST_START_TEST (test_restart_same_and_other_codec)
@@ -170,30 +194,47 @@ GST_START_TEST (test_eos_without_video)
 
 GST_END_TEST;
 
+/* @frames of 25 fps H.264 with a keyframe every second (and AAC when
+ * @audio) through cseventgate with @gate_props into cssink (1 s segments);
+ * the triggers are given on the stream's timeline. */
+static void
+record_gated (guint frames, gboolean audio, const gchar * gate_props,
+    const CsTestTrigger * triggers, guint n, CsRun * run)
+{
+  static CsTestTimeline tl;
+  g_autofree gchar *audio_desc = audio ? g_strdup_printf ("audiotestsrc "
+      "num-buffers=%u ! audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! "
+      "g.audio_sink_0 g.audio_src_0 ! s.audio",
+      frames * 48000 / 25 / 1024 + 1) : g_strdup ("");
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
+      "key-int-max=25 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g %s ! cssink name=s location=file://%s "
+      "device-id=cam segment-duration=1000000000 %s", frames, gate_props,
+      store_dir, audio_desc);
+
+  tl.triggers = triggers;
+  tl.n = n;
+  tl.base_ms = BASE_MS;
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, run);
+  fail_unless (run->eos && run->error == NULL, "%s",
+      run->error ? run->error->message : "no EOS");
+}
+
 /* Full-time recording marking events, EOS while an event is open: the event
  * ends with the recording and names every segment it overlaps. */
 GST_START_TEST (test_mark_mode_eos_during_event)
 {
   const CsTestTrigger triggers[] = { {1, 5.0} };
-  static CsTestTimeline tl;
-  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=200 ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
-      "key-int-max=25 bframes=0 speed-preset=ultrafast "
-      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
-      "cseventgate name=g mode=mark min-record-time=4 event-interval=10 ! "
-      "cssink name=s location=file://%s device-id=cam "
-      "segment-duration=1000000000", store_dir);
   g_autoptr (CsStore) store = open_store ();
   g_autoptr (GPtrArray) objects = NULL;
   g_autoptr (CsEventRecord) e = NULL;
   g_autoptr (GBytes) json = NULL;
   CsRun run;
 
-  tl.triggers = triggers;
-  tl.n = G_N_ELEMENTS (triggers);
-  tl.base_ms = BASE_MS;
-  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
-  fail_unless (run.eos && run.error == NULL);
+  record_gated (200, FALSE, "mode=mark min-record-time=4 event-interval=10",
+      triggers, G_N_ELEMENTS (triggers), &run);
   objects = cs_store_list (store, "cam/ev/", NULL, NULL);
   fail_unless (objects != NULL);
   for (guint i = 0; i < objects->len; i++) {
@@ -209,6 +250,75 @@ GST_START_TEST (test_mark_mode_eos_during_event)
   /* 5 s to the end of the stream at 8 s: the segments 5-6, 6-7, 7-8. */
   fail_unless_equals_int64 (e->end_ms, BASE_MS + 8000);
   fail_unless_equals_int (e->segments->len, 3);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* Two events, the second restarting at the very keyframe that closed the
+ * first (within a GOP of the close), and the stream ending right after the
+ * second closes: every frame from the first event's start to the end is
+ * stored once, in one event or the other, and both are whole. */
+GST_START_TEST (test_events_back_to_back_then_eos)
+{
+  const CsTestTrigger triggers[] = { {1, 3.0}, {1, 7.5} };
+  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (GPtrArray) objects = NULL;
+  guint frames = 0, events = 0, stored = 0;
+  gint64 first_ms = -1, end_ms = -1;
+  CsRun run;
+
+  record_gated (301, TRUE, "pre-roll=0 min-record-time=4 event-interval=4",
+      triggers, G_N_ELEMENTS (triggers), &run);
+  fail_unless_equals_int (cs_run_count (&run, "cs-event-ended"), 2);
+  for (guint i = 0; i < run.messages->len; i++) {
+    gboolean complete = FALSE;
+    if (!gst_structure_has_name (run.messages->pdata[i], "cs-event-stored"))
+      continue;
+    fail_unless (gst_structure_get_boolean (run.messages->pdata[i],
+            "complete", &complete) && complete);
+    stored++;
+  }
+  fail_unless_equals_int (stored, 2);
+  objects = cs_store_list (store, "cam/ev/", NULL, NULL);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    g_autoptr (GBytes) json = NULL;
+    g_autoptr (CsEventRecord) e = NULL;
+
+    if (!g_str_has_suffix (key, "/event.json"))
+      continue;
+    json = cs_store_get (store, key, NULL, NULL);
+    e = cs_event_record_parse (g_bytes_get_data (json, NULL),
+        g_bytes_get_size (json), NULL);
+    fail_unless (e != NULL && e->ended);
+    events++;
+    for (guint j = 0; j < e->segments->len; j++) {
+      g_autofree gchar *path = g_build_filename (store_dir,
+          e->segments->pdata[j], NULL);
+      CsProbe v, a;
+      gint64 start, dur;
+
+      fail_unless (cs_key_parse_segment (e->segments->pdata[j], &start,
+              &dur));
+      /* Back to back, across the two events too (listed in time order). */
+      fail_unless (end_ms < 0 || start == end_ms, "%s", e->segments->pdata[j]);
+      if (first_ms < 0)
+        first_ms = start;
+      end_ms = start + dur;
+      /* ffprobe decodes each segment on its own: a segment that does not
+       * start on a keyframe loses frames. */
+      fail_unless (cs_test_ffprobe (path, "v:0", &v), "%s", path);
+      fail_unless (cs_test_ffprobe (path, "a:0", &a) && a.frames > 0,
+          "%s has no audio", path);
+      frames += v.frames;
+    }
+  }
+  fail_unless_equals_int (events, 2);
+  /* Every frame from the first event's start to the last close (12 s, the
+   * stream's last frame, a keyframe, is held back by the gate). */
+  fail_unless_equals_int64 (end_ms, BASE_MS + 12000);
+  fail_unless_equals_int (frames, (end_ms - first_ms) * 25 / 1000);
   cs_run_clear (&run);
 }
 
@@ -405,6 +515,107 @@ GST_START_TEST (test_idle_timeout_closes_segment)
 
 GST_END_TEST;
 
+/* A camera without a microphone: the audio pad is requested but never gets
+ * a frame.  Video is recorded all the same. */
+GST_START_TEST (test_requested_audio_without_data)
+{
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      RAW " ! x264enc tune=zerolatency key-int-max=15 speed-preset=ultrafast "
+      "! h264parse ! cssink name=s location=file://%s device-id=cam "
+      "segment-duration=1000000000 audiotestsrc is-live=true ! avenc_aac ! "
+      "aacparse ! identity drop-probability=1.0 ! s.audio", store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  CsRun run;
+
+  cs_test_run (desc, 5, 30, NULL, NULL, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "no EOS");
+  fail_unless_equals_int (count_stored_frames (store, "cam/rec/", FALSE),
+      run.video_in);
+  fail_unless (run.video_in >= 3 * 30, "%u frames", run.video_in);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+static gint audio_on;           /* atomic */
+static gint stored_before_audio_back;
+
+static GstPadProbeReturn
+audio_switch_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  return g_atomic_int_get (&audio_on) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* No audio for 2 s, then 2 s of it, none for 2 s, and again. */
+static void
+audio_switch_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
+{
+  if (elapsed_s < 0) {
+    GstElement *a = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+    GstPad *pad = gst_element_get_static_pad (a, "src");
+
+    g_atomic_int_set (&audio_on, FALSE);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, audio_switch_probe,
+        NULL, NULL);
+    gst_object_unref (pad);
+    gst_object_unref (a);
+    return;
+  }
+  g_atomic_int_set (&audio_on, ((gint) (elapsed_s / 2)) % 2 == 1);
+  if (elapsed_s >= 5.8 && stored_before_audio_back < 0) {
+    g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+    g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
+    g_autoptr (GPtrArray) objects = cs_store_list (store, "cam/rec/", NULL,
+        NULL);
+    stored_before_audio_back = objects ? objects->len : 0;
+  }
+}
+
+/* Audio that comes late and goes away for a while: video is recorded and
+ * stored all along (segments do not wait for the audio to come back), and
+ * the audio there is with it. */
+GST_START_TEST (test_audio_comes_and_goes)
+{
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      RAW " ! x264enc tune=zerolatency key-int-max=15 speed-preset=ultrafast "
+      "! h264parse ! cssink name=s location=file://%s device-id=cam "
+      "segment-duration=1000000000 audiotestsrc is-live=true ! avenc_aac ! "
+      "aacparse name=a ! s.audio", store_dir);
+  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (GPtrArray) objects = NULL;
+  guint frames = 0, with_audio = 0;
+  CsRun run;
+
+  stored_before_audio_back = -1;
+  cs_test_run (desc, 8, 40, audio_switch_tick, NULL, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "no EOS");
+  /* Audio stopped at 4 s: the segments up to 4 s (and 1 s segments close a
+   * GOP late) are stored before it comes back at 6 s. */
+  fail_unless (stored_before_audio_back >= 4, "%d segments at 5.8 s",
+      stored_before_audio_back);
+  objects = cs_store_list (store, "cam/rec/", NULL, NULL);
+  fail_unless (objects != NULL && objects->len >= 6);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
+    CsMediaInfo info = { 0 };
+
+    fail_unless (cs_test_read_ts (data, &info), "%s", key);
+    fail_unless (info.first_video_is_keyframe, "%s", key);
+    frames += info.video_frames;
+    with_audio += info.audio_frames > 0;
+    cs_media_info_clear (&info);
+  }
+  fail_unless_equals_int (frames, run.video_in);
+  fail_unless (run.video_in >= 6 * 30, "%u frames", run.video_in);
+  fail_unless (with_audio >= 2, "%u segments with audio", with_audio);
+  cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
 /* A recording from an MP4 file (qtdemux, one thread for both streams) ends,
  * every time. */
 GST_START_TEST (test_file_recording_always_ends)
@@ -442,22 +653,10 @@ GST_END_TEST;
 GST_START_TEST (test_gate_close_no_false_warning)
 {
   const CsTestTrigger triggers[] = { {1, 3.0}, {1, 12.0} };
-  static CsTestTimeline tl;
-  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=500 ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
-      "key-int-max=25 bframes=0 speed-preset=ultrafast "
-      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
-      "cseventgate name=g min-record-time=4 event-interval=4 ! cssink "
-      "name=s location=file://%s device-id=cam audiotestsrc "
-      "num-buffers=950 ! audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! "
-      "g.audio_sink_0 g.audio_src_0 ! s.audio", store_dir);
   CsRun run;
 
-  tl.triggers = triggers;
-  tl.n = G_N_ELEMENTS (triggers);
-  tl.base_ms = BASE_MS;
-  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
-  fail_unless (run.eos && run.error == NULL);
+  record_gated (500, TRUE, "min-record-time=4 event-interval=4", triggers,
+      G_N_ELEMENTS (triggers), &run);
   fail_unless_equals_int (cs_run_count (&run, "cs-event-ended"), 2);
   fail_if (warned (&run, "backwards"), "a false warning");
   fail_unless_equals_int (cs_run_stat (&run, "frames-dropped"), 0);
@@ -479,8 +678,11 @@ cssink_stream_suite (void)
   tcase_add_test (tc, test_codec_change_is_named);
   tcase_add_test (tc, test_eos_without_video);
   tcase_add_test (tc, test_mark_mode_eos_during_event);
+  tcase_add_test (tc, test_events_back_to_back_then_eos);
   tcase_add_test (tc, test_live_event_whole_after_close);
   tcase_add_test (tc, test_idle_timeout_closes_segment);
+  tcase_add_test (tc, test_requested_audio_without_data);
+  tcase_add_test (tc, test_audio_comes_and_goes);
   tcase_add_test (tc, test_file_recording_always_ends);
   tcase_add_test (tc, test_gate_close_no_false_warning);
   return s;
