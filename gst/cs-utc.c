@@ -23,7 +23,13 @@ cs_utc_map_update (CsUtcMap * map, GstElement * element, GstBuffer * buf,
     return FALSE;
   meta = gst_buffer_get_reference_timestamp_meta (buf, cs_utc_caps ());
   if (meta != NULL) {
-    map->offset = GST_CLOCK_DIFF (rt, meta->timestamp);
+    GstClockTimeDiff offset = GST_CLOCK_DIFF (rt, meta->timestamp);
+
+    if (map->valid && ABS (offset - map->offset) > GST_SECOND) {
+      map->prev_offset = map->offset;
+      map->step_rt = rt;
+    }
+    map->offset = offset;
     map->valid = TRUE;
     return TRUE;
   }
@@ -39,11 +45,33 @@ cs_utc_map_update (CsUtcMap * map, GstElement * element, GstBuffer * buf,
   return FALSE;
 }
 
+static GstClockTimeDiff
+offset_at (const CsUtcMap * map, GstClockTime rt)
+{
+  return rt < map->step_rt ? map->prev_offset : map->offset;
+}
+
 /* Frame times like 33333333 ns add up to whole ms only within a few ns. */
+static gint64
+to_ms (GstClockTimeDiff offset, GstClockTime rt)
+{
+  return (offset + (gint64) rt + GST_MSECOND / 2) / GST_MSECOND;
+}
+
 gint64
 cs_utc_map_to_ms (const CsUtcMap * map, GstClockTime rt)
 {
-  return (map->offset + (gint64) rt + GST_MSECOND / 2) / GST_MSECOND;
+  return to_ms (offset_at (map, rt), rt);
+}
+
+void
+cs_utc_map_span_to_ms (const CsUtcMap * map, GstClockTime start_rt,
+    GstClockTime end_rt, gint64 * start_ms, gint64 * end_ms)
+{
+  GstClockTimeDiff offset = offset_at (map, start_rt);
+
+  *start_ms = to_ms (offset, start_rt);
+  *end_ms = to_ms (offset, end_rt);
 }
 
 GstClockTime

@@ -758,8 +758,7 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
     end_rt = MAX (end_rt, self->st.video_end_rt);
   end_rt = segment_end (self, end_rt);
   start_rt = self->st.fragment_start_rt;
-  start_ms = cs_utc_map_to_ms (&self->st.utc, start_rt);
-  end_ms = cs_utc_map_to_ms (&self->st.utc, end_rt);
+  cs_utc_map_span_to_ms (&self->st.utc, start_rt, end_rt, &start_ms, &end_ms);
   self->st.fragment_start_rt = GST_CLOCK_TIME_NONE;
   self->st.last_segment_size = g_bytes_get_size (data);
   if (g_bytes_get_size (data) == 0) {
