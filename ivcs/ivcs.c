@@ -42,6 +42,10 @@ GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
 #define UTC_MS_MAX G_GUINT64_CONSTANT (16725225600000)
 /* A frame further ahead of where its stream's clock should be is refused. */
 #define MAX_TIMESTAMP_JUMP_MS G_GUINT64_CONSTANT (3600 * 1000)
+/* Frames that keep to a stepped clock this long make it the stream's. */
+#define CLOCK_STEP_ADOPT_US (3 * G_USEC_PER_SEC)
+/* How far a frame may stray from the stepped clock and still keep to it. */
+#define CLOCK_STEP_JITTER_MS 2000
 
 typedef struct
 {
@@ -75,6 +79,10 @@ typedef struct
   guint64 segments_dropped;
   gint64 told_dropped_at;       /* monotonic µs, 0: never */
   gint64 last_us[IV_CS_STREAM_TYPE_BUTT];       /* monotonic, 0: none yet */
+  /* Frames refused in a row for a clock step: the first one's timestamp,
+   * and when it came (monotonic, 0: none). */
+  guint64 step_ts;
+  gint64 step_us;
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -855,29 +863,47 @@ iv_cs_exit (unsigned int force_exit)
   return forced && !force_exit ? IV_ERR_CS_EXITING : IV_ERR_NONE;
 }
 
+/* A clock that steps (NTP setting a camera's clock after boot, an encoder
+ * restarted) puts every later frame before its stream's time or more than
+ * an hour ahead of it.  Such frames are refused; once they have kept to
+ * the new clock for CLOCK_STEP_ADOPT_US, the step is taken (TRUE) at a
+ * video keyframe (@may_step: what comes before it cannot be decoded), so
+ * that one wild frame never moves the stream but a real step loses
+ * seconds, not the rest of the run.  Notes the run of refused frames. */
+static gboolean
+clock_step_settled (Ivcs * m, guint64 ts, gint64 now_us, gboolean may_step)
+{
+  gint64 drift;
+
+  if (m->step_us != 0) {
+    drift = (gint64) (ts - m->step_ts) - (now_us - m->step_us) / 1000;
+    if (ABS (drift) <= CLOCK_STEP_JITTER_MS)
+      return may_step && now_us - m->step_us >= CLOCK_STEP_ADOPT_US;
+  }
+  m->step_ts = ts;
+  m->step_us = now_us;
+  return FALSE;
+}
+
 /* The frame's PTS and UTC ms from its timestamp (UTC ms, or a monotonic
  * clock mapped to UTC at the first frame taken), or the reason it cannot be
- * the next frame of its stream.  Nothing is kept here: commit_time does
- * that once the frame is taken, so a refused frame never becomes the
- * reference of the next ones. */
+ * the next frame of its stream.  Nothing of a refused frame is kept (but
+ * the note of a clock step): commit_time keeps the times once the frame is
+ * taken, so a refused frame never becomes the reference of the next ones.
+ * *step_ms is the clock step the frame makes the stream take, or 0. */
 static int
 frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
-    GstClockTime * pts, gint64 * utc_ms, const gchar ** reason)
+    gboolean may_step, GstClockTime * pts, gint64 * utc_ms, gint64 * step_ms,
+    const gchar ** reason)
 {
   guint64 base = m->have_base ? m->base_ts : ts;
   gboolean have_last = m->last_us[type] != 0;
+  int r = IV_ERR_NONE;
 
+  *step_ms = 0;
   if (ts > UTC_MS_MAX) {
     *reason = "the timestamp lies beyond the year 2500";
     return IV_ERR_CS_TIMESTAMP;
-  }
-  if (ts < base) {
-    *reason = "the timestamp is before the first frame's";
-    return IV_ERR_INVALID_PARAM;
-  }
-  if (have_last && ts < m->last_ts[type]) {
-    *reason = "the timestamp is before the previous frame's of its stream";
-    return IV_ERR_INVALID_PARAM;
   }
   if (m->have_base) {
     /* Where the stream's clock should be: a pause in pushing is fine. */
@@ -885,20 +911,36 @@ frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
     gint64 ref_us = have_last ? m->last_us[type] : m->base_us;
     guint64 expected = ref_ts + (guint64) MAX (now_us - ref_us, 0) / 1000;
 
-    if (ts > expected && ts - expected > MAX_TIMESTAMP_JUMP_MS) {
+    if (ts < base) {
+      *reason = "the timestamp is before the first frame's";
+      r = IV_ERR_INVALID_PARAM;
+    } else if (have_last && ts < m->last_ts[type]) {
+      *reason = "the timestamp is before the previous frame's of its stream";
+      r = IV_ERR_INVALID_PARAM;
+    } else if (ts > expected && ts - expected > MAX_TIMESTAMP_JUMP_MS) {
       *reason = "the timestamp jumps more than an hour ahead of its stream";
-      return IV_ERR_CS_TIMESTAMP;
+      r = IV_ERR_CS_TIMESTAMP;
+    }
+    if (r != IV_ERR_NONE) {
+      if (!clock_step_settled (m, ts, now_us, may_step))
+        return r;
+      /* The stream goes on from where it was, in the new clock's times. */
+      *step_ms = (gint64) (ts - expected);
+      base += *step_ms;
     }
   }
   *pts = (ts - base) * GST_MSECOND;
   *utc_ms = (m->have_base ? m->base_utc_ms : ts >= UTC_MS_MIN ? (gint64) ts :
       g_get_real_time () / 1000) + (gint64) (ts - base);
+  /* A step of a UTC clock is a correction of the time of day. */
+  if (*step_ms != 0 && ts >= UTC_MS_MIN)
+    *utc_ms += *step_ms;
   return IV_ERR_NONE;
 }
 
 static void
 commit_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
-    gint64 utc_ms)
+    gint64 utc_ms, gint64 step_ms)
 {
   if (!m->have_base) {
     m->have_base = TRUE;
@@ -906,6 +948,17 @@ commit_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
     m->base_utc_ms = utc_ms;
     m->base_us = now_us;
   }
+  if (step_ms != 0) {
+    m->base_ts += step_ms;
+    if (ts >= UTC_MS_MIN)
+      m->base_utc_ms += step_ms;
+    for (guint i = 0; i < IV_CS_STREAM_TYPE_BUTT; i++)
+      if (m->last_us[i] != 0)
+        m->last_ts[i] += step_ms;
+    g_message ("libivcs: the frames' clock stepped by %+" G_GINT64_FORMAT
+        " ms; recording goes on in the new time", step_ms);
+  }
+  m->step_us = 0;
   m->last_ts[type] = ts;
   m->last_us[type] = now_us;
 }
@@ -918,6 +971,7 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     GstClockTime * pts, gint64 * utc_ms, GstElement ** src,
     const gchar ** reason)
 {
+  gint64 step_ms;
   gboolean video = type == IV_CS_STREAM_TYPE_VIDEO;
   gint64 now_us = g_get_monotonic_time ();
   int r;
@@ -943,7 +997,8 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     *reason = "the video codec is not the first frame's";
     return IV_ERR_CS_STREAM_TYPE;
   }
-  if ((r = frame_time (m, type, frame->ts, now_us, pts, utc_ms, reason)))
+  if ((r = frame_time (m, type, frame->ts, now_us, video && frame->keyframe,
+              pts, utc_ms, &step_ms, reason)))
     return r;
   *src = video ? m->vsrc : m->asrc;
   if (gst_app_src_get_current_level_bytes (GST_APP_SRC (*src)) +
@@ -956,7 +1011,7 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     *reason = "the video parser is missing";
     return IV_ERR_CS_PIPELINE;
   }
-  commit_time (m, type, frame->ts, now_us, *utc_ms);
+  commit_time (m, type, frame->ts, now_us, *utc_ms, step_ms);
   gst_object_ref (*src);
   return IV_ERR_NONE;
 }

@@ -15,6 +15,7 @@
 #include "ivcs-test-frames.h"
 #include "ivcs-packs.h"
 #include "frames-apack.h"
+#include "cs-key.h"
 #include "cs-store.h"
 #include "cs-test-util.h"
 
@@ -443,6 +444,83 @@ GST_START_TEST (test_wild_timestamps)
 
 GST_END_TEST;
 
+/* A camera's clock set 2 h ahead while it records (NTP after boot): the
+ * frames on the new clock are refused for a few seconds, then taken, and
+ * the recording goes on under the new time; every frame taken is stored. */
+GST_START_TEST (test_clock_step_taken)
+{
+  const guint64 step_ms = 2 * 3600 * 1000, step_at_ms = 5000;
+  iv_cs_init_parm_s p = parm ();
+  guint64 base = g_get_real_time () / 1000;
+  gint64 t0;
+  guint taken = 0, refused = 0, before = 0, after = 0, stored = 0;
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for_start ());
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < frames->len; i++) {
+    guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
+        NULL);
+    ivcs_frame_header h;
+    ivcs_packed_s packed;
+    guint64 ts;
+    gint64 due;
+    int r;
+
+    memcpy (&h, d, sizeof h);
+    if (h.stream != 1)
+      continue;
+    due = t0 + (gint64) h.timestamp_ms * 1000;
+    while (g_get_monotonic_time () < due)
+      g_usleep (MIN (5000, due - g_get_monotonic_time () + 1));
+    ts = base + h.timestamp_ms + (h.timestamp_ms >= step_at_ms ? step_ms : 0);
+    ivcs_packs_make (&packed, d + sizeof h, h.length, ts, h.keyframe, FALSE,
+        i, IVCS_PACKS_ONE);
+    r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
+        &packed.stream);
+    ivcs_packs_clear (&packed);
+    if (r == IV_ERR_NONE) {
+      taken++;
+    } else {
+      fail_unless_equals_int (r, IV_ERR_CS_TIMESTAMP);
+      /* Refused only for the seconds after the step. */
+      fail_unless (h.timestamp_ms >= step_at_ms
+          && h.timestamp_ms < step_at_ms + 5000);
+      refused++;
+    }
+  }
+  fail_unless (refused >= 25, "%u frames refused", refused);
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+
+  store = cs_store_new (store_uri, NULL, NULL);
+  objects = cs_store_list (store, "cam1/rec/", NULL, NULL);
+  fail_unless (objects != NULL);
+  for (guint i = 0; i < objects->len; i++) {
+    CsStoreObject *obj = g_ptr_array_index (objects, i);
+    g_autoptr (GBytes) data = cs_store_get (store, obj->key, NULL, NULL);
+    CsMediaInfo info;
+    gint64 start_ms, dur_ms;
+
+    fail_unless (cs_key_parse_segment (obj->key, &start_ms, &dur_ms));
+    fail_unless (data != NULL && cs_test_read_ts (data, &info));
+    stored += info.video_frames;
+    cs_media_info_clear (&info);
+    if ((guint64) start_ms + dur_ms <= base + step_at_ms + 1000)
+      before++;
+    else if ((guint64) start_ms >= base + step_ms + step_at_ms)
+      after++;
+    else
+      fail ("%s is in neither clock's time (base %" G_GUINT64_FORMAT ")",
+          obj->key, base);
+  }
+  fail_unless (before > 0 && after > 0, "%u before, %u after", before, after);
+  fail_unless_equals_int (stored, taken);
+}
+
+GST_END_TEST;
+
 /* Frames pushed far faster than the pipeline takes them: the queues fill,
  * and every IV_ERR_CS_QUEUE_FULL is counted as such. */
 GST_START_TEST (test_queue_full_counted)
@@ -512,6 +590,7 @@ ivcs_frames_suite (void)
   tcase_add_test (tc, test_h265_layouts_recorded);
   tcase_add_test (tc, test_bad_frames_refused_and_said);
   tcase_add_test (tc, test_wild_timestamps);
+  tcase_add_test (tc, test_clock_step_taken);
   tcase_add_test (tc, test_queue_full_counted);
   return s;
 }
