@@ -223,6 +223,8 @@ bench_play (GstPipeline * pipeline)
 GstClockTime
 bench_running_time (void)
 {
+  if (bench_clock == NULL)      /* messages before the pipeline plays */
+    return 0;
   return gst_clock_get_time (bench_clock) - bench_base_time;
 }
 
