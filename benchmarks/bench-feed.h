@@ -16,7 +16,8 @@ typedef struct
   GstClockTime frame_duration;  /* video */
   guint audio_rate;             /* samples per second, 1024 per frame */
   guint gop_frames;
-  guint64 bytes;                /* elementary bytes of one loop, both streams */
+  guint64 bytes;                /* elementary bytes of the 10 s loop, both
+                                 * streams */
 } BenchInput;
 
 /* 10 s of H.264 (640x360, 25 fps, @kbps, a keyframe every @gop_frames) + AAC,

@@ -2,7 +2,7 @@
 /* N live cameras in one process: each pushes the pre-encoded input in real
  * time (appsrc ! h264parse, appsrc ! aacparse) into a sink of its own, for a
  * given time.  Prints one line of figures on stdout:
- *   BENCH cameras= late-ms= segments-min= dropped= errors= cpu-pct=
+ *   BENCH input-kbps= cameras= late-ms= segments-min= dropped= errors= cpu-pct=
  *         rss-kb= rss-start-kb= hwm-kb= threads= threads-start=
  * late-ms: the most a frame entered the element after the parser past its
  * timestamp; segments-min: the fewest segments a camera stored
@@ -229,11 +229,12 @@ main (int argc, char **argv)
     late = MAX (late, MAX (cams[i]->video_late, cams[i]->audio_late));
     seg_min = MIN (seg_min, counts.segments[i]);
   }
-  printf ("BENCH cameras=%d late-ms=%" G_GUINT64_FORMAT " segments-min=%d "
+  printf ("BENCH input-kbps=%" G_GUINT64_FORMAT " cameras=%d late-ms=%"
+      G_GUINT64_FORMAT " segments-min=%d "
       "dropped=%d errors=%d cpu-pct=%.1f rss-kb=%" G_GUINT64_FORMAT
       " rss-start-kb=%" G_GUINT64_FORMAT " hwm-kb=%" G_GUINT64_FORMAT
       " threads=%" G_GUINT64_FORMAT " threads-start=%" G_GUINT64_FORMAT "\n",
-      n, late / GST_MSECOND, seg_min, counts.dropped, counts.errors,
+      in->bytes * 8 / 10 / 1000, n, late / GST_MSECOND, seg_min, counts.dropped, counts.errors,
       100 * (cpu1 - cpu0) / (t1 - t0), rss, rss0,
       bench_proc_status ("VmHWM"), threads, threads0);
   gst_object_unref (pipeline);
