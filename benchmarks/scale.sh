@@ -4,13 +4,13 @@
 # to s3:// (a local Ceph RGW), at 1 and 4 Mb/s, the most cameras for which no
 # frame is more than 0.5 s late, no segment is dropped and every camera
 # stored its segments, in STEP seconds of recording (default 25): doubling
-# from START (16), then halving the interval down to an eighth.  Then, at
+# from START (16), then halving the interval down to 1/RES (8) of the max.  Then, at
 # the smallest of the three maxima, the CPU, RSS and threads per camera of
 # each, and the ratios to the baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/lib.sh
-STEP=${STEP:-25} START=${START:-16} MAX=${MAX:-2048} SEG=${SEG:-4}
+STEP=${STEP:-25} START=${START:-16} MAX=${MAX:-2048} SEG=${SEG:-4} RES=${RES:-8}
 RATES=${RATES:-1000 4000}
 bench_build
 bench_rgw_start
@@ -41,7 +41,7 @@ max_n() {
     [ "$n" -le "$MAX" ] || { echo "$lo"; return; }
   done
   hi=$n
-  while [ $((hi - lo)) -gt $((lo / 8)) ] && [ $((hi - lo)) -gt 1 ]; do
+  while [ $((hi - lo)) -gt $((lo / RES)) ] && [ $((hi - lo)) -gt 1 ]; do
     n=$(((lo + hi) / 2))
     if trial "$case" "$kbps" "$n" >/dev/null; then lo=$n; else hi=$n; fi
   done
