@@ -24,7 +24,7 @@ bench_build() {
   meson configure build -Dbenchmarks=enabled >/dev/null
   ninja -C build >/dev/null
   mkdir -p "$out"
-  echo "plugin: $GST_PLUGIN_PATH (source tree at $(git log -1 --format='%h %cd' --date=short))"
+  echo "plugin: ${PLUGIN_DIR:-build/gst of $(git log -1 --format='%h %cd' --date=short)}"
   echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at $(date -u '+%F %H:%M') UTC"
 }
 
