@@ -23,11 +23,11 @@ gst-launch-1.0 -q videotestsrc num-buffers=1500 pattern=snow ! \
   avenc_aac ! aacparse ! m.
 es_bytes=$(ffprobe -v error -show_entries packet=size -of csv=p=0 "$input" | paste -sd+ | bc)
 
-export CEPH_BASE=/tmp/cs-bench-ceph
+export CEPH_BASE=${CEPH_BASE:-/tmp/cs-bench-ceph}
 trap 'bash tests/servers/ceph-rgw.sh stop >/dev/null 2>&1 || true' EXIT
 bash tests/servers/ceph-rgw.sh start >/dev/null
 ak=TESTACCESSKEY0000000 sk=testsecretkey0000000000000000000000000000
-ep=http://127.0.0.1:7480
+ep=http://127.0.0.1:${RGW_PORT:-7480}
 s3() { curl -s --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ak:$sk" \
   -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" "$@"; }
 s3 -X PUT "$ep/bench" >/dev/null
