@@ -86,9 +86,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
 #define DEFAULT_SEGMENT_IDLE_TIMEOUT 0  /* segment-duration + 2 s */
 #define IDLE_CHECK_MS 100
-/* How long after the first video frame a requested audio pad without frames
- * is let go (less than the video leg holds at the shortest segments). */
-#define AUDIO_WAIT_US (G_USEC_PER_SEC / 2)
+/* How long video comes without audio before a requested audio pad is let go
+ * (less than the video leg holds at the shortest segments). */
+#define AUDIO_WAIT_US G_USEC_PER_SEC
 #define DEFAULT_MAX_CACHED_SEGMENTS 3
 #define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES -1
@@ -137,9 +137,7 @@ enum
 
 static guint signals[LAST_SIGNAL];
 
-/* What one run learns from its stream (counts included), under
- * self->lock; set up by stream_reset() at start and dropped by it at stop,
- * so that a restart begins like the first run. */
+/* The counts of a stopped run, for the stats. */
 typedef struct
 {
   guint64 segments_recorded;
@@ -147,6 +145,9 @@ typedef struct
   guint64 frames_dropped;
 } CsSinkCounts;
 
+/* What one run learns from its stream (counts included), under
+ * self->lock; set up by stream_reset() at start and dropped by it at stop,
+ * so that a restart begins like the first run. */
 typedef struct
 {
   CsSinkEvents *events;
@@ -173,7 +174,7 @@ typedef struct
   gconstpointer closers[3];     /* idle closers on their way (identity) */
   GstClockTime audio_end_rt;    /* at the muxer's input */
   gboolean video_eos;
-  gint64 first_video_us;        /* monotonic time of the first video frame */
+  gint64 video_run_us;          /* since when video comes without a pause */
   gint64 audio_arrival_us;      /* of the latest audio buffer, 0: none yet */
   guint64 segments_recorded;
   guint64 spool_dropped;
@@ -476,7 +477,7 @@ static void gst_cs_sink_unlink_audio (GstCsSink * self);
 static gboolean
 audio_missing (const CsSinkStream * st)
 {
-  return st->video_arrival_us - MAX (st->first_video_us,
+  return st->video_arrival_us - MAX (st->video_run_us,
       st->audio_arrival_us) >= AUDIO_WAIT_US;
 }
 
@@ -487,6 +488,7 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   GstBuffer *buf;
   GstClockTime rt;
   gboolean no_audio;
+  gint64 now;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
@@ -525,7 +527,12 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
   g_mutex_lock (&self->lock);
   self->st.video_seen = TRUE;
-  self->st.video_arrival_us = g_get_monotonic_time ();
+  now = g_get_monotonic_time ();
+  /* Video after a pause (an idle camera) starts a new run, in which audio
+   * has its own time to come back. */
+  if (now - self->st.video_arrival_us >= AUDIO_WAIT_US)
+    self->st.video_run_us = now;
+  self->st.video_arrival_us = now;
   rt = GST_BUFFER_PTS_IS_VALID (buf) ?
       gst_segment_to_running_time (&self->st.video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
@@ -540,8 +547,6 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       self->st.last_keyframe_rt = rt;
     cs_utc_map_update (&self->st.utc, GST_ELEMENT (self), buf, rt);
   }
-  if (self->st.first_video_us == 0)
-    self->st.first_video_us = self->st.video_arrival_us;
   /* A live source's audio comes with its video, give or take an encoder's
    * delay, even when a gate lets seconds of video through at once; a file
    * may bring its streams far apart. */
@@ -1042,10 +1047,15 @@ idle_check (gpointer data)
   }
   g_mutex_unlock (&self->lock);
 
-  /* A stream thread inside the parser: frames are coming after all. */
+  /* A stream thread inside a parser: frames are coming after all (the
+   * audio closer is needed too, or splitmuxsink waits for audio). */
   if (!GST_PAD_STREAM_TRYLOCK (vsink))
     goto done;
   audio_locked = asink && GST_PAD_STREAM_TRYLOCK (asink);
+  if (asink && !audio_locked) {
+    GST_PAD_STREAM_UNLOCK (vsink);
+    goto done;
+  }
 
   g_mutex_lock (&self->lock);
   if (self->st.segment_open && self->st.last_video_key) {
@@ -1065,8 +1075,8 @@ idle_check (gpointer data)
     self->st.idle_closed = TRUE;
     self->st.idle_closer_rt = t;
     GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
-        "segment ends at %" GST_TIME_FORMAT, self->idle_timeout_us / 1000,
-        GST_TIME_ARGS (t));
+        "segment ends at %" GST_TIME_FORMAT "%s", self->idle_timeout_us / 1000,
+        GST_TIME_ARGS (t), closer[2] ? " (audio too)" : "");
   }
   g_mutex_unlock (&self->lock);
 
