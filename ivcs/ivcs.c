@@ -70,10 +70,12 @@ typedef struct
   gboolean events_on;
   gboolean exiting, forced;
   gboolean have_base;
-  guint64 base_ts;              /* the first frame's u64TimeStamp */
+  /* The first frame's u64TimeStamp, moved by clock steps (signed: a step
+   * back may take it below 0), and the last frame's of each stream. */
+  gint64 base_ts;
   gint64 base_utc_ms;
   gint64 base_us;               /* monotonic, when the first frame came */
-  guint64 last_ts[IV_CS_STREAM_TYPE_BUTT];      /* of the last frame taken */
+  gint64 last_ts[IV_CS_STREAM_TYPE_BUTT];
   IvcsPictures *pictures;       /* event-pic alone: no stream needed */
   gboolean told_larger;         /* a segment is larger than the estimate */
   guint64 segments_dropped;
@@ -388,7 +390,9 @@ stop_pipeline (Ivcs * m, gboolean drain)
 /* Each recording runs in a pipeline of its own, built for it: after an EOS
  * the elements of the last one would take the new stream as running on from
  * the old one (the muxer saw "Timestamping error on input streams" and
- * stored the rest as one segment).  Its times start from its first frame. */
+ * stored the rest as one segment).  Frame times keep one mapping for the
+ * whole run (from the module's first frame), so recordings follow each
+ * other on one clock. */
 static gboolean
 start_pipeline (Ivcs * m, gboolean full_time)
 {
@@ -896,7 +900,8 @@ frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
     gboolean may_step, GstClockTime * pts, gint64 * utc_ms, gint64 * step_ms,
     const gchar ** reason)
 {
-  guint64 base = m->have_base ? m->base_ts : ts;
+  gint64 t = (gint64) ts;      /* ts <= UTC_MS_MAX once checked */
+  gint64 base = m->have_base ? m->base_ts : t;
   gboolean have_last = m->last_us[type] != 0;
   int r = IV_ERR_NONE;
 
@@ -907,17 +912,17 @@ frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
   }
   if (m->have_base) {
     /* Where the stream's clock should be: a pause in pushing is fine. */
-    guint64 ref_ts = have_last ? m->last_ts[type] : m->base_ts;
+    gint64 ref_ts = have_last ? m->last_ts[type] : m->base_ts;
     gint64 ref_us = have_last ? m->last_us[type] : m->base_us;
-    guint64 expected = ref_ts + (guint64) MAX (now_us - ref_us, 0) / 1000;
+    gint64 expected = ref_ts + MAX (now_us - ref_us, 0) / 1000;
 
-    if (ts < base) {
+    if (t < base) {
       *reason = "the timestamp is before the first frame's";
       r = IV_ERR_INVALID_PARAM;
-    } else if (have_last && ts < m->last_ts[type]) {
+    } else if (have_last && t < m->last_ts[type]) {
       *reason = "the timestamp is before the previous frame's of its stream";
       r = IV_ERR_INVALID_PARAM;
-    } else if (ts > expected && ts - expected > MAX_TIMESTAMP_JUMP_MS) {
+    } else if (t - expected > (gint64) MAX_TIMESTAMP_JUMP_MS) {
       *reason = "the timestamp jumps more than an hour ahead of its stream";
       r = IV_ERR_CS_TIMESTAMP;
     }
@@ -925,13 +930,13 @@ frame_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
       if (!clock_step_settled (m, ts, now_us, may_step))
         return r;
       /* The stream goes on from where it was, in the new clock's times. */
-      *step_ms = (gint64) (ts - expected);
+      *step_ms = t - expected;
       base += *step_ms;
     }
   }
-  *pts = (ts - base) * GST_MSECOND;
-  *utc_ms = (m->have_base ? m->base_utc_ms : ts >= UTC_MS_MIN ? (gint64) ts :
-      g_get_real_time () / 1000) + (gint64) (ts - base);
+  *pts = (GstClockTime) (t - base) * GST_MSECOND;
+  *utc_ms = (m->have_base ? m->base_utc_ms : ts >= UTC_MS_MIN ? t :
+      g_get_real_time () / 1000) + (t - base);
   /* A step of a UTC clock is a correction of the time of day. */
   if (*step_ms != 0 && ts >= UTC_MS_MIN)
     *utc_ms += *step_ms;
@@ -944,7 +949,7 @@ commit_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
 {
   if (!m->have_base) {
     m->have_base = TRUE;
-    m->base_ts = ts;
+    m->base_ts = (gint64) ts;
     m->base_utc_ms = utc_ms;
     m->base_us = now_us;
   }
@@ -959,7 +964,7 @@ commit_time (Ivcs * m, iv_cs_stream_type_e type, guint64 ts, gint64 now_us,
         " ms; recording goes on in the new time", step_ms);
   }
   m->step_us = 0;
-  m->last_ts[type] = ts;
+  m->last_ts[type] = (gint64) ts;
   m->last_us[type] = now_us;
 }
 
@@ -1122,7 +1127,7 @@ trigger_time_locked (Ivcs * m, guint64 t)
     return MIN (t, (guint64) G_MAXINT64);
   if (!m->have_base)
     return 0;
-  return m->base_utc_ms + ((gint64) t - (gint64) m->base_ts);
+  return m->base_utc_ms + ((gint64) t - m->base_ts);
 }
 
 /* The UTC ms the stream has reached (its latest video frame), or now. */
@@ -1131,7 +1136,7 @@ stream_time_locked (Ivcs * m)
 {
   if (!m->have_base || m->last_ts[IV_CS_STREAM_TYPE_VIDEO] < m->base_ts)
     return g_get_real_time () / 1000;
-  return m->base_utc_ms + (gint64) (m->last_ts[IV_CS_STREAM_TYPE_VIDEO] -
+  return m->base_utc_ms + (m->last_ts[IV_CS_STREAM_TYPE_VIDEO] -
       m->base_ts);
 }
 

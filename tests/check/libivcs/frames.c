@@ -444,15 +444,18 @@ GST_START_TEST (test_wild_timestamps)
 
 GST_END_TEST;
 
-/* A camera's clock set 2 h ahead while it records (NTP after boot): the
- * frames on the new clock are refused for a few seconds, then taken, and
- * the recording goes on under the new time; every frame taken is stored. */
-GST_START_TEST (test_clock_step_taken)
+/* A camera's clock stepped by @step_ms while it records (NTP after boot,
+ * an encoder restarted): the frames on the new clock are refused for a few
+ * seconds, then taken, and the recording goes on; every frame taken is
+ * stored.  A UTC clock (@clock_ms 0: now) names each segment in one of the
+ * two times; a monotonic one (@clock_ms its first time) runs on in UTC. */
+static void
+check_clock_step (gint64 clock_ms, gint64 step_ms)
 {
-  const guint64 step_ms = 2 * 3600 * 1000, step_at_ms = 5000;
+  const gint64 step_at_ms = 5000;
   iv_cs_init_parm_s p = parm ();
-  guint64 base = g_get_real_time () / 1000;
-  gint64 t0;
+  gint64 now = g_get_real_time () / 1000, t0;
+  gint64 base = clock_ms ? clock_ms : now;
   guint taken = 0, refused = 0, before = 0, after = 0, stored = 0;
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) objects = NULL;
@@ -465,8 +468,7 @@ GST_START_TEST (test_clock_step_taken)
         NULL);
     ivcs_frame_header h;
     ivcs_packed_s packed;
-    guint64 ts;
-    gint64 due;
+    gint64 due, ts;
     int r;
 
     memcpy (&h, d, sizeof h);
@@ -476,15 +478,16 @@ GST_START_TEST (test_clock_step_taken)
     while (g_get_monotonic_time () < due)
       g_usleep (MIN (5000, due - g_get_monotonic_time () + 1));
     ts = base + h.timestamp_ms + (h.timestamp_ms >= step_at_ms ? step_ms : 0);
-    ivcs_packs_make (&packed, d + sizeof h, h.length, ts, h.keyframe, FALSE,
-        i, IVCS_PACKS_ONE);
+    ivcs_packs_make (&packed, d + sizeof h, h.length, (guint64) ts,
+        h.keyframe, FALSE, i, IVCS_PACKS_ONE);
     r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
         &packed.stream);
     ivcs_packs_clear (&packed);
     if (r == IV_ERR_NONE) {
       taken++;
     } else {
-      fail_unless_equals_int (r, IV_ERR_CS_TIMESTAMP);
+      fail_unless (r == (step_ms > 0 ? IV_ERR_CS_TIMESTAMP :
+              IV_ERR_INVALID_PARAM), "%s", iv_err_str (r));
       /* Refused only for the seconds after the step. */
       fail_unless (h.timestamp_ms >= step_at_ms
           && h.timestamp_ms < step_at_ms + 5000);
@@ -507,16 +510,40 @@ GST_START_TEST (test_clock_step_taken)
     fail_unless (data != NULL && cs_test_read_ts (data, &info));
     stored += info.video_frames;
     cs_media_info_clear (&info);
-    if ((guint64) start_ms + dur_ms <= base + step_at_ms + 1000)
+    if (clock_ms && start_ms >= now - 1000 && start_ms < now + 20000)
+      after++, before++;
+    else if (start_ms >= base && start_ms + dur_ms <= base + step_at_ms + 1000)
       before++;
-    else if ((guint64) start_ms >= base + step_ms + step_at_ms)
+    else if (start_ms >= base + step_ms + step_at_ms
+        && start_ms < base + step_ms + 20000)
       after++;
     else
-      fail ("%s is in neither clock's time (base %" G_GUINT64_FORMAT ")",
+      fail ("%s is in neither clock's time (base %" G_GINT64_FORMAT ")",
           obj->key, base);
   }
   fail_unless (before > 0 && after > 0, "%u before, %u after", before, after);
   fail_unless_equals_int (stored, taken);
+}
+
+GST_START_TEST (test_clock_step_ahead_taken)
+{
+  check_clock_step (0, 2 * 3600 * 1000);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_clock_step_back_taken)
+{
+  check_clock_step (0, -3600 * 1000);
+}
+
+GST_END_TEST;
+
+/* An encoder's monotonic clock restarting near 0 (the step takes the
+ * stream's base below 0). */
+GST_START_TEST (test_clock_restart_taken)
+{
+  check_clock_step (3000, -7500);
 }
 
 GST_END_TEST;
@@ -590,7 +617,9 @@ ivcs_frames_suite (void)
   tcase_add_test (tc, test_h265_layouts_recorded);
   tcase_add_test (tc, test_bad_frames_refused_and_said);
   tcase_add_test (tc, test_wild_timestamps);
-  tcase_add_test (tc, test_clock_step_taken);
+  tcase_add_test (tc, test_clock_step_ahead_taken);
+  tcase_add_test (tc, test_clock_step_back_taken);
+  tcase_add_test (tc, test_clock_restart_taken);
   tcase_add_test (tc, test_queue_full_counted);
   return s;
 }
