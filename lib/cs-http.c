@@ -119,6 +119,7 @@ cs_http_send (SoupSession * session, SoupMessage * msg, gsize max_body,
         CS_STORE_ERROR_FAILED : cs_http_status_to_error_code (status),
         "the answer of %s (HTTP %u %s) is longer than %s: not read further",
         host, status, soup_status_get_phrase (status), limit);
+    cs_store_error_set_answer (error, status, NULL);
     return NULL;
   }
   return g_steal_pointer (&body);

@@ -43,6 +43,7 @@ http_request (CsStoreHttp * self, const gchar * method, const gchar * key,
     g_set_error (error, CS_STORE_ERROR, cs_http_status_to_error_code (status),
         "HTTP %s of '%s' failed: %u %s", what, key, status,
         soup_status_get_phrase (status));
+    cs_store_error_set_answer (error, status, NULL);
     return NULL;
   }
   return g_steal_pointer (&reply);

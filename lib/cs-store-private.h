@@ -19,6 +19,7 @@ typedef struct {
 
 struct _CsStore {
   const CsStoreBackend *backend;
+  gint refs;                    /* owners (atomic): see cs_store_ref () */
   gchar *display_uri;
   gchar *identity;              /* set by the backend: see cs_store_get_identity () */
 };

@@ -64,6 +64,8 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
     const gchar * code, const gchar * what, const gchar * key)
 {
   const gchar *hint = "";
+  const gchar *s3_code = code;
+  guint answer_status = status;
 
   if (code == NULL)
     code = soup_status_get_phrase (status);
@@ -83,7 +85,8 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
 
   g_set_error (error, CS_STORE_ERROR, cs_http_status_to_error_code (status),
       "S3 %s of '%s' in bucket '%s' failed: HTTP %u %s%s", what, key,
-      self->bucket, status, code, hint);
+      self->bucket, answer_status, code, hint);
+  cs_store_error_set_answer (error, answer_status, s3_code);
 }
 
 /* One signed request; @key is the full object key or NULL for the bucket.

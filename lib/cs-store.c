@@ -5,7 +5,97 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (cs-store-error-quark, cs_store_error)
+/* An extended error domain (GLib's G_DEFINE_EXTENDED_ERROR, written out so
+ * that an error of another domain gives NULL instead of a critical): each
+ * error carries the server's answer. */
+typedef struct {
+  guint http_status;
+  gchar *s3_code;
+} CsStoreErrorPrivate;
+
+static CsStoreErrorPrivate *
+cs_store_error_get_private (const GError * error)
+{
+  /* Where GLib keeps it: just before the GError, aligned to 2 words. */
+  const gsize align = 2 * sizeof (gsize);
+  const gsize size = (sizeof (CsStoreErrorPrivate) + align - 1) & -align;
+
+  if (error == NULL || error->domain != CS_STORE_ERROR)
+    return NULL;
+  return (CsStoreErrorPrivate *) (((guint8 *) error) - size);
+}
+
+static void
+error_private_init (GError * error)
+{
+}
+
+static void
+error_private_copy (const GError * src, GError * dest)
+{
+  CsStoreErrorPrivate *from = cs_store_error_get_private (src);
+  CsStoreErrorPrivate *to = cs_store_error_get_private (dest);
+
+  if (from != NULL && to != NULL) {
+    to->http_status = from->http_status;
+    to->s3_code = g_strdup (from->s3_code);
+  }
+}
+
+static void
+error_private_clear (GError * error)
+{
+  CsStoreErrorPrivate *priv = cs_store_error_get_private (error);
+
+  if (priv != NULL)
+    g_clear_pointer (&priv->s3_code, g_free);
+}
+
+GQuark
+cs_store_error_quark (void)
+{
+  static gsize quark;
+
+  if (g_once_init_enter (&quark)) {
+    GQuark q = g_error_domain_register_static ("cs-store-error-quark",
+        sizeof (CsStoreErrorPrivate), error_private_init, error_private_copy,
+        error_private_clear);
+    g_once_init_leave (&quark, q);
+  }
+  return (GQuark) quark;
+}
+
+guint
+cs_store_error_get_http_status (const GError * error)
+{
+  CsStoreErrorPrivate *priv = cs_store_error_get_private (error);
+
+  return priv ? priv->http_status : 0;
+}
+
+const gchar *
+cs_store_error_get_s3_code (const GError * error)
+{
+  CsStoreErrorPrivate *priv = cs_store_error_get_private (error);
+
+  return priv ? priv->s3_code : NULL;
+}
+
+void
+cs_store_error_set_answer (GError ** error, guint http_status,
+    const gchar * s3_code)
+{
+  CsStoreErrorPrivate *priv;
+
+  if (error == NULL || *error == NULL)
+    return;
+  priv = cs_store_error_get_private (*error);
+  if (priv == NULL)
+    return;
+  priv->http_status = http_status;
+  g_free (priv->s3_code);
+  priv->s3_code = g_strdup (s3_code);
+}
 
 /* "/a/b/" -> "a/b" (caller frees). */
 static gchar *
@@ -157,8 +247,17 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
         scheme);
     return NULL;
   }
-  if (store != NULL)
+  if (store != NULL) {
+    store->refs = 1;
     store->display_uri = g_uri_to_string_partial (uri, G_URI_HIDE_USERINFO);
+  }
+  return store;
+}
+
+CsStore *
+cs_store_ref (CsStore * store)
+{
+  g_atomic_int_inc (&store->refs);
   return store;
 }
 
@@ -166,6 +265,8 @@ void
 cs_store_free (CsStore * store)
 {
   if (store == NULL)
+    return;
+  if (!g_atomic_int_dec_and_test (&store->refs))
     return;
   g_free (store->display_uri);
   g_free (store->identity);
@@ -257,8 +358,8 @@ cs_store_get_url (CsStore * store, const gchar * key, guint expires_s,
 gboolean
 cs_store_error_is_transient (const GError * error)
 {
-  return error != NULL && error->domain == CS_STORE_ERROR
-      && error->code == CS_STORE_ERROR_UNAVAILABLE;
+  return g_error_matches (error, CS_STORE_ERROR,
+      CS_STORE_ERROR_UNAVAILABLE);
 }
 
 void

@@ -2,8 +2,14 @@
 /* One client for every store URI the project knows: file://, s3://, http(s)://.
  *
  * Keys are relative to the store root named by the URI (its path or prefix is
- * added by the client) and must pass cs_key_is_valid().  A CsStore is not
- * thread-safe: use each one from a single thread. */
+ * added by the client) and must pass cs_key_is_valid().
+ *
+ * A CsStore may be used from several threads at once: after cs_store_new ()
+ * its settings are only read, the S3 clock correction is atomic, the file
+ * store writes each object under a temporary name of its own, and the
+ * S3/HTTP stores send through one SoupSession with libsoup's synchronous API
+ * (thread-safe since libsoup 3.2).  So one store (one HTTP session: one
+ * connection pool, one TLS setup) serves every upload of a recording. */
 #pragma once
 
 #include <gio/gio.h>
@@ -41,6 +47,9 @@ typedef struct _CsStore CsStore;
 
 CsStore *cs_store_new (const gchar * uri, const CsStoreConfig * config,
     GError ** error);
+/* Another owner of @store (each calls cs_store_free () once). */
+CsStore *cs_store_ref (CsStore * store);
+/* Drops one owner; the last frees the store. */
 void cs_store_free (CsStore * store);
 
 /* The URI with any credentials left out, for logs and messages. */
@@ -67,6 +76,15 @@ gchar *cs_store_get_url (CsStore * store, const gchar * key, guint expires_s,
     GError ** error);
 
 gboolean cs_store_error_is_transient (const GError * error);
+/* What the server said, carried by a CS_STORE_ERROR (souphttpsrc's
+ * http-status-code): the HTTP status of its answer (0 when there was none:
+ * a file store, a network failure) and the S3 error code of its error
+ * document ("NoSuchBucket"...; NULL when there was none). */
+guint cs_store_error_get_http_status (const GError * error);
+const gchar *cs_store_error_get_s3_code (const GError * error);
+/* For the stores: records them in @error (a CS_STORE_ERROR), if set. */
+void cs_store_error_set_answer (GError ** error, guint http_status,
+    const gchar * s3_code);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CsStore, cs_store_free)
 
