@@ -85,13 +85,12 @@ wait_for_picture (CsSnapshotter * self, Request * r, const gchar * path,
   return NULL;
 }
 
-/* Into the spool, or else to the store now. */
 static gboolean
 store_picture (CsSnapshotter * self, Request * r, GBytes * jpeg,
     GError ** error)
 {
-  if (self->cb.spool && self->cb.spool (r->key, jpeg, self->cb.data))
-    return TRUE;
+  if (self->cb.store)
+    return self->cb.store (r->key, jpeg, self->cb.data, error);
   return cs_store_put (self->store, r->key, jpeg, "image/jpeg", NULL, error);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Alarm pictures, with the reference API's rules, on a thread of their own
  * (an application's capture callback may be slow): ask the application for
- * a picture file, wait until it is over 2 KiB (at most 5 s), store it (or
- * spool it), and give every picture exactly one result. */
+ * a picture file, wait until it is over 2 KiB (at most 5 s), store it, and
+ * give every picture exactly one result. */
 #pragma once
 
 #include <gst/gst.h>
@@ -26,15 +26,17 @@ typedef struct {
   void (*result) (const gchar * path, CsSnapshotResult result, gpointer data);
   /* The picture of @event_id was stored at @key. */
   void (*stored) (const gchar * event_id, const gchar * key, gpointer data);
-  /* Optional: takes the picture into a crash-safe spool that uploads it
-   * later (TRUE), instead of uploading it now (FALSE). */
-  gboolean (*spool) (const gchar * key, GBytes * jpeg, gpointer data);
+  /* Optional: stores the picture (TRUE once it is stored, or kept to be:
+   * an outbox with its retries and spool), instead of one cs_store_put ()
+   * on the snapshotter's store. */
+  gboolean (*store) (const gchar * key, GBytes * jpeg, gpointer data,
+      GError ** error);
   gpointer data;
 } CsSnapshotCallbacks;
 
 typedef struct _CsSnapshotter CsSnapshotter;
 
-/* Takes @store. */
+/* Takes @store (NULL when callbacks->store stores the pictures). */
 CsSnapshotter *cs_snapshotter_new (CsStore * store,
     const CsSnapshotCallbacks * callbacks);
 /* Asks for a picture of @event_id, to be stored at @key. */

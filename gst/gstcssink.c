@@ -69,8 +69,7 @@
 #include "cs-key.h"
 #include "cs-sink-events.h"
 #include "cs-snapshot.h"
-#include "cs-spool-feeder.h"
-#include "cs-uploader.h"
+#include "cs-outbox.h"
 #include "cs-utc.h"
 #include "cs-leg-order.h"
 #include "cs-stored-events.h"
@@ -96,13 +95,15 @@ GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
 #define DEFAULT_DRAIN_TIMEOUT (10 * GST_SECOND)
 #define DEFAULT_AUTO_SNAPSHOT TRUE
 #define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
-#define DEFAULT_REGION "us-east-1"
+#define DEFAULT_REGION CS_STORE_DEFAULT_REGION
 #define BACKOFF_INITIAL_MS 500
 #define BACKOFF_MAX_MS 30000
-/* Event objects (event.json, playlists, pictures) wait in a cache of their
- * own, so that segments never push them out. */
-#define META_MAX_ITEMS 64
-#define META_MAX_BYTES (16 * 1024 * 1024)
+/* Event objects (event.json, playlists) and pictures wait in caches of
+ * their own, so that segments never push them out. */
+#define EVENT_OBJECTS_MAX_ITEMS 64
+#define EVENT_OBJECTS_MAX_BYTES (16 * 1024 * 1024)
+#define PICTURES_MAX_ITEMS 8
+#define PICTURES_MAX_BYTES (8 * 1024 * 1024)
 
 enum
 {
@@ -141,7 +142,6 @@ static guint signals[LAST_SIGNAL];
 typedef struct
 {
   guint64 segments_recorded;
-  guint64 spool_dropped;
   guint64 frames_dropped;
 } CsSinkCounts;
 
@@ -177,16 +177,16 @@ typedef struct
   gint64 video_run_us;          /* since when video comes without a pause */
   gint64 audio_arrival_us;      /* of the latest audio buffer, 0: none yet */
   guint64 segments_recorded;
-  guint64 spool_dropped;
   gsize last_segment_size;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
 } CsSinkStream;
 
-/* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
- * self->lock (streaming state); neither is held while posting a message.
- * audio_link_lock (the audio leg joining or leaving splitmuxsink) is taken
- * before self->lock. */
+/* Lock order: audio_link_lock (the audio leg joining or leaving
+ * splitmuxsink) before self->lock (streaming state and the outbox pointer);
+ * GST_OBJECT_LOCK (settings) is never taken while holding self->lock.  None
+ * is held while posting a message, calling into the outbox (whose locks
+ * come below all of these: see cs-outbox.h) or creating the store. */
 struct _GstCsSink
 {
   GstBin parent;
@@ -225,13 +225,10 @@ struct _GstCsSink
   GMutex audio_link_lock;
   /* Under self->lock. */
   GMutex lock;
-  CsUploader *uploader;
-  CsUploader *meta_uploader;    /* event objects */
+  CsOutbox *outbox;             /* everything stored goes through it */
   CsSnapshotter *snapshotter;
-  CsSpool *spool;               /* with spool-dir: every object goes through */
-  CsSpoolFeeder *feeder;
   gchar *active_device_id;      /* copied from settings at start */
-  CsUploaderStats stopped_stats;        /* of the last run, once stopped */
+  CsOutboxStats stopped_stats;  /* of the last run, once stopped */
   gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
   GSource *idle_source;         /* the idle check, on the ticker thread */
   gint64 idle_timeout_us;       /* copied from settings at start */
@@ -266,7 +263,6 @@ stream_reset (GstCsSink * self)
   CsSinkStream *st = &self->st;
 
   self->stopped_counts.segments_recorded = st->segments_recorded;
-  self->stopped_counts.spool_dropped = st->spool_dropped;
   self->stopped_counts.frames_dropped = st->video_order.dropped +
       st->audio_order.dropped;
   cs_sink_events_free (st->events);
@@ -292,47 +288,25 @@ stream_reset (GstCsSink * self)
 }
 
 static GstStructure *
-item_structure (const gchar * name, const CsUploadItem * item)
+report_structure (const gchar * name, const CsOutboxReport * r)
 {
-  return gst_structure_new (name, "key", G_TYPE_STRING, item->key,
-      "start-ms", G_TYPE_INT64, item->start_ms,
-      "duration-ms", G_TYPE_INT64, item->duration_ms,
-      "bytes", G_TYPE_UINT64, (guint64) g_bytes_get_size (item->data), NULL);
-}
-
-/* With a spool, the store's answer decides whether an object leaves it;
- * one that was not stored (even "dropped" from memory) stays on disk.
- * TRUE when the report is about an object that is kept so. */
-static gboolean
-spool_report (GstCsSink * self, const CsUploadReport * r)
-{
-  CsSpoolFeeder *feeder;
-
-  g_mutex_lock (&self->lock);
-  feeder = self->feeder;
-  g_mutex_unlock (&self->lock);
-  if (feeder == NULL || r->outcome == CS_UPLOAD_ATTEMPT_FAILED)
-    return FALSE;
-  cs_spool_feeder_done (feeder, r->item->key,
-      r->outcome == CS_UPLOAD_UPLOADED);
-  if (r->outcome != CS_UPLOAD_DROPPED)
-    return FALSE;
-  GST_INFO_OBJECT (self, "%s stays in the spool (%s)", r->item->key,
-      r->reason);
-  return TRUE;
+  return gst_structure_new (name, "key", G_TYPE_STRING, r->key,
+      "start-ms", G_TYPE_INT64, r->start_ms,
+      "duration-ms", G_TYPE_INT64, r->duration_ms,
+      "bytes", G_TYPE_UINT64, r->bytes, NULL);
 }
 
 /* The store's last word on an object: events it completes are whole in the
  * store, which cs-event-stored tells. */
 static void
-note_outcome (GstCsSink * self, const CsUploadReport * r)
+note_outcome (GstCsSink * self, const CsOutboxReport * r)
 {
   g_autoptr (GPtrArray) whole = NULL;
 
   g_mutex_lock (&self->lock);
   if (self->st.stored) {
-    cs_stored_events_outcome (self->st.stored, r->item->key,
-        r->outcome == CS_UPLOAD_UPLOADED);
+    cs_stored_events_outcome (self->st.stored, r->key,
+        r->outcome == CS_OUTBOX_UPLOADED);
     whole = cs_stored_events_take_whole (self->st.stored);
   }
   g_mutex_unlock (&self->lock);
@@ -344,127 +318,154 @@ note_outcome (GstCsSink * self, const CsUploadReport * r)
   }
 }
 
-/* Called by the uploader, on its thread or the one that pushed or stopped,
- * never with a lock held. */
-static void
-on_upload_report (const CsUploadReport * r, gpointer user_data)
-{
-  GstCsSink *self = user_data;
-  GstStructure *s = NULL;
+/* What the store said, as the details of an error or warning (as
+ * souphttpsrc's http-status-code): 0 and NULL when it said nothing. */
+#define FAILURE_DETAILS(r) ("key", G_TYPE_STRING, (r)->key, \
+      "attempt", G_TYPE_UINT, (r)->attempt, \
+      "http-status-code", G_TYPE_UINT, (r)->http_status, \
+      "s3-error-code", G_TYPE_STRING, (r)->s3_code, NULL)
 
-  if (r->outcome == CS_UPLOAD_DROPPED && spool_report (self, r))
-    return;
+/* A refusal retrying cannot mend, or retries used up: an element error (a
+ * warning for an object that only waited too long), with the details. */
+static void
+post_failure (GstCsSink * self, const CsOutboxReport * r)
+{
+  const gchar *text = r->error->message;
+
+  if (r->kind != CS_OUTBOX_SEGMENT) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("An event object could not be uploaded."), ("%s: %s", r->key, text),
+        FAILURE_DETAILS (r));
+  } else if (g_error_matches (r->error, CS_STORE_ERROR,
+          CS_STORE_ERROR_NOT_AUTHORIZED)) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NOT_AUTHORIZED,
+        ("The store refused the credentials."), ("%s", text),
+        FAILURE_DETAILS (r));
+  } else if (g_error_matches (r->error, CS_STORE_ERROR,
+          CS_STORE_ERROR_NOT_FOUND)) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NOT_FOUND,
+        ("The store location does not exist."), ("%s", text),
+        FAILURE_DETAILS (r));
+  } else if (cs_store_error_is_transient (r->error)) {
+    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("A segment could not be uploaded after %u attempts.", r->attempt),
+        ("%s", text), FAILURE_DETAILS (r));
+  } else {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, WRITE,
+        ("The store refused a segment."), ("%s", text), FAILURE_DETAILS (r));
+  }
+}
+
+/* A segment's outcome as the element message the README names. */
+static GstStructure *
+segment_message (const CsOutboxReport * r)
+{
+  GstStructure *s = NULL;
+  gboolean retry = r->outcome == CS_OUTBOX_ATTEMPT_FAILED;
 
   switch (r->outcome) {
-    case CS_UPLOAD_UPLOADED:
-      GST_INFO_OBJECT (self, "uploaded %s (%" G_GSIZE_FORMAT " bytes)",
-          r->item->key, g_bytes_get_size (r->item->data));
-      s = item_structure ("cs-segment-uploaded", r->item);
+    case CS_OUTBOX_UPLOADED:
+      s = report_structure ("cs-segment-uploaded", r);
       gst_structure_set (s, "attempts", G_TYPE_UINT, r->attempt, NULL);
       break;
-    case CS_UPLOAD_DROPPED:
-      GST_WARNING_OBJECT (self, "dropped %s: %s", r->item->key, r->reason);
-      s = item_structure ("cs-segment-dropped", r->item);
+    case CS_OUTBOX_DROPPED:
+      s = report_structure ("cs-segment-dropped", r);
       gst_structure_set (s, "reason", G_TYPE_STRING, r->reason,
           "attempts", G_TYPE_UINT, r->attempt, NULL);
       break;
-    case CS_UPLOAD_ATTEMPT_FAILED:
-    case CS_UPLOAD_FAILED:{
-      gboolean retry = r->outcome == CS_UPLOAD_ATTEMPT_FAILED;
-      GST_WARNING_OBJECT (self, "upload of %s failed (attempt %u%s): %s",
-          r->item->key, r->attempt, retry ? ", will retry" : "",
-          r->error->message);
-      s = item_structure ("cs-upload-failed", r->item);
+    case CS_OUTBOX_ATTEMPT_FAILED:
+    case CS_OUTBOX_FAILED:
+      s = report_structure ("cs-upload-failed", r);
       gst_structure_set (s, "attempt", G_TYPE_UINT, r->attempt,
           "error", G_TYPE_STRING, r->error->message,
           "will-retry", G_TYPE_BOOLEAN, retry,
           "retry-in-ms", G_TYPE_INT64, retry ? r->retry_in_ms : (gint64) 0,
-          NULL);
+          "http-status-code", G_TYPE_UINT, r->http_status, NULL);
+      if (r->s3_code != NULL)
+        gst_structure_set (s, "s3-error-code", G_TYPE_STRING, r->s3_code,
+            NULL);
       break;
-    }
+    case CS_OUTBOX_NOT_SPOOLED:
+      break;
   }
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-  /* Only now: a drain at EOS ends when the spool is empty, and the
-   * application must have heard of every upload before EOS. */
-  if (r->outcome != CS_UPLOAD_DROPPED)
-    spool_report (self, r);
-  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
-    note_outcome (self, r);
-
-  if (r->outcome == CS_UPLOAD_FAILED) {
-    if (r->error->code == CS_STORE_ERROR_NOT_AUTHORIZED) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-          ("The store refused the credentials."), ("%s", r->error->message));
-    } else if (r->error->code == CS_STORE_ERROR_NOT_FOUND) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("The store location does not exist."), ("%s", r->error->message));
-    } else if (cs_store_error_is_transient (r->error)) {
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("A segment could not be uploaded after %u attempts.", r->attempt),
-          ("%s", r->error->message));
-    } else {
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("The store refused a segment."), ("%s", r->error->message));
-    }
-  }
+  return s;
 }
 
-/* Event objects: only what went wrong is worth a word. */
+/* Called by the outbox, on one of its threads or the one that put or
+ * stopped, never with a lock held. */
 static void
-on_meta_report (const CsUploadReport * r, gpointer user_data)
+on_outbox_report (const CsOutboxReport * r, gpointer user_data)
 {
   GstCsSink *self = user_data;
+  GstStructure *s = NULL;
 
-  if (spool_report (self, r))
-    return;
-  if (r->outcome != CS_UPLOAD_ATTEMPT_FAILED)
+  switch (r->outcome) {
+    case CS_OUTBOX_UPLOADED:
+      GST_INFO_OBJECT (self, "uploaded %s (%" G_GUINT64_FORMAT " bytes)",
+          r->key, r->bytes);
+      break;
+    case CS_OUTBOX_DROPPED:
+      GST_WARNING_OBJECT (self, "dropped %s: %s", r->key, r->reason);
+      break;
+    case CS_OUTBOX_ATTEMPT_FAILED:
+    case CS_OUTBOX_FAILED:
+      GST_WARNING_OBJECT (self, "upload of %s failed (attempt %u%s): %s",
+          r->key, r->attempt, r->outcome == CS_OUTBOX_ATTEMPT_FAILED ?
+          ", will retry" : "", r->error->message);
+      break;
+    case CS_OUTBOX_NOT_SPOOLED:
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("A segment could not be written to the spool."),
+          ("%s: %s", r->key, r->error->message));
+      return;
+  }
+  /* Whatever its kind, what the spool pushed out is told (the key only). */
+  if (r->outcome == CS_OUTBOX_DROPPED
+      && g_strcmp0 (r->reason, CS_OUTBOX_DROP_SPOOL_FULL) == 0)
+    s = gst_structure_new ("cs-segment-dropped", "key", G_TYPE_STRING,
+        r->key, "reason", G_TYPE_STRING, r->reason, NULL);
+  else if (r->kind == CS_OUTBOX_SEGMENT)
+    s = segment_message (r);
+  if (s != NULL)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+  if (r->outcome != CS_OUTBOX_ATTEMPT_FAILED)
     note_outcome (self, r);
-  if (r->outcome == CS_UPLOAD_UPLOADED)
-    GST_INFO_OBJECT (self, "uploaded %s", r->item->key);
-  else if (r->outcome == CS_UPLOAD_DROPPED)
-    GST_WARNING_OBJECT (self, "dropped %s: %s", r->item->key, r->reason);
-  else if (r->outcome == CS_UPLOAD_FAILED)
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("An event object could not be uploaded."), ("%s: %s", r->item->key,
-            r->error->message));
+  if (r->outcome == CS_OUTBOX_FAILED)
+    post_failure (self, r);
 }
 
 static GstStructure *
 gst_cs_sink_make_stats (GstCsSink * self)
 {
-  CsUploaderStats st;
-  guint64 recorded, spool_dropped, spool_bytes, frames_dropped;
+  CsOutboxStats ob;
+  CsUploaderStats *st = &ob.kinds[CS_OUTBOX_SEGMENT];
+  guint64 recorded, frames_dropped;
 
   g_mutex_lock (&self->lock);
-  if (self->uploader)
-    cs_uploader_get_stats (self->uploader, &st);
-  else
-    st = self->stopped_stats;
-  if (self->uploader) {
+  if (self->outbox) {
+    cs_outbox_get_stats (self->outbox, &ob);
     recorded = self->st.segments_recorded;
-    spool_dropped = self->st.spool_dropped;
     frames_dropped = self->st.video_order.dropped +
         self->st.audio_order.dropped;
   } else {
+    ob = self->stopped_stats;
     recorded = self->stopped_counts.segments_recorded;
-    spool_dropped = self->stopped_counts.spool_dropped;
     frames_dropped = self->stopped_counts.frames_dropped;
   }
-  spool_bytes = self->spool ? cs_spool_bytes (self->spool) : 0;
   g_mutex_unlock (&self->lock);
 
   return gst_structure_new ("cssink-stats",
       "segments-recorded", G_TYPE_UINT64, recorded,
-      "segments-uploaded", G_TYPE_UINT64, st.uploaded,
-      "bytes-uploaded", G_TYPE_UINT64, st.bytes_uploaded,
-      "upload-retries", G_TYPE_UINT64, st.retries,
-      "segments-dropped", G_TYPE_UINT64, st.dropped,
-      "uploads-failed", G_TYPE_UINT64, st.failed,
-      "segments-pending", G_TYPE_UINT, st.pending,
-      "bytes-pending", G_TYPE_UINT64, st.pending_bytes,
-      "spool-bytes", G_TYPE_UINT64, spool_bytes,
-      "spool-dropped", G_TYPE_UINT64, spool_dropped,
+      "segments-uploaded", G_TYPE_UINT64, st->uploaded,
+      "bytes-uploaded", G_TYPE_UINT64, st->bytes_uploaded,
+      "upload-retries", G_TYPE_UINT64, st->retries,
+      "segments-dropped", G_TYPE_UINT64, st->dropped,
+      "uploads-failed", G_TYPE_UINT64, st->failed,
+      "segments-pending", G_TYPE_UINT, st->pending,
+      "bytes-pending", G_TYPE_UINT64, st->pending_bytes,
+      "spool-bytes", G_TYPE_UINT64, ob.spool_bytes,
+      "spool-dropped", G_TYPE_UINT64, ob.spool_dropped,
       "frames-dropped", G_TYPE_UINT64, frames_dropped, NULL);
 }
 
@@ -654,53 +655,14 @@ segment_end (GstCsSink * self, GstClockTime end_rt)
   return end_rt;
 }
 
-/* With a spool: writes @item there (crash-safe) for the feeder; what the
- * spool's limit pushes out is reported.  FALSE when it could not be
- * written (the caller then uploads it from memory). */
-static gboolean
-gst_cs_sink_spool (GstCsSink * self, CsUploadItem * item)
-{
-  g_autoptr (GPtrArray) dropped = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  CsSpool *spool;
-  CsSpoolFeeder *feeder;
-
-  g_mutex_lock (&self->lock);
-  spool = self->spool;
-  feeder = self->feeder;
-  g_mutex_unlock (&self->lock);
-  if (spool == NULL)
-    return FALSE;
-  if (!cs_spool_write (spool, item->key, item->data, dropped, &error)) {
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("A segment could not be written to the spool."),
-        ("%s", error->message));
-    return FALSE;
-  }
-  for (guint i = 0; i < dropped->len; i++) {
-    const gchar *key = g_ptr_array_index (dropped, i);
-    GST_WARNING_OBJECT (self, "dropped %s: spool-full", key);
-    g_mutex_lock (&self->lock);
-    self->st.spool_dropped++;
-    g_mutex_unlock (&self->lock);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self),
-            gst_structure_new ("cs-segment-dropped", "key", G_TYPE_STRING,
-                key, "reason", G_TYPE_STRING, "spool-full", NULL)));
-  }
-  cs_upload_item_free (item);
-  cs_spool_feeder_wake (feeder);
-  return TRUE;
-}
-
-/* Hands event objects to the spool or their uploader; never waits. */
+/* Hands event objects (CsUploadItem) to the outbox; never waits. */
 static void
 gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
 {
-  CsUploader *uploader;
+  CsOutbox *outbox;
 
   g_mutex_lock (&self->lock);
-  uploader = self->meta_uploader;
+  outbox = self->outbox;
   if (self->st.stored) {
     g_autoptr (GPtrArray) done = cs_sink_events_take_done (self->st.events);
     for (guint i = 0; i < uploads->len; i++)
@@ -713,19 +675,16 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
     }
   }
   g_mutex_unlock (&self->lock);
-  for (guint i = 0; i < uploads->len; i++) {
+  /* The outbox is freed only after the streaming threads have stopped. */
+  for (guint i = 0; outbox && i < uploads->len; i++) {
     CsUploadItem *item = g_ptr_array_index (uploads, i);
-    if (gst_cs_sink_spool (self, item))
-      continue;
-    if (uploader)
-      cs_uploader_push (uploader, item, FALSE);
-    else
-      cs_upload_item_free (item);
+    cs_outbox_put (outbox, cs_outbox_kind_of_key (item->key), item->key,
+        item->data, FALSE);
   }
   g_ptr_array_set_size (uploads, 0);
 }
 
-/* A segment is complete: name it and hand it to the uploader. */
+/* A segment is complete: name it and hand it to the outbox. */
 static void
 gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
 {
@@ -735,13 +694,12 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   GOutputStream *stream;
   GstClockTime start_rt;
   gint64 start_ms, end_ms;
-  CsUploadItem *item;
-  CsUploader *uploader;
+  CsOutbox *outbox;
   gboolean live;
 
   g_mutex_lock (&self->lock);
   stream = g_steal_pointer (&self->st.fragment);
-  if (stream == NULL || self->uploader == NULL
+  if (stream == NULL || self->outbox == NULL
       || !GST_CLOCK_TIME_IS_VALID (self->st.fragment_start_rt)) {
     g_mutex_unlock (&self->lock);
     g_clear_object (&stream);
@@ -789,18 +747,15 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   }
   self->st.segments_recorded++;
   cs_stored_events_sent (self->st.stored, key);
-  item = cs_upload_item_new (key, data, "video/mp2t", start_ms,
-      MAX (end_ms - start_ms, 0));
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
   cs_sink_events_segment_stored (self->st.events, key, start_ms, end_ms, end_rt,
       uploads);
-  uploader = self->uploader;
+  outbox = self->outbox;
   live = self->st.upstream_live;
   g_mutex_unlock (&self->lock);
-  /* The uploaders are freed only after the streaming threads have stopped. */
-  if (!gst_cs_sink_spool (self, item))
-    cs_uploader_push (uploader, item, !live);
+  /* The outbox is freed only after the streaming threads have stopped. */
+  cs_outbox_put (outbox, CS_OUTBOX_SEGMENT, key, data, !live);
   gst_cs_sink_upload_meta (self, uploads);
 }
 
@@ -823,32 +778,32 @@ gst_cs_sink_interrupt_drain (GstCsSink * self, gboolean interrupt)
 {
   g_mutex_lock (&self->lock);
   self->drain_interrupted = interrupt;
-  if (self->uploader)
-    cs_uploader_interrupt_drains (self->uploader, interrupt);
-  if (self->meta_uploader)
-    cs_uploader_interrupt_drains (self->meta_uploader, interrupt);
+  if (self->outbox)
+    cs_outbox_interrupt_drains (self->outbox, interrupt);
   g_mutex_unlock (&self->lock);
 }
 
-/* At EOS: finishes the events, gives the uploaders up to drain-timeout
- * together, then lets EOS through. */
+/* At EOS: finishes the events, gives the outbox up to drain-timeout, then
+ * lets EOS through. */
 static void
 gst_cs_sink_drain (GstCsSink * self)
 {
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
-  CsUploader *uploader, *meta_uploader;
+  guint left[CS_OUTBOX_N_KINDS];
+  CsOutbox *outbox;
   guint64 timeout;
   gint64 deadline;
+  gboolean spooled;
 
   GST_OBJECT_LOCK (self);
   timeout = self->drain_timeout;
+  spooled = self->spool_dir != NULL;
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->lock);
-  uploader = self->uploader;
-  meta_uploader = self->meta_uploader;
+  outbox = self->outbox;
   g_mutex_unlock (&self->lock);
-  if (uploader == NULL)
+  if (outbox == NULL)
     return;
   deadline = g_get_monotonic_time () / 1000 + timeout / GST_MSECOND;
   /* The pictures under way, so that the final event.json names them. */
@@ -860,35 +815,28 @@ gst_cs_sink_drain (GstCsSink * self)
 
   GST_INFO_OBJECT (self, "EOS: draining uploads for at most %" GST_TIME_FORMAT,
       GST_TIME_ARGS (timeout));
-  if (self->feeder) {
+  if (cs_outbox_drain (outbox, MAX (deadline - g_get_monotonic_time () / 1000,
+              0), left))
+    return;
+  if (spooled) {
     /* What is not uploaded by then stays on disk for the next start. */
-    if (!cs_spool_feeder_drain (self->feeder,
-            MAX (deadline - g_get_monotonic_time () / 1000, 0)))
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Some segments were not uploaded before the drain timeout; they "
-              "stay in the spool for the next start."), (NULL));
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Some segments were not uploaded before the drain timeout; they "
+            "stay in the spool for the next start."), (NULL));
     return;
   }
-  if (!cs_uploader_drain (uploader,
-          MAX (deadline - g_get_monotonic_time () / 1000, 0))
-      && !gst_cs_sink_drain_interrupted (self)) {
-    CsUploaderStats st;
-
-    cs_uploader_get_stats (uploader, &st);
+  if (gst_cs_sink_drain_interrupted (self))
+    return;
+  if (left[CS_OUTBOX_SEGMENT] > 0)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("%u segments were not uploaded before the drain timeout.",
-            st.pending), (NULL));
-    /* Each is reported as dropped before EOS reaches the application. */
-    cs_uploader_stop (uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
-  }
-  if (!cs_uploader_drain (meta_uploader,
-          MAX (deadline - g_get_monotonic_time () / 1000, 0))
-      && !gst_cs_sink_drain_interrupted (self)) {
+            left[CS_OUTBOX_SEGMENT]), (NULL));
+  if (left[CS_OUTBOX_EVENT_OBJECT] + left[CS_OUTBOX_PICTURE] > 0)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Event objects were not uploaded before the drain timeout."),
         (NULL));
-    cs_uploader_stop (meta_uploader, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
-  }
+  /* Each is reported as dropped before EOS reaches the application. */
+  cs_outbox_stop (outbox, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
 }
 
 static void
@@ -939,15 +887,20 @@ snapshot_result (const gchar * path, CsSnapshotResult result, gpointer data)
   g_signal_emit (data, signals[SIGNAL_SNAPSHOT_RESULT], 0, path, result);
 }
 
+/* On the snapshot thread: the picture goes through the outbox like every
+ * object (retries, spool), and its result waits for the store's answer. */
 static gboolean
-spool_picture (const gchar * key, GBytes * jpeg, gpointer data)
+store_picture (const gchar * key, GBytes * jpeg, gpointer data,
+    GError ** error)
 {
-  CsUploadItem *item = cs_upload_item_new (key, jpeg, "image/jpeg", 0, 0);
+  GstCsSink *self = data;
+  CsOutbox *outbox;
 
-  if (gst_cs_sink_spool (data, item))
-    return TRUE;
-  cs_upload_item_free (item);
-  return FALSE;
+  g_mutex_lock (&self->lock);
+  outbox = self->outbox;
+  g_mutex_unlock (&self->lock);
+  /* The snapshotter is freed before the outbox. */
+  return cs_outbox_put_and_wait (outbox, CS_OUTBOX_PICTURE, key, jpeg, error);
 }
 
 static void
@@ -1031,7 +984,7 @@ idle_check (gpointer data)
   GstClockTime t;
 
   g_mutex_lock (&self->lock);
-  if (self->uploader == NULL || !self->st.segment_open || self->st.video_eos
+  if (self->outbox == NULL || !self->st.segment_open || self->st.video_eos
       || self->st.last_video_key == NULL || self->video_parser == NULL
       || !GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
       || g_get_monotonic_time () - self->st.video_arrival_us <
@@ -1540,23 +1493,103 @@ gst_cs_sink_renew_legs (GstCsSink * self)
   }
 }
 
-/* Copies the settings, opens the store and starts the uploader. */
+/* The store's notices (the S3 clock correction) as bus warnings. */
+static void
+on_store_notice (const gchar * message, gpointer data)
+{
+  GstCsSink *self = data;
+
+  GST_ELEMENT_WARNING (self, CORE, CLOCK, ("%s", message), (NULL));
+}
+
+/* What start needs of the settings, copied out of GST_OBJECT_LOCK so that
+ * the store and the spool are opened without it. */
+typedef struct
+{
+  gchar *location, *device_id, *endpoint, *region, *access_key, *secret_key,
+      *session_token, *tls_ca_file, *spool_dir;
+  CsStoreConfig store;
+  CsOutboxConfig outbox;
+  guint64 idle_timeout;
+} StartSettings;
+
+static void
+start_settings_clear (StartSettings * ss)
+{
+  g_free (ss->location);
+  g_free (ss->device_id);
+  g_free (ss->endpoint);
+  g_free (ss->region);
+  g_free (ss->access_key);
+  if (ss->secret_key)
+    memset (ss->secret_key, 0, strlen (ss->secret_key));
+  g_free (ss->secret_key);
+  g_free (ss->session_token);
+  g_free (ss->tls_ca_file);
+  g_free (ss->spool_dir);
+}
+
+/* With GST_OBJECT_LOCK. */
+static void
+start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
+{
+  CsUploaderLimits limits = { 0 };
+
+  ss->location = g_strdup (self->location);
+  ss->device_id = g_strdup (self->device_id);
+  ss->endpoint = g_strdup (self->endpoint);
+  ss->region = g_strdup (self->region);
+  ss->access_key = g_strdup (self->access_key);
+  ss->secret_key = g_strdup (self->secret_key);
+  ss->session_token = g_strdup (self->session_token);
+  ss->tls_ca_file = g_strdup (self->tls_ca_file);
+  ss->spool_dir = g_strdup (self->spool_dir);
+
+  ss->store.endpoint = ss->endpoint;
+  ss->store.region = ss->region;
+  ss->store.access_key = ss->access_key;
+  ss->store.secret_key = ss->secret_key;
+  ss->store.session_token = ss->session_token;
+  ss->store.tls_ca_file = ss->tls_ca_file;
+  ss->store.timeout_s = self->timeout;
+  ss->store.notice = on_store_notice;
+  ss->store.notice_data = self;
+  /* The AWS variables, so that secrets need not be in a launch line (which
+   * ps shows and GStreamer's parser logs). */
+  cs_store_config_fill_from_env (&ss->store);
+
+  limits.max_items = self->max_cached_segments;
+  limits.max_bytes = self->max_cache_bytes;
+  limits.max_retries = self->max_retries;
+  limits.backoff_initial_ms = BACKOFF_INITIAL_MS;
+  limits.backoff_max_ms = BACKOFF_MAX_MS;
+  ss->outbox.limits[CS_OUTBOX_SEGMENT] = limits;
+  limits.max_items = EVENT_OBJECTS_MAX_ITEMS;
+  limits.max_bytes = EVENT_OBJECTS_MAX_BYTES;
+  ss->outbox.limits[CS_OUTBOX_EVENT_OBJECT] = limits;
+  limits.max_items = PICTURES_MAX_ITEMS;
+  limits.max_bytes = PICTURES_MAX_BYTES;
+  ss->outbox.limits[CS_OUTBOX_PICTURE] = limits;
+  ss->outbox.spool_dir = ss->spool_dir;
+  ss->outbox.spool_max_bytes = self->spool_max_bytes;
+  ss->outbox.device_id = ss->device_id;
+
+  ss->idle_timeout = self->segment_idle_timeout ? self->segment_idle_timeout :
+      self->segment_duration + 2 * GST_SECOND;
+}
+
+/* Copies the settings, opens the store and starts the outbox. */
 static gboolean
 gst_cs_sink_start (GstCsSink * self)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *location = NULL, *device_id = NULL;
-  CsStoreConfig config = { 0 };
-  CsUploaderLimits limits = { 0 };
-  CsUploaderLimits meta_limits = { 0 };
-  CsStore *store, *meta_store = NULL, *picture_store = NULL;
+  StartSettings ss = { 0 };
   CsSnapshotCallbacks pictures = { capture_snapshot, snapshot_result,
-    snapshot_stored, spool_picture, self
+    snapshot_stored, store_picture, self
   };
-  g_autofree gchar *spool_dir = NULL;
-  guint64 spool_max_bytes, idle_timeout;
-  CsSpool *spool = NULL;
-  CsSpoolOpenInfo found;
+  CsStore *store;
+  CsOutbox *outbox;
+  CsSpoolOpenInfo found = { 0 };
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -1566,73 +1599,45 @@ gst_cs_sink_start (GstCsSink * self)
   }
 
   GST_OBJECT_LOCK (self);
-  location = g_strdup (self->location);
-  device_id = g_strdup (self->device_id);
-  config.endpoint = self->endpoint;
-  config.region = self->region;
-  /* The AWS variables, so that secrets need not be in a launch line (which
-   * ps shows and GStreamer's parser logs). */
-  config.access_key = self->access_key ? self->access_key :
-      g_getenv ("AWS_ACCESS_KEY_ID");
-  config.secret_key = self->secret_key ? self->secret_key :
-      g_getenv ("AWS_SECRET_ACCESS_KEY");
-  config.session_token = self->session_token ? self->session_token :
-      g_getenv ("AWS_SESSION_TOKEN");
-  config.tls_ca_file = self->tls_ca_file;
-  config.timeout_s = self->timeout;
-  limits.max_items = self->max_cached_segments;
-  limits.max_bytes = self->max_cache_bytes;
-  limits.max_retries = self->max_retries;
-  limits.backoff_initial_ms = BACKOFF_INITIAL_MS;
-  limits.backoff_max_ms = BACKOFF_MAX_MS;
-  spool_dir = g_strdup (self->spool_dir);
-  spool_max_bytes = self->spool_max_bytes;
-  idle_timeout = self->segment_idle_timeout ? self->segment_idle_timeout :
-      self->segment_duration + 2 * GST_SECOND;
-  meta_limits = limits;
-  meta_limits.max_items = META_MAX_ITEMS;
-  meta_limits.max_bytes = META_MAX_BYTES;
-  if (location == NULL) {
-    GST_OBJECT_UNLOCK (self);
+  start_settings_copy_locked (self, &ss);
+  GST_OBJECT_UNLOCK (self);
+
+  if (ss.location == NULL) {
+    start_settings_clear (&ss);
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No store location given."),
         ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
     return FALSE;
   }
-  if (!cs_key_name_is_valid (device_id)) {
-    GST_OBJECT_UNLOCK (self);
+  if (!cs_key_name_is_valid (ss.device_id)) {
+    start_settings_clear (&ss);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid device-id: use 1 to 128 of A-Z a-z 0-9 . _ - "
             "(not starting with '.')."), (NULL));
     return FALSE;
   }
   /* The store copies what it keeps of the config. */
-  store = cs_store_new (location, &config, &error);
-  if (store != NULL) {
-    meta_store = cs_store_new (location, &config, NULL);
-    picture_store = cs_store_new (location, &config, NULL);
-  }
-  GST_OBJECT_UNLOCK (self);
-
+  store = cs_store_new (ss.location, &ss.store, &error);
   if (store == NULL) {
+    start_settings_clear (&ss);
     /* Not the location itself: a URI may carry a password. */
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Cannot use the store location."), ("%s", error->message));
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "recording %s to %s", device_id,
+  GST_INFO_OBJECT (self, "recording %s to %s", ss.device_id,
       cs_store_get_display_uri (store));
-  if (spool_dir != NULL) {
-    spool = cs_spool_open (spool_dir, store, device_id, spool_max_bytes,
-        &found, &error);
-    if (spool == NULL) {
-      cs_store_free (store);
-      cs_store_free (meta_store);
-      cs_store_free (picture_store);
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-          ("Cannot use the spool directory."), ("%s", error->message));
-      return FALSE;
-    }
+  outbox = cs_outbox_new (store, &ss.outbox, on_outbox_report, self, &found,
+      &error);
+  if (outbox == NULL) {
+    start_settings_clear (&ss);
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Cannot use the spool directory."), ("%s", error->message));
+    return FALSE;
+  }
+  if (ss.spool_dir != NULL) {
+    CsOutboxStats stats;
+
     if (found.discarded > 0)
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
           ("%u half-written files in the spool were discarded.",
@@ -1642,29 +1647,24 @@ gst_cs_sink_start (GstCsSink * self)
           ("%u objects in the spool belong to another store or device: "
               "left alone.", found.foreign), ("%s", found.foreign_owners));
     cs_spool_open_info_clear (&found);
+    cs_outbox_get_stats (outbox, &stats);
     GST_INFO_OBJECT (self, "spool %s: %" G_GUINT64_FORMAT " bytes waiting",
-        spool_dir, cs_spool_bytes (spool));
+        ss.spool_dir, stats.spool_bytes);
   }
 
   g_mutex_lock (&self->lock);
   g_free (self->active_device_id);
-  self->active_device_id = g_steal_pointer (&device_id);
+  self->active_device_id = g_steal_pointer (&ss.device_id);
   stream_reset (self);
   self->drain_interrupted = FALSE;
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
-  self->uploader = cs_uploader_new (store, &limits, on_upload_report, self);
-  self->meta_uploader = cs_uploader_new (meta_store, &meta_limits,
-      on_meta_report, self);
+  self->outbox = outbox;
   self->st.events = cs_sink_events_new (self->active_device_id);
   self->st.stored = cs_stored_events_new ();
-  self->idle_timeout_us = idle_timeout / GST_USECOND;
-  self->snapshotter = cs_snapshotter_new (picture_store, &pictures);
-  if (spool != NULL) {
-    self->spool = spool;
-    self->feeder = cs_spool_feeder_new (spool, self->uploader,
-        self->meta_uploader);
-  }
+  self->idle_timeout_us = ss.idle_timeout / GST_USECOND;
+  self->snapshotter = cs_snapshotter_new (NULL, &pictures);
   g_mutex_unlock (&self->lock);
+  start_settings_clear (&ss);
   return TRUE;
 }
 
@@ -1699,12 +1699,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       /* Left out of the state changes at an EOS before any video. */
       gst_element_set_locked_state (self->splitmux, FALSE);
       /* First, so that an EOS drain waiting in a streaming thread ends. */
-      if (self->feeder)
-        cs_spool_feeder_stop (self->feeder);
-      if (self->uploader)
-        cs_uploader_stop (self->uploader, CS_UPLOAD_DROP_STOPPED);
-      if (self->meta_uploader)
-        cs_uploader_stop (self->meta_uploader, CS_UPLOAD_DROP_STOPPED);
+      if (self->outbox)
+        cs_outbox_stop (self->outbox, CS_UPLOAD_DROP_STOPPED);
       break;
     default:
       break;
@@ -1713,22 +1709,17 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    CsUploader *uploader, *meta_uploader;
+    CsOutbox *outbox;
 
-    /* First: its thread may call back into the events. */
+    /* First: its thread may call back into the events and the outbox. */
     cs_snapshotter_free (g_steal_pointer (&self->snapshotter));
-    /* Before the uploaders its thread feeds. */
-    cs_spool_feeder_free (g_steal_pointer (&self->feeder));
     g_mutex_lock (&self->lock);
-    uploader = g_steal_pointer (&self->uploader);
-    meta_uploader = g_steal_pointer (&self->meta_uploader);
+    outbox = g_steal_pointer (&self->outbox);
     stream_reset (self);
-    if (uploader)
-      cs_uploader_get_stats (uploader, &self->stopped_stats);
+    if (outbox)
+      cs_outbox_get_stats (outbox, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
-    cs_uploader_free (uploader);
-    cs_uploader_free (meta_uploader);
-    cs_spool_free (g_steal_pointer (&self->spool));
+    cs_outbox_free (outbox);
     gst_cs_sink_renew_legs (self);
   }
   return ret;

@@ -260,7 +260,7 @@ build_pipeline (Ivcs * m, GError ** error)
 
   g_object_set (m->sink, "location", m->config.location,
       "device-id", m->config.device_id, "region", m->config.region ?
-      m->config.region : "us-east-1", "max-cached-segments", 3,
+      m->config.region : CS_STORE_DEFAULT_REGION, "max-cached-segments", 3,
       "max-cache-bytes", (guint64) 3 * p->u32MaxSizeInAGop,
       "drain-timeout", (guint64) m->config.drain_timeout_s * GST_SECOND,
       "auto-snapshot", FALSE, NULL);
@@ -429,11 +429,9 @@ open_store (const IvcsConfig * c, GError ** error)
 
   sc.endpoint = c->endpoint;
   sc.region = c->region;
-  sc.access_key = c->access_key ? c->access_key :
-      g_getenv ("AWS_ACCESS_KEY_ID");
-  sc.secret_key = c->secret_key ? c->secret_key :
-      g_getenv ("AWS_SECRET_ACCESS_KEY");
-  sc.session_token = g_getenv ("AWS_SESSION_TOKEN");
+  sc.access_key = c->access_key;
+  sc.secret_key = c->secret_key;
+  cs_store_config_fill_from_env (&sc);
   sc.tls_ca_file = c->tls_ca_file;
   return cs_store_new (c->location, &sc, error);
 }

@@ -142,3 +142,17 @@ cs_key_events_day (const gchar * device_id, gint64 utc_ms)
 {
   return device_time_prefix (device_id, "ev", utc_ms, "%Y%m%d");
 }
+
+const gchar *
+cs_key_content_type (const gchar * key)
+{
+  static const gchar *types[][2] = {
+    {".ts", "video/mp2t"}, {".jpg", "image/jpeg"},
+    {".m3u8", "application/vnd.apple.mpegurl"}, {".json", "application/json"},
+  };
+
+  for (guint i = 0; key != NULL && i < G_N_ELEMENTS (types); i++)
+    if (g_str_has_suffix (key, types[i][0]))
+      return types[i][1];
+  return "application/octet-stream";
+}

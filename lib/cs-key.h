@@ -35,4 +35,10 @@ gchar *cs_key_event_dir (const gchar * device_id, const gchar * event_id,
  * @utc_ms. */
 gchar *cs_key_events_day (const gchar * device_id, gint64 utc_ms);
 
+/* The MIME type of an object of the store layout, from its key's extension
+ * (the one home of them): .ts video/mp2t, .jpg image/jpeg, .m3u8
+ * application/vnd.apple.mpegurl, .json application/json; anything else
+ * application/octet-stream. */
+const gchar *cs_key_content_type (const gchar * key);
+
 G_END_DECLS

@@ -8,7 +8,7 @@
 struct _CsSpoolFeeder
 {
   CsSpool *spool;
-  CsUploader *segments, *objects;
+  CsUploader *segments, *objects, *pictures;
   GThread *thread;
   GMutex lock;
   GCond cond;                   /* woken, something done, or stopping */
@@ -16,16 +16,14 @@ struct _CsSpoolFeeder
   gboolean woken, stopping;
 };
 
-static const gchar *
-content_type (const gchar * key)
+static CsUploader *
+uploader_of (CsSpoolFeeder * self, const gchar * key)
 {
   if (g_str_has_suffix (key, ".ts"))
-    return "video/mp2t";
+    return self->segments;
   if (g_str_has_suffix (key, ".jpg"))
-    return "image/jpeg";
-  if (g_str_has_suffix (key, ".m3u8"))
-    return "application/vnd.apple.mpegurl";
-  return "application/json";
+    return self->pictures;
+  return self->objects;
 }
 
 /* Hands over what is not yet in flight; FALSE when stopping. */
@@ -38,7 +36,6 @@ feed_round (CsSpoolFeeder * self)
     const gchar *key = g_ptr_array_index (keys, i);
     g_autoptr (GBytes) data = NULL;
     gint64 start = 0, duration = 0;
-    gboolean segment = g_str_has_suffix (key, ".ts");
 
     g_mutex_lock (&self->lock);
     if (self->stopping) {
@@ -57,12 +54,10 @@ feed_round (CsSpoolFeeder * self)
       cs_spool_feeder_done (self, key, FALSE);
       continue;
     }
-    if (segment)
-      cs_key_parse_segment (key, &start, &duration);
+    cs_key_parse_segment (key, &start, &duration);
     /* Waits for room: the spool, not the memory cache, holds the backlog. */
-    cs_uploader_push (segment ? self->segments : self->objects,
-        cs_upload_item_new (key, data, content_type (key), start, duration),
-        TRUE);
+    cs_uploader_push (uploader_of (self, key), cs_upload_item_new (key, data,
+            cs_key_content_type (key), start, duration), TRUE);
   }
   return TRUE;
 }
@@ -88,13 +83,14 @@ run (gpointer data)
 
 CsSpoolFeeder *
 cs_spool_feeder_new (CsSpool * spool, CsUploader * segments,
-    CsUploader * objects)
+    CsUploader * objects, CsUploader * pictures)
 {
   CsSpoolFeeder *self = g_new0 (CsSpoolFeeder, 1);
 
   self->spool = spool;
   self->segments = segments;
   self->objects = objects;
+  self->pictures = pictures;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -112,16 +108,24 @@ cs_spool_feeder_wake (CsSpoolFeeder * self)
   g_mutex_unlock (&self->lock);
 }
 
-void
+gboolean
 cs_spool_feeder_done (CsSpoolFeeder * self, const gchar * key,
     gboolean stored)
 {
+  gboolean ours;
+
+  g_mutex_lock (&self->lock);
+  ours = g_hash_table_contains (self->in_flight, key);
+  g_mutex_unlock (&self->lock);
+  if (!ours)
+    return FALSE;
   if (stored)
     cs_spool_remove (self->spool, key);
   g_mutex_lock (&self->lock);
   g_hash_table_remove (self->in_flight, key);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  return TRUE;
 }
 
 gboolean

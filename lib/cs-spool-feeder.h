@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Feeds what waits in a spool to the uploaders, oldest first, on a thread
  * of its own that waits for room in their caches (so nothing is dropped
- * from memory, and the pipeline never waits): segments (.ts) to one,
- * event objects to the other.  An object leaves the spool once the store
+ * from memory, and the pipeline never waits): segments (.ts), pictures
+ * (.jpg) and the other event objects each to their own.  An object leaves the spool once the store
  * has it; an upload that fails leaves it there for the next round. */
 #pragma once
 
@@ -14,12 +14,13 @@ G_BEGIN_DECLS
 typedef struct _CsSpoolFeeder CsSpoolFeeder;
 
 CsSpoolFeeder *cs_spool_feeder_new (CsSpool * spool, CsUploader * segments,
-    CsUploader * objects);
+    CsUploader * objects, CsUploader * pictures);
 /* Something new is in the spool. */
 void cs_spool_feeder_wake (CsSpoolFeeder * self);
 /* From the uploaders' reports: @key was stored (leaves the spool) or not
- * (stays, tried again). */
-void cs_spool_feeder_done (CsSpoolFeeder * self, const gchar * key,
+ * (stays, tried again).  TRUE when the feeder had handed @key over (it is
+ * the spool's), FALSE for an object the spool does not hold. */
+gboolean cs_spool_feeder_done (CsSpoolFeeder * self, const gchar * key,
     gboolean stored);
 /* Waits until the spool is empty, at most @timeout_ms. */
 gboolean cs_spool_feeder_drain (CsSpoolFeeder * self, gint64 timeout_ms);

@@ -19,6 +19,8 @@ typedef struct {
   gchar *secret_key;
   gchar *session_token;
   gint clock_offset_s;          /* server minus device time (atomic) */
+  CsStoreNoticeFunc notice;
+  gpointer notice_data;
 } CsStoreS3;
 
 /* The device's time as the server sees it, for signing: a camera may start
@@ -37,6 +39,7 @@ static gboolean
 s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
 {
   g_autoptr (GDateTime) server = NULL;
+  g_autofree gchar *text = NULL;
   const gchar *date = soup_message_headers_get_one
       (soup_message_get_response_headers (msg), "Date");
   gint64 offset;
@@ -50,9 +53,13 @@ s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
   if (offset == g_atomic_int_get (&self->clock_offset_s)
       || offset < G_MININT || offset > G_MAXINT)
     return FALSE;
-  g_message ("the device clock is %" G_GINT64_FORMAT " s %s the S3 "
-      "server's (%s): requests are signed with the server's time",
+  text = g_strdup_printf ("the device clock is %" G_GINT64_FORMAT " s %s "
+      "the S3 server's (%s): requests are signed with the server's time",
       ABS (offset), offset > 0 ? "behind" : "ahead of", date);
+  if (self->notice != NULL)
+    self->notice (text, self->notice_data);
+  else
+    g_message ("%s", text);
   g_atomic_int_set (&self->clock_offset_s, (gint) offset);
   return TRUE;
 }
@@ -310,7 +317,7 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
     const CsStoreConfig * config, GError ** error)
 {
   const gchar *region = config->region && *config->region ?
-      config->region : "us-east-1";
+      config->region : CS_STORE_DEFAULT_REGION;
   g_autofree gchar *endpoint = config->endpoint && *config->endpoint ?
       g_strdup (config->endpoint) :
       g_strdup_printf ("https://s3.%s.amazonaws.com", region);
@@ -355,6 +362,8 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   self->bucket = g_strdup (bucket);
   self->prefix = *prefix ? g_strconcat (prefix, "/", NULL) : g_strdup ("");
   self->region = g_strdup (region);
+  self->notice = config->notice;
+  self->notice_data = config->notice_data;
   self->access_key = g_strdup (config->access_key);
   self->secret_key = g_strdup (config->secret_key);
   self->session_token = config->session_token && *config->session_token ?

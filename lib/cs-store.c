@@ -254,6 +254,17 @@ cs_store_new (const gchar * uri_string, const CsStoreConfig * config,
   return store;
 }
 
+void
+cs_store_config_fill_from_env (CsStoreConfig * config)
+{
+  if (config->access_key == NULL)
+    config->access_key = g_getenv ("AWS_ACCESS_KEY_ID");
+  if (config->secret_key == NULL)
+    config->secret_key = g_getenv ("AWS_SECRET_ACCESS_KEY");
+  if (config->session_token == NULL)
+    config->session_token = g_getenv ("AWS_SESSION_TOKEN");
+}
+
 CsStore *
 cs_store_ref (CsStore * store)
 {

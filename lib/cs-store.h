@@ -28,15 +28,29 @@ typedef enum {
   CS_STORE_ERROR_NOT_SUPPORTED,         /* the operation does not exist for this kind of store */
 } CsStoreError;
 
+/* What a user should hear that is not an error (the S3 clock correction),
+ * called on the thread of the request. */
+typedef void (*CsStoreNoticeFunc) (const gchar * message, gpointer data);
+
 typedef struct {
   const gchar *endpoint;        /* s3: "http(s)://host[:port]"; NULL = AWS for region */
-  const gchar *region;          /* s3: NULL = "us-east-1" */
+  const gchar *region;          /* s3: NULL = CS_STORE_DEFAULT_REGION */
   const gchar *access_key;
   const gchar *secret_key;
   const gchar *session_token;   /* optional */
   guint timeout_s;              /* network I/O timeout; 0 = 15 s */
   const gchar *tls_ca_file;     /* PEM bundle to trust instead of the system's */
+  CsStoreNoticeFunc notice;     /* NULL: g_message () */
+  gpointer notice_data;         /* must outlive the store */
 } CsStoreConfig;
+
+/* The region of an s3:// store when none is set. */
+#define CS_STORE_DEFAULT_REGION "us-east-1"
+
+/* Sets what @config leaves NULL of the credentials from the environment:
+ * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (the names
+ * AWS's own tools read), so that secrets need not be in a command line. */
+void cs_store_config_fill_from_env (CsStoreConfig * config);
 
 typedef struct {
   gchar *key;

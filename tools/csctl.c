@@ -231,12 +231,9 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
 CsStore *
 csctl_open_store (const gchar * uri, GError ** error)
 {
-  CsStoreConfig config = {
-    .endpoint = opt_endpoint,.region = opt_region,
-    .access_key = g_getenv ("AWS_ACCESS_KEY_ID"),
-    .secret_key = g_getenv ("AWS_SECRET_ACCESS_KEY"),
-    .session_token = g_getenv ("AWS_SESSION_TOKEN"),
-  };
+  CsStoreConfig config = {.endpoint = opt_endpoint,.region = opt_region };
+
+  cs_store_config_fill_from_env (&config);
   return cs_store_new (uri, &config, error);
 }
 
