@@ -126,20 +126,21 @@ add_mark (CsSinkEvents * ev, GstClockTime rt, const gchar * event_id)
 
 static void
 upload_text (GPtrArray * uploads, const gchar * key, gchar * text,
-    const gchar * type, gint64 start_ms)
+    gint64 start_ms)
 {
   g_autoptr (GBytes) data = g_bytes_new_take (text, strlen (text));
 
-  g_ptr_array_add (uploads, cs_upload_item_new (key, data, type, start_ms, 0));
+  g_ptr_array_add (uploads, cs_upload_item_new (key, data,
+          cs_key_content_type (key), start_ms, 0));
 }
 
 static void
 upload_record (SinkEvent * e, GPtrArray * uploads)
 {
-  g_autofree gchar *key = g_strconcat (e->dir, "event.json", NULL);
+  g_autofree gchar *key = g_strconcat (e->dir, CS_KEY_EVENT_JSON, NULL);
 
   upload_text (uploads, key, cs_event_record_to_json (e->record),
-      "application/json", e->record->start_ms);
+      e->record->start_ms);
 }
 
 /* Its segments, relative to its directory: beside it, or up in rec/. */
@@ -148,8 +149,7 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
 {
   GPtrArray *segs = e->record->segments;
   g_autofree CsPlaylistEntry *entries = g_new0 (CsPlaylistEntry, segs->len);
-  g_autofree gchar *key = g_strconcat (e->dir, "index.m3u8", NULL);
-  gsize device_len = strlen (ev->device_id) + 1;
+  g_autofree gchar *key = g_strconcat (e->dir, CS_KEY_EVENT_PLAYLIST, NULL);
   guint n = 0;
 
   for (guint i = 0; i < segs->len; i++) {
@@ -158,14 +158,12 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
 
     if (!cs_key_parse_segment (seg, &p->start_ms, &p->duration_ms))
       continue;
-    p->uri = g_str_has_prefix (seg, e->dir) ?
-        g_strdup (seg + strlen (e->dir)) :
-        g_strconcat ("../../../", seg + device_len, NULL);
+    p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
     n++;
   }
   if (n > 0)
     upload_text (uploads, key, cs_playlist_vod (entries, n),
-        "application/vnd.apple.mpegurl", e->record->start_ms);
+        e->record->start_ms);
   for (guint i = 0; i < n; i++)
     g_free (entries[i].uri);
 }
@@ -186,7 +184,7 @@ finish_event (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
     g_strv_builder_add (keys, ((CsUploadItem *) g_ptr_array_index (uploads,
                 i))->key);
   d->event_id = g_strdup (e->record->id);
-  d->json_key = g_strconcat (e->dir, "event.json", NULL);
+  d->json_key = g_strconcat (e->dir, CS_KEY_EVENT_JSON, NULL);
   d->keys = g_strv_builder_end (keys);
   g_strv_builder_unref (keys);
   g_ptr_array_add (ev->done, d);
@@ -335,7 +333,7 @@ cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
   if (e == NULL)
     return FALSE;
   g_free (e->record->snapshot);
-  e->record->snapshot = g_strconcat (e->dir, "snapshot.jpg", NULL);
+  e->record->snapshot = g_strconcat (e->dir, CS_KEY_EVENT_SNAPSHOT, NULL);
   upload_record (e, uploads);
   return TRUE;
 }
@@ -345,7 +343,7 @@ cs_sink_events_snapshot_key (CsSinkEvents * ev, const gchar * event_id)
 {
   SinkEvent *e = find_event (ev, event_id);
 
-  return e ? g_strconcat (e->dir, "snapshot.jpg", NULL) : NULL;
+  return e ? g_strconcat (e->dir, CS_KEY_EVENT_SNAPSHOT, NULL) : NULL;
 }
 
 void

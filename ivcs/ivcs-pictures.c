@@ -2,7 +2,7 @@
 #include "ivcs-pictures.h"
 #include "cs-event-record.h"
 #include "cs-key.h"
-#include "cs-uploader.h"
+#include "cs-outbox.h"
 
 #include <string.h>
 
@@ -13,7 +13,7 @@ struct _IvcsPictures
 {
   gchar *device_id;
   CsSnapshotter *snapshotter;
-  CsUploader *messages;         /* event.json, every version */
+  CsOutbox *outbox;             /* event.json (every version) and pictures */
   CsSnapshotCallbacks app;
 
   GMutex lock;
@@ -34,12 +34,12 @@ static void
 publish_locked (IvcsPictures * self, const CsEventRecord * r)
 {
   g_autofree gchar *dir = event_dir (self, r);
-  g_autofree gchar *key = g_strconcat (dir, "event.json", NULL);
+  g_autofree gchar *key = g_strconcat (dir, CS_KEY_EVENT_JSON, NULL);
   gchar *json = cs_event_record_to_json (r);
   g_autoptr (GBytes) data = g_bytes_new_take (json, strlen (json));
 
-  cs_uploader_push (self->messages, cs_upload_item_new (key, data,
-          "application/json", r->start_ms, 0), FALSE);
+  /* Never waits: an older version waiting gives way when need be. */
+  cs_outbox_put (self->outbox, CS_OUTBOX_EVENT_OBJECT, key, data, FALSE);
 }
 
 /* With the lock: the current event is over at @end_ms. */
@@ -99,26 +99,47 @@ on_result (const gchar * path, CsSnapshotResult result, gpointer data)
   self->app.result (path, result, self->app.data);
 }
 
-/* What became of an event message: only a failure is worth a word. */
+/* What became of an event message (a picture's result tells its own):
+ * only a failure is worth a word. */
 static void
-on_message_report (const CsUploadReport * r, gpointer data)
+on_outbox_report (const CsOutboxReport * r, gpointer data)
 {
-  if (r->outcome == CS_UPLOAD_FAILED || (r->outcome == CS_UPLOAD_DROPPED
+  if (r->kind != CS_OUTBOX_EVENT_OBJECT)
+    return;
+  if (r->outcome == CS_OUTBOX_FAILED || (r->outcome == CS_OUTBOX_DROPPED
           && g_strcmp0 (r->reason, CS_UPLOAD_DROP_CACHE_FULL) != 0))
-    g_message ("libivcs: %s was not stored: %s", r->item->key,
+    g_message ("libivcs: %s was not stored: %s", r->key,
         r->error ? r->error->message : r->reason);
 }
 
+/* The snapshotter's thread: the picture goes through the outbox (retried
+ * like everything else); its result waits for the store's answer. */
+static gboolean
+store_picture (const gchar * key, GBytes * jpeg, gpointer data,
+    GError ** error)
+{
+  IvcsPictures *self = data;
+
+  return cs_outbox_put_and_wait (self->outbox, CS_OUTBOX_PICTURE, key, jpeg,
+      error);
+}
+
 IvcsPictures *
-ivcs_pictures_new (CsStore * picture_store, CsStore * event_store,
-    const gchar * device_id, const CsEventRulesConfig * rules,
-    const CsSnapshotCallbacks * callbacks)
+ivcs_pictures_new (CsStore * store, const gchar * device_id,
+    const CsEventRulesConfig * rules, const CsSnapshotCallbacks * callbacks)
 {
   IvcsPictures *self = g_new0 (IvcsPictures, 1);
-  CsSnapshotCallbacks own = { on_capture, on_result, on_stored, NULL, self };
+  CsSnapshotCallbacks own = { on_capture, on_result, on_stored,
+    store_picture, self
+  };
   /* Each version of an event's message replaces the last: a few are
-   * plenty. */
-  CsUploaderLimits limits = { 16, 1024 * 1024, -1, 500, 30000 };
+   * plenty; pictures are stored one at a time.  No segments here. */
+  CsOutboxConfig config = {.limits = {
+          [CS_OUTBOX_SEGMENT] = {1, 0, -1, 500, 30000},
+          [CS_OUTBOX_EVENT_OBJECT] = {16, 1024 * 1024, -1, 500, 30000},
+          [CS_OUTBOX_PICTURE] = {8, 8 * 1024 * 1024, -1, 500, 30000},
+      }
+  };
 
   self->device_id = g_strdup (device_id);
   self->app = *callbacks;
@@ -126,9 +147,10 @@ ivcs_pictures_new (CsStore * picture_store, CsStore * event_store,
   self->last_ms = G_MININT64;
   g_mutex_init (&self->lock);
   g_queue_init (&self->ended);
-  self->messages = cs_uploader_new (event_store, &limits, on_message_report,
-      self);
-  self->snapshotter = cs_snapshotter_new (picture_store, &own);
+  /* Memory only: no spool for an outbox without a spool directory. */
+  self->outbox = cs_outbox_new (store, &config, on_outbox_report, self, NULL,
+      NULL);
+  self->snapshotter = cs_snapshotter_new (NULL, &own);
   return self;
 }
 
@@ -156,7 +178,7 @@ ivcs_pictures_trigger (IvcsPictures * self, guint32 trigger, gint64 utc_ms)
     self->current->triggers |= trigger;
     if (out.snapshot) {
       g_autofree gchar *dir = event_dir (self, self->current);
-      picture = g_strconcat (dir, "snapshot.jpg", NULL);
+      picture = g_strconcat (dir, CS_KEY_EVENT_SNAPSHOT, NULL);
       g_free (event_id);
       event_id = g_strdup (self->current->id);
     }
@@ -186,10 +208,12 @@ ivcs_pictures_free (IvcsPictures * self, gint64 drain_ms)
 
   ivcs_pictures_tick (self, G_MAXINT64);
   if (drain_ms > 0 && cs_snapshotter_wait_idle (self->snapshotter, drain_ms))
-    cs_uploader_drain (self->messages,
-        MAX (0, deadline - g_get_monotonic_time ()) / 1000);
+    cs_outbox_drain (self->outbox,
+        MAX (0, deadline - g_get_monotonic_time ()) / 1000, NULL);
+  /* Stopping the outbox first ends a picture's wait for its upload. */
+  cs_outbox_stop (self->outbox, CS_UPLOAD_DROP_STOPPED);
   cs_snapshotter_free (self->snapshotter);
-  cs_uploader_free (self->messages);
+  cs_outbox_free (self->outbox);
   cs_event_rules_free (self->rules);
   g_queue_clear_full (&self->ended, (GDestroyNotify) cs_event_record_free);
   cs_event_record_free (self->current);

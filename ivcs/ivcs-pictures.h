@@ -18,11 +18,10 @@ G_BEGIN_DECLS
 
 typedef struct _IvcsPictures IvcsPictures;
 
-/* Takes both stores (one for pictures, one for event.json).  @callbacks'
- * capture and result are the application's; stored and spool are the
- * plan's own. */
-IvcsPictures *ivcs_pictures_new (CsStore * picture_store,
-    CsStore * event_store, const gchar * device_id,
+/* Takes @store, where pictures and event.json go through one outbox.
+ * @callbacks' capture and result are the application's; stored and store
+ * are the plan's own. */
+IvcsPictures *ivcs_pictures_new (CsStore * store, const gchar * device_id,
     const CsEventRulesConfig * rules, const CsSnapshotCallbacks * callbacks);
 /* A trigger of one source (a single bit) at @utc_ms; never blocks. */
 void ivcs_pictures_trigger (IvcsPictures * self, guint32 trigger,

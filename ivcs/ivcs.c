@@ -16,6 +16,7 @@
 #undef iv_cs_exit
 
 #include "cs-event-rules.h"
+#include "cs-key.h"
 #include "cs-service.h"
 #include "cs-store.h"
 #include "gstcselements.h"
@@ -441,16 +442,14 @@ static void
 start_pictures (Ivcs * m)
 {
   g_autoptr (GError) error = NULL;
-  CsStore *pictures = open_store (&m->config, &error);
-  CsStore *messages = pictures ? open_store (&m->config, &error) : NULL;
+  CsStore *store = open_store (&m->config, &error);
   CsSnapshotCallbacks cb = {.capture = capture_picture,.result =
         picture_result,.data = m
   };
   CsEventRulesConfig rules;
   IvcsPictures *plan;
 
-  if (messages == NULL) {
-    cs_store_free (pictures);
+  if (store == NULL) {
     log_error ("event pictures", error);
     return;
   }
@@ -459,8 +458,7 @@ start_pictures (Ivcs * m)
   rules.interval_ms = m->parm.event_interval_time_s * 1000;
   for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
     rules.priority[i] = m->parm.event_trigger_priority[i];
-  plan = ivcs_pictures_new (pictures, messages, m->config.device_id, &rules,
-      &cb);
+  plan = ivcs_pictures_new (store, m->config.device_id, &rules, &cb);
   g_mutex_lock (&lock);
   m->pictures = plan;
   g_mutex_unlock (&lock);
@@ -576,7 +574,7 @@ read_service (Ivcs * m, CsService ** out)
         cs_service_activate (*out, *ch, 0);
     return TRUE;
   }
-  key = g_strdup_printf ("%s/service.json", m->config.device_id);
+  key = cs_key_service (m->config.device_id);
   data = cs_store_get (m->store, key, m->cancel, &error);
   if (data == NULL && g_error_matches (error, CS_STORE_ERROR,
           CS_STORE_ERROR_NOT_FOUND)) {

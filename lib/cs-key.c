@@ -156,3 +156,25 @@ cs_key_content_type (const gchar * key)
       return types[i][1];
   return "application/octet-stream";
 }
+
+gchar *
+cs_key_service (const gchar * device_id)
+{
+  g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
+  return g_strdup_printf ("%s/service.json", device_id);
+}
+
+gchar *
+cs_key_relative_to_event_dir (const gchar * event_dir,
+    const gchar * device_id, const gchar * key)
+{
+  gsize device_len = strlen (device_id) + 1;
+
+  if (g_str_has_prefix (key, event_dir))
+    return g_strdup (key + strlen (event_dir));
+  g_return_val_if_fail (strncmp (key, device_id, device_len - 1) == 0
+      && key[device_len - 1] == '/', NULL);
+  /* An event directory is three levels below the device's:
+   * ev/<YYYYMMDD>/<event_id>/ (cs_key_event_dir ()). */
+  return g_strconcat ("../../../", key + device_len, NULL);
+}

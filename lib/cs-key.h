@@ -35,6 +35,19 @@ gchar *cs_key_event_dir (const gchar * device_id, const gchar * event_id,
  * @utc_ms. */
 gchar *cs_key_events_day (const gchar * device_id, gint64 utc_ms);
 
+/* The objects of an event directory (cs_key_event_dir ()). */
+#define CS_KEY_EVENT_JSON "event.json"
+#define CS_KEY_EVENT_PLAYLIST "index.m3u8"
+#define CS_KEY_EVENT_SNAPSHOT "snapshot.jpg"
+
+/* "<device>/service.json": what the device may record. */
+gchar *cs_key_service (const gchar * device_id);
+/* @key (of @device_id's objects) as a URI relative to the event directory
+ * @event_dir, for the event's playlist: its own segments by name, the
+ * full-time ones it points at by a path up to the device's directory. */
+gchar *cs_key_relative_to_event_dir (const gchar * event_dir,
+    const gchar * device_id, const gchar * key);
+
 /* The MIME type of an object of the store layout, from its key's extension
  * (the one home of them): .ts video/mp2t, .jpg image/jpeg, .m3u8
  * application/vnd.apple.mpegurl, .json application/json; anything else

@@ -100,9 +100,9 @@ legacy_key_of (const gchar * name)
     ok = all_digits (p[3], 2) && segment;
   else
     ok = g_str_equal (p[1], "ev") && (segment
-        || g_str_equal (p[4], "event.json")
-        || g_str_equal (p[4], "snapshot.jpg")
-        || g_str_equal (p[4], "index.m3u8"));
+        || g_str_equal (p[4], CS_KEY_EVENT_JSON)
+        || g_str_equal (p[4], CS_KEY_EVENT_SNAPSHOT)
+        || g_str_equal (p[4], CS_KEY_EVENT_PLAYLIST));
   return ok ? g_steal_pointer (&key) : NULL;
 }
 

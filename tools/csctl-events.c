@@ -73,7 +73,7 @@ csctl_find_events (CsStore * store, const gchar * device, gint64 from,
     g_autoptr (GError) bad = NULL;
     CsEventRecord *r;
 
-    if (!g_str_has_suffix (key, "/event.json"))
+    if (!g_str_has_suffix (key, "/" CS_KEY_EVENT_JSON))
       continue;
     r = read_event (store, key, cancellable, &bad);
     if (r == NULL) {
@@ -106,7 +106,7 @@ find_event (CsStore * store, const gchar * device, const gchar * id,
   if (g_ascii_string_to_unsigned (id, 10, 0, CSCTL_MAX_TIME_MS, &start,
           NULL)) {
     g_autofree gchar *dir = cs_key_event_dir (device, id, start);
-    g_autofree gchar *key = g_strconcat (dir, "event.json", NULL);
+    g_autofree gchar *key = g_strconcat (dir, CS_KEY_EVENT_JSON, NULL);
 
     r = read_event (store, key, cancellable, &local);
     if (r != NULL || !g_error_matches (local, CS_STORE_ERROR,

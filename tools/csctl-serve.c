@@ -175,17 +175,12 @@ on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
 static void
 reply_object (SoupServerMessage * msg, const gchar * key, GBytes * body)
 {
-  static const gchar *const types[] = {
-    ".ts", "video/mp2t", ".jpg", "image/jpeg", ".json", "application/json",
-    ".m3u8", "application/vnd.apple.mpegurl", NULL
-  };
-  const gchar *type = type_by_suffix (key, types);
+  const gchar *type = cs_key_content_type (key);
 
-  if (type == NULL)
+  if (g_str_equal (type, "application/octet-stream"))
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Content-Disposition", "attachment");
-  reply (msg, SOUP_STATUS_OK, type ? type : "application/octet-stream",
-      body);
+  reply (msg, SOUP_STATUS_OK, type, body);
 }
 
 static void

@@ -34,7 +34,7 @@ change_service (int argc, char **argv, gboolean activate, GError ** error)
   if (store == NULL)
     return 1;
 
-  key = g_strdup_printf ("%s/service.json", argv[2]);
+  key = cs_key_service (argv[2]);
   old = cs_store_get (store, key, NULL, &get_error);
   if (old != NULL) {
     svc = cs_service_parse (g_bytes_get_data (old, NULL),
@@ -63,8 +63,8 @@ change_service (int argc, char **argv, gboolean activate, GError ** error)
 
   json = cs_service_to_json (svc, now);
   doc = g_bytes_new (json, strlen (json));
-  return cs_store_put (store, key, doc, "application/json", NULL, error) ?
-      0 : 1;
+  return cs_store_put (store, key, doc, cs_key_content_type (key), NULL,
+      error) ? 0 : 1;
 }
 
 int
