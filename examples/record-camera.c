@@ -4,8 +4,9 @@
  *
  *   record-camera [--location URI] [--device-id ID] [--seconds N]
  *
- * For an s3:// location, set the endpoint and credentials in the environment:
- * CS_ENDPOINT, CS_ACCESS_KEY, CS_SECRET_KEY. */
+ * For an s3:// location, set the endpoint in CS_ENDPOINT and the credentials
+ * in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (cssink reads those
+ * itself, as libivcs and csctl do). */
 #include <gst/gst.h>
 
 typedef struct {
@@ -111,10 +112,6 @@ main (int argc, char **argv)
       device_id ? device_id : "demo-cam", NULL);
   if (g_getenv ("CS_ENDPOINT"))
     g_object_set (sink, "endpoint", g_getenv ("CS_ENDPOINT"), NULL);
-  if (g_getenv ("CS_ACCESS_KEY"))
-    g_object_set (sink, "access-key", g_getenv ("CS_ACCESS_KEY"), NULL);
-  if (g_getenv ("CS_SECRET_KEY"))
-    g_object_set (sink, "secret-key", g_getenv ("CS_SECRET_KEY"), NULL);
 
   app.loop = g_main_loop_new (NULL, FALSE);
   bus = gst_element_get_bus (pipeline);
