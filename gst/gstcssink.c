@@ -24,10 +24,14 @@
  *   (`cache-full`, `drain-timeout`, `stopped`, or with #GstCsSink:spool-dir
  *   `spool-full`, which names the key only)
  * - `cs-upload-failed`: key, start-ms, duration-ms, bytes, attempt, error,
- *   will-retry, retry-in-ms
+ *   will-retry, retry-in-ms, http-status-code (0: no answer) and from an S3
+ *   store s3-error-code
  *
  * A refusal that retrying cannot mend (bad credentials, no such bucket) is an
- * element error.  On EOS the cache is drained for at most
+ * element error, whose details carry key, attempt, http-status-code and
+ * s3-error-code (as souphttpsrc's).  Segments, event objects and alarm
+ * pictures all go through one outbox (one store connection, a cache per
+ * kind, the same retries).  On EOS the cache is drained for at most
  * #GstCsSink:drain-timeout before EOS is let through.
  *
  * Behind a cseventgate, the recording is filed under its events instead:
@@ -2090,7 +2094,8 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
       "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "
-      "start-ms, duration-ms, bytes, attempt, error, will-retry, retry-in-ms), "
+      "start-ms, duration-ms, bytes, attempt, error, will-retry, retry-in-ms, "
+      "http-status-code, s3-error-code), "
       "cs-event-stored (event-id, key, complete)",
       "gst-cloudstorage developers");
 
