@@ -163,6 +163,7 @@ GST_START_TEST (test_s3_no_bucket)
       "location=s3://no-such-bucket-here/x endpoint=%s access-key=%s "
       "secret-key=%s device-id=cam1 segment-duration=1000000000", 60,
       endpoint, access_key, secret_key);
+  gboolean failed_told = FALSE;
   CsRun run;
 
   cs_test_run (desc, 0, 60, NULL, NULL, &run);
@@ -171,6 +172,21 @@ GST_START_TEST (test_s3_no_bucket)
       run.error ? run.error->message : "no error");
   fail_unless (strstr (run.error_debug, "the bucket does not exist") != NULL,
       "%s", run.error_debug);
+  /* What the server answered, in cs-upload-failed (as in the error's
+   * details). */
+  for (guint i = 0; i < run.messages->len; i++) {
+    const GstStructure *m = g_ptr_array_index (run.messages, i);
+    guint status = 0;
+
+    if (!gst_structure_has_name (m, "cs-upload-failed"))
+      continue;
+    fail_unless (gst_structure_get_uint (m, "http-status-code", &status));
+    fail_unless_equals_int (status, 404);
+    fail_unless_equals_string (gst_structure_get_string (m, "s3-error-code"),
+        "NoSuchBucket");
+    failed_told = TRUE;
+  }
+  fail_unless (failed_told);
   cs_run_clear (&run);
 }
 
