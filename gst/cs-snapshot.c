@@ -15,6 +15,8 @@ typedef struct
   GstSample *keyframe;          /* make the picture of it */
 } Request;
 
+/* Lock order: self->lock only, never held while calling back (capture,
+ * store, stored, result) or reading the picture's file. */
 struct _CsSnapshotter
 {
   CsStore *store;

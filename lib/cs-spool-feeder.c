@@ -5,6 +5,9 @@
 /* A failed upload is tried again at the next round, at most this late. */
 #define ROUND_MS 1000
 
+/* Lock order: self->lock before the spool's own (drain () reads its size
+ * with it); never held while reading or removing an object or pushing to
+ * an uploader (whose push may wait for room). */
 struct _CsSpoolFeeder
 {
   CsSpool *spool;
