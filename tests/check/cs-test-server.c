@@ -129,3 +129,19 @@ cs_test_server_stop (CsTestServer * srv)
   g_mutex_clear (&srv->lock);
   g_free (srv);
 }
+
+void
+cs_test_server_wait_requests (CsTestServer * srv, guint n)
+{
+  for (gint i = 0; i < 1000; i++) {
+    guint got;
+
+    g_mutex_lock (&srv->lock);
+    got = srv->requests;
+    g_mutex_unlock (&srv->lock);
+    if (got >= n)
+      return;
+    g_usleep (10000);
+  }
+  fail ("the server got no request %u", n);
+}

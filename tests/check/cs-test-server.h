@@ -31,5 +31,7 @@ void cs_test_server_stop (CsTestServer * srv);
 /* Answers (201) every held request and stops holding new ones. */
 void cs_test_server_release_held (CsTestServer * srv);
 gchar *cs_test_server_uri (CsTestServer * srv);
+/* Waits until the server got @n requests (fails the test after 10 s). */
+void cs_test_server_wait_requests (CsTestServer * srv, guint n);
 
 G_END_DECLS

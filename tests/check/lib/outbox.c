@@ -118,21 +118,6 @@ assert_reports (const gchar * expected)
   fail_unless_equals_string (got, expected);
 }
 
-static void
-wait_requests (guint n)
-{
-  for (gint i = 0; i < 1000; i++) {
-    guint got;
-    g_mutex_lock (&srv->lock);
-    got = srv->requests;
-    g_mutex_unlock (&srv->lock);
-    if (got >= n)
-      return;
-    g_usleep (10000);
-  }
-  fail ("the server got no request %u", n);
-}
-
 /* The server refuses every request (503), or no longer. */
 static void
 refuse_all (gboolean refuse)
@@ -256,7 +241,7 @@ GST_START_TEST (test_stalled_drops_earliest_segments_only)
   ob = new_outbox (2, FALSE, 0);
   put (ob, EVENT_JSON, 10, FALSE);
   put (ob, SEG (1), 10, FALSE);
-  wait_requests (2);            /* both under way, held */
+  cs_test_server_wait_requests (srv, 2); /* both under way, held */
   put (ob, SEG (2), 10, FALSE);
   put (ob, SEG (3), 10, FALSE); /* 1, under way, gives way */
   put (ob, SEG (4), 10, FALSE); /* then 2, the oldest waiting */
@@ -339,7 +324,7 @@ GST_START_TEST (test_stop_drops_what_waits)
   srv->hang = TRUE;
   ob = new_outbox (3, FALSE, 0);
   put (ob, SEG (1), 10, FALSE);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   cs_outbox_stop (ob, CS_UPLOAD_DROP_STOPPED);
   put (ob, SEG (2), 10, FALSE);
   assert_reports ("dropped:" SEG (1) ":stopped dropped:" SEG (2) ":stopped");

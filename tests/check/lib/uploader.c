@@ -73,21 +73,6 @@ assert_reports (const gchar * const *expected)
   g_mutex_unlock (&reports_lock);
 }
 
-static void
-wait_requests (guint n)
-{
-  for (gint i = 0; i < 500; i++) {
-    guint got;
-    g_mutex_lock (&srv->lock);
-    got = srv->requests;
-    g_mutex_unlock (&srv->lock);
-    if (got >= n)
-      return;
-    g_usleep (10000);
-  }
-  fail ("the server got no request %u", n);
-}
-
 GST_START_TEST (test_uploads_in_order)
 {
   CsUploader *up = new_uploader (3, 0, -1);
@@ -218,7 +203,7 @@ GST_START_TEST (test_drop_earliest_when_stalled)
   srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   t0 = g_get_monotonic_time ();
   for (const gchar ** k = later; *k; k++) {
     push (up, *k, 10);
@@ -255,10 +240,10 @@ GST_START_TEST (test_stalled_upload_dropped_at_its_timeout)
   srv->hang = TRUE;
   up = new_uploader (2, 0, -1);
   push (up, "a", 10);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   push (up, "b", 10);
   push (up, "c", 10);           /* a gives way */
-  wait_requests (2);            /* b's, after a's timed out */
+  cs_test_server_wait_requests (srv, 2); /* b's, after a's timed out */
   cs_test_server_release_held (srv);
   fail_unless (cs_uploader_drain (up, 5000));
   cs_uploader_free (up);
@@ -281,7 +266,7 @@ GST_START_TEST (test_retrying_upload_gives_way)
     g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (503));
   up = new_uploader (2, 0, -1);
   push (up, "a", 10);
-  wait_requests (2);
+  cs_test_server_wait_requests (srv, 2);
   push (up, "b", 10);
   push (up, "c", 10);           /* a, retrying, and b give way */
   g_mutex_lock (&srv->lock);
@@ -310,7 +295,7 @@ GST_START_TEST (test_byte_limit)
   srv->hang = TRUE;
   up = new_uploader (10, 250, -1);
   push (up, "a", 100);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   push (up, "b", 100);
   push (up, "c", 100);          /* 300 > 250: a, the earliest, gives way */
   push (up, "d", 100);          /* then b */
@@ -334,7 +319,7 @@ GST_START_TEST (test_newest_kept_whatever_its_size)
   fail_unless (cs_uploader_drain (up, 5000));
   srv->hang = TRUE;
   push (up, "b", 100);
-  wait_requests (2);
+  cs_test_server_wait_requests (srv, 2);
   push (up, "c", 1000);         /* b, uploading, gives way */
   push (up, "d", 1000);         /* c, the earliest waiting, is dropped */
   cs_uploader_get_stats (up, &st);
@@ -373,7 +358,7 @@ GST_START_TEST (test_wait_for_room)
   srv->hang = TRUE;
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   push (up, "b", 10);
   push (up, "c", 10);
   producer = g_thread_new ("producer", push_waiting_thread, up);
@@ -404,7 +389,7 @@ GST_START_TEST (test_stop_while_stalled)
   up = new_uploader (3, 0, -1);
   push (up, "a", 10);
   push (up, "b", 10);
-  wait_requests (1);
+  cs_test_server_wait_requests (srv, 1);
   fail_if (cs_uploader_drain (up, 200));
   t0 = g_get_monotonic_time ();
   cs_uploader_stop (up, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
