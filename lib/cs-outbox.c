@@ -5,6 +5,10 @@
 
 #include <string.h>
 
+/* Objects waiting for the writer at most: beyond (a disk slower than the
+ * stream), put () waits, so that memory stays bounded. */
+#define WRITER_BACKLOG_MAX 8
+
 /* Someone waits in put_and_wait () for the last word on a key. */
 typedef struct {
   gboolean done, ok;
@@ -262,14 +266,17 @@ cs_outbox_get_store (CsOutbox * self)
   return self->store;
 }
 
-/* Queues @p for the writer; FALSE (and @p left to the caller) once it has
- * stopped. */
+/* Queues @p for the writer (waiting while it is WRITER_BACKLOG_MAX behind);
+ * FALSE (and @p left to the caller) once it has stopped. */
 static gboolean
 queue_for_spool (CsOutbox * self, Pending * p)
 {
   gboolean queued;
 
   g_mutex_lock (&self->lock);
+  while (self->writer != NULL && !self->stopping
+      && self->to_spool.length >= WRITER_BACKLOG_MAX)
+    g_cond_wait (&self->cond, &self->lock);
   queued = self->writer != NULL && !self->stopping;
   if (queued) {
     g_queue_push_tail (&self->to_spool, p);
@@ -316,16 +323,20 @@ cs_outbox_put_and_wait (CsOutbox * self, CsOutboxKind kind,
     const gchar * key, GBytes * data, GError ** error)
 {
   Waiter w = { 0 };
-  gboolean queued = FALSE;
 
   if (self->spool != NULL) {
     Pending *p = pending_new (kind, key, data, FALSE, &w);
 
-    queued = queue_for_spool (self, p);
-    if (!queued)
+    if (!queue_for_spool (self, p)) {
+      /* Stopped: written here, as put () does (when the spool cannot take
+       * it, its upload from memory answers the wait). */
+      gboolean spooled = write_to_spool (self, p);
+
       pending_free (p);
-  }
-  if (!queued) {
+      if (spooled)
+        return TRUE;
+    }
+  } else {
     g_mutex_lock (&self->lock);
     g_hash_table_insert (self->waiters, g_strdup (key), &w);
     g_mutex_unlock (&self->lock);

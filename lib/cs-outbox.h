@@ -9,7 +9,9 @@
  * full, see cs-uploader.h), or a spool directory (cs-spool.h) that keeps
  * every object on disk until the store has it.  With a spool, cs_outbox_put
  * never writes to the disk itself: a writer thread does (the fsync is off
- * the caller's thread), and a feeder thread hands what waits in the spool
+ * the caller's thread; put () waits only when the writer is 8 objects
+ * behind, a disk slower than the stream), and a feeder thread hands what
+ * waits in the spool
  * to the caches, oldest first, waiting for room.
  *
  * Threads: one uploader per kind, plus with a spool the writer and the

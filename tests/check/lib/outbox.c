@@ -372,6 +372,28 @@ GST_START_TEST (test_spool_keeps_everything_across_stop)
 
 GST_END_TEST;
 
+/* with a spool, what comes after stop () (the segment a stop closes, a
+ * picture under way) is written to the spool on the caller's thread. */
+GST_START_TEST (test_spool_takes_what_comes_after_stop)
+{
+  g_autoptr (GBytes) jpeg = g_bytes_new_static ("jpeg", 4);
+  CsOutbox *ob;
+  CsOutboxStats st;
+
+  refuse_all (TRUE);
+  ob = new_outbox (3, TRUE, 1 << 20);
+  cs_outbox_stop (ob, CS_UPLOAD_DROP_STOPPED);
+  put (ob, SEG (1), 10, FALSE);
+  fail_unless (cs_outbox_put_and_wait (ob, CS_OUTBOX_PICTURE, PICTURE, jpeg,
+          NULL));
+  cs_outbox_get_stats (ob, &st);
+  fail_unless_equals_int (st.spool_bytes, 14);
+  cs_outbox_free (ob);
+  assert_reports ("");
+}
+
+GST_END_TEST;
+
 /* with a spool past spool-max-bytes: the oldest objects are dropped once
  * the new one is written, reported as spool-full and counted. */
 GST_START_TEST (test_spool_full_drops_oldest)
@@ -413,6 +435,7 @@ outbox_suite (void)
   tcase_add_test (tc, test_drain_deadline);
   tcase_add_test (tc, test_stop_drops_what_waits);
   tcase_add_test (tc, test_spool_keeps_everything_across_stop);
+  tcase_add_test (tc, test_spool_takes_what_comes_after_stop);
   tcase_add_test (tc, test_spool_full_drops_oldest);
   return s;
 }
