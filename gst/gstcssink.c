@@ -74,6 +74,7 @@
 #include "cs-sink-events.h"
 #include "cs-snapshot.h"
 #include "cs-outbox.h"
+#include "cs-sink-report.h"
 #include "cs-utc.h"
 #include "cs-leg-order.h"
 #include "cs-stored-events.h"
@@ -83,7 +84,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_cs_sink_debug);
+GST_DEBUG_CATEGORY (gst_cs_sink_debug);
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
@@ -291,15 +292,6 @@ stream_reset (GstCsSink * self)
   gst_segment_init (&st->video_segment, GST_FORMAT_TIME);
 }
 
-static GstStructure *
-report_structure (const gchar * name, const CsOutboxReport * r)
-{
-  return gst_structure_new (name, "key", G_TYPE_STRING, r->key,
-      "start-ms", G_TYPE_INT64, r->start_ms,
-      "duration-ms", G_TYPE_INT64, r->duration_ms,
-      "bytes", G_TYPE_UINT64, r->bytes, NULL);
-}
-
 /* The store's last word on an object: events it completes are whole in the
  * store, which cs-event-stored tells. */
 static void
@@ -320,79 +312,6 @@ note_outcome (GstCsSink * self, const CsOutboxReport * r)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), gst_structure_copy (s)));
   }
-}
-
-/* What the store said, as the details of an error or warning (as
- * souphttpsrc's http-status-code): 0 and NULL when it said nothing. */
-#define FAILURE_DETAILS(r) ("key", G_TYPE_STRING, (r)->key, \
-      "attempt", G_TYPE_UINT, (r)->attempt, \
-      "http-status-code", G_TYPE_UINT, (r)->http_status, \
-      "s3-error-code", G_TYPE_STRING, (r)->s3_code, NULL)
-
-/* A refusal retrying cannot mend, or retries used up: an element error (a
- * warning for an object that only waited too long), with the details. */
-static void
-post_failure (GstCsSink * self, const CsOutboxReport * r)
-{
-  const gchar *text = r->error->message;
-
-  if (r->kind != CS_OUTBOX_SEGMENT) {
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-        ("An event object could not be uploaded."), ("%s: %s", r->key, text),
-        FAILURE_DETAILS (r));
-  } else if (g_error_matches (r->error, CS_STORE_ERROR,
-          CS_STORE_ERROR_NOT_AUTHORIZED)) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NOT_AUTHORIZED,
-        ("The store refused the credentials."), ("%s", text),
-        FAILURE_DETAILS (r));
-  } else if (g_error_matches (r->error, CS_STORE_ERROR,
-          CS_STORE_ERROR_NOT_FOUND)) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, NOT_FOUND,
-        ("The store location does not exist."), ("%s", text),
-        FAILURE_DETAILS (r));
-  } else if (cs_store_error_is_transient (r->error)) {
-    GST_ELEMENT_WARNING_WITH_DETAILS (self, RESOURCE, WRITE,
-        ("A segment could not be uploaded after %u attempts.", r->attempt),
-        ("%s", text), FAILURE_DETAILS (r));
-  } else {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, WRITE,
-        ("The store refused a segment."), ("%s", text), FAILURE_DETAILS (r));
-  }
-}
-
-/* A segment's outcome as the element message the README names. */
-static GstStructure *
-segment_message (const CsOutboxReport * r)
-{
-  GstStructure *s = NULL;
-  gboolean retry = r->outcome == CS_OUTBOX_ATTEMPT_FAILED;
-
-  switch (r->outcome) {
-    case CS_OUTBOX_UPLOADED:
-      s = report_structure ("cs-segment-uploaded", r);
-      gst_structure_set (s, "attempts", G_TYPE_UINT, r->attempt, NULL);
-      break;
-    case CS_OUTBOX_DROPPED:
-      s = report_structure ("cs-segment-dropped", r);
-      gst_structure_set (s, "reason", G_TYPE_STRING, r->reason,
-          "attempts", G_TYPE_UINT, r->attempt, NULL);
-      break;
-    case CS_OUTBOX_ATTEMPT_FAILED:
-    case CS_OUTBOX_FAILED:
-      s = report_structure ("cs-upload-failed", r);
-      gst_structure_set (s, "attempt", G_TYPE_UINT, r->attempt,
-          "error", G_TYPE_STRING, r->error->message,
-          "will-retry", G_TYPE_BOOLEAN, retry,
-          "retry-in-ms", G_TYPE_INT64, retry ? r->retry_in_ms : (gint64) 0,
-          "http-status-code", G_TYPE_UINT, r->http_status, NULL);
-      if (r->s3_code != NULL)
-        gst_structure_set (s, "s3-error-code", G_TYPE_STRING, r->s3_code,
-            NULL);
-      break;
-    case CS_OUTBOX_NOT_SPOOLED:
-      break;
-  }
-  return s;
 }
 
 /* Called by the outbox, on one of its threads or the one that put or
@@ -429,14 +348,14 @@ on_outbox_report (const CsOutboxReport * r, gpointer user_data)
     s = gst_structure_new ("cs-segment-dropped", "key", G_TYPE_STRING,
         r->key, "reason", G_TYPE_STRING, r->reason, NULL);
   else if (r->kind == CS_OUTBOX_SEGMENT)
-    s = segment_message (r);
+    s = cs_sink_report_segment_message (r);
   if (s != NULL)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
   if (r->outcome != CS_OUTBOX_ATTEMPT_FAILED)
     note_outcome (self, r);
   if (r->outcome == CS_OUTBOX_FAILED)
-    post_failure (self, r);
+    cs_sink_report_post_failure (GST_ELEMENT (self), r);
 }
 
 static GstStructure *
