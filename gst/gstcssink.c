@@ -599,10 +599,12 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
   }
   g_mutex_unlock (&self->lock);
   /* The outbox is freed only after the streaming threads have stopped. */
-  for (guint i = 0; outbox && i < uploads->len; i++) {
+  for (guint i = 0; i < uploads->len; i++) {
     CsUploadItem *item = g_ptr_array_index (uploads, i);
-    cs_outbox_put (outbox, cs_outbox_kind_of_key (item->key), item->key,
-        item->data, FALSE);
+    if (outbox)
+      cs_outbox_put (outbox, cs_outbox_kind_of_key (item->key), item->key,
+          item->data, FALSE);
+    cs_upload_item_free (item);
   }
   g_ptr_array_set_size (uploads, 0);
 }
