@@ -32,11 +32,13 @@ s3_now (CsStoreS3 * self)
       g_atomic_int_get (&self->clock_offset_s);
 }
 
-/* After a RequestTimeTooSkewed refusal (@code of the error document):
- * takes the offset from the answer's Date header, as AWS's own SDKs do.
- * TRUE when it changed (worth one more try). */
+/* After a RequestTimeTooSkewed refusal (@code of the error document) of a
+ * request signed with @signed_offset: takes the offset from the answer's
+ * Date header, as AWS's own SDKs do.  TRUE when the offset now differs from
+ * the one signed with (worth one more try). */
 static gboolean
-s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
+s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code,
+    gint signed_offset)
 {
   g_autoptr (GDateTime) server = NULL;
   g_autofree gchar *text = NULL;
@@ -50,9 +52,13 @@ s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
   if (server == NULL)
     return FALSE;
   offset = g_date_time_to_unix (server) - g_get_real_time () / G_USEC_PER_SEC;
-  if (offset == g_atomic_int_get (&self->clock_offset_s)
-      || offset < G_MININT || offset > G_MAXINT)
+  if (offset == signed_offset || offset < G_MININT || offset > G_MAXINT)
     return FALSE;
+  /* Uploads of several kinds share the store: the first to correct it says
+   * so; the others were refused for the same reason and try again. */
+  if (!g_atomic_int_compare_and_exchange (&self->clock_offset_s,
+          signed_offset, (gint) offset))
+    return TRUE;
   text = g_strdup_printf ("the device clock is %" G_GINT64_FORMAT " s %s "
       "the S3 server's (%s): requests are signed with the server's time",
       ABS (offset), offset > 0 ? "behind" : "ahead of", date);
@@ -60,7 +66,6 @@ s3_correct_clock (CsStoreS3 * self, SoupMessage * msg, const gchar * code)
     self->notice (text, self->notice_data);
   else
     g_message ("%s", text);
-  g_atomic_int_set (&self->clock_offset_s, (gint) offset);
   return TRUE;
 }
 
@@ -110,6 +115,7 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   g_autoptr (GBytes) reply = NULL;
   SoupMessageHeaders *headers;
   guint status;
+  gint signed_offset;           /* the clock correction it is signed with */
   gsize len = 0;
   const guint8 *data = body ? g_bytes_get_data (body, &len) : NULL;
 
@@ -127,7 +133,9 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   }
 
   payload_hash = cs_sigv4_sha256_hex (data ? data : (const guint8 *) "", len);
-  amz_date = cs_sigv4_amz_date (s3_now (self));
+  signed_offset = g_atomic_int_get (&self->clock_offset_s);
+  amz_date = cs_sigv4_amz_date (g_get_real_time () / G_USEC_PER_SEC +
+      signed_offset);
   CsSigV4Request sig = {
     .method = method,.canonical_uri = canonical_uri,
     .canonical_query = canonical_query,.host = self->host_header,
@@ -163,7 +171,8 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
 
     if (xml != NULL && reply_len > 0)
       cs_s3_xml_parse_error (xml, reply_len, &code, &message);
-    *clock_corrected = status == 403 && s3_correct_clock (self, msg, code);
+    *clock_corrected = status == 403 && s3_correct_clock (self, msg, code,
+        signed_offset);
     set_s3_error (self, error, status, code, what, key ? key : "");
     return NULL;
   }
