@@ -6,8 +6,10 @@
  * interval has elapsed (ivcs_pictures_tick) or a later trigger starts the
  * next one.
  *
- * Lock order: the caller's lock, then the plan's own; no callback or store
- * call is made with either held. */
+ * Lock order: the caller's lock, then the plan's own, then the outbox's
+ * (an event.json is queued with the plan's lock held: cs_outbox_put never
+ * waits without a spool); no callback or store call is made with either
+ * of the first two held. */
 #pragma once
 
 #include "cs-event-rules.h"
