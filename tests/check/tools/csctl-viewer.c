@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The viewer of csctl serve as a user works it, in headless chromium
+ * (web/test/viewer-ui.test.mjs): the day's timeline in the browser's time
+ * zone and in UTC, zoom, hover, click to play from an instant, events by
+ * trigger with keyboard and filter, export to MP4 with progress (the MP4
+ * read back by ffprobe), 1002 devices a page at a time, and live viewing
+ * of a recording that runs while the page plays (gst-launch-1.0 cssink
+ * into the same file:// store).  Screenshots are kept in the build
+ * directory (viewer-*.png). */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+
+#include "cs-store.h"
+#include "cs-test-util.h"
+
+#include <signal.h>
+#include <string.h>
+
+#define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
+
+static gchar *store_dir;
+
+static void
+setup (void)
+{
+  store_dir = g_dir_make_tmp ("csctl-viewer-XXXXXX", NULL);
+}
+
+static void
+teardown (void)
+{
+  cs_test_remove_tree (store_dir);
+  g_clear_pointer (&store_dir, g_free);
+}
+
+/* cam2: an event of motion and person (0 s to 5.5 s), then one of sound
+ * (7 s to 12 s), with pictures; segments of 1 s. */
+static void
+record_two_events (void)
+{
+  static const CsTestTrigger triggers[] = { {1, 1.0}, {2, 1.5}, {4, 8.0} };
+  static CsTestTimeline tl = { triggers, G_N_ELEMENTS (triggers), T0 };
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=360 ! "
+      "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+      "key-int-max=15 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g pre-roll=1000000000 min-record-time=4 "
+      "event-interval=4 ! cssink name=s location=file://%s device-id=cam2 "
+      "segment-duration=1000000000", store_dir);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  cs_run_clear (&run);
+}
+
+/* A live camera recording into the store until stopped. */
+static GSubprocess *
+record_live (void)
+{
+  g_autofree gchar *location = g_strdup_printf ("location=file://%s",
+      store_dir);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+      &error, "gst-launch-1.0", "-e", "videotestsrc", "is-live=true",
+      "pattern=ball", "!", "video/x-raw,width=320,height=240,framerate=15/1",
+      "!", "x264enc", "tune=zerolatency", "speed-preset=ultrafast",
+      "key-int-max=15", "!", "h264parse", "!", "cssink", location,
+      "device-id=live1", "segment-duration=1000000000", NULL);
+
+  fail_unless (p != NULL, "%s", error ? error->message : "");
+  return p;
+}
+
+static guint
+count_segments (CsStore * store, const gchar * prefix)
+{
+  g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL, NULL);
+  guint n = 0;
+
+  for (guint i = 0; objects && i < objects->len; i++)
+    n += g_str_has_suffix (((CsStoreObject *) g_ptr_array_index (objects,
+                i))->key, ".ts");
+  return n;
+}
+
+/* csctl serve on a port of its own; its base URL in @base. */
+static GSubprocess *
+serve (gchar ** base)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  GSubprocess *p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+      g_getenv ("CSCTL"), "serve", uri, "--listen", "127.0.0.1:0", NULL);
+
+  fail_unless (p != NULL, "%s", error ? error->message : "");
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+  fail_unless (line != NULL && strstr (line, " on http://127.0.0.1:"), "%s",
+      line);
+  *base = g_strdup (strstr (line, " on ") + 4);
+  return p;
+}
+
+GST_START_TEST (test_viewer)
+{
+  const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
+  const gchar *artifacts = g_getenv ("CS_TEST_ARTIFACTS");
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *modules = g_build_filename (web, "node_modules",
+      "playwright-core", NULL);
+  g_autofree gchar *script = g_build_filename (web, "test",
+      "viewer-ui.test.mjs", NULL);
+  g_autofree gchar *mp4 = g_build_filename (store_dir, "export.mp4", NULL);
+  g_autofree gchar *base = NULL, *out = NULL, *err = NULL;
+  g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
+  g_autoptr (GSubprocess) camera = NULL, server = NULL;
+  gint64 deadline;
+  CsProbe probe;
+  gint status;
+
+  if (!g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)
+      || !g_file_test (modules, G_FILE_TEST_IS_DIR)) {
+    fail_if (g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1") == 0,
+        "chromium or web/node_modules is missing (scripts/setup.sh --tests "
+        "installs them)");
+    return;
+  }
+  record_two_events ();
+  for (guint i = 0; i < 1000; i++) {
+    g_autofree gchar *name = g_strdup_printf ("%s/cam-%04u", store_dir, i);
+    fail_unless (g_mkdir (name, 0755) == 0);
+  }
+  camera = record_live ();
+  /* The live playlist has the newest segments once there are a few. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (count_segments (store, "live1/rec/") < 4
+      && g_get_monotonic_time () < deadline)
+    g_usleep (G_USEC_PER_SEC / 5);
+  fail_unless (count_segments (store, "live1/rec/") >= 4,
+      "the live recording stored nothing");
+
+  server = serve (&base);
+  {
+    const gchar *argv[] = { "node", script, base, artifacts, mp4, NULL };
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+            G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL));
+  }
+  g_subprocess_send_signal (camera, SIGINT);
+  g_subprocess_send_signal (server, SIGTERM);
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s%s", out, err);
+  /* The exported event: every frame of 7 s to 12 s. */
+  fail_unless (cs_test_ffprobe (mp4, "v:0", &probe));
+  fail_unless_equals_int (probe.frames, 150);
+  /* Stopped by a signal, serve exits and removes its exports. */
+  fail_unless (g_subprocess_wait (server, NULL, NULL));
+  fail_unless (g_subprocess_get_if_exited (server)
+      && g_subprocess_get_exit_status (server) == 0);
+  fail_unless (g_subprocess_wait (camera, NULL, NULL));
+}
+
+GST_END_TEST;
+
+static Suite *
+csctl_viewer_suite (void)
+{
+  Suite *s = suite_create ("csctl-viewer");
+  TCase *tc = tcase_create ("viewer");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 240);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_viewer);
+  return s;
+}
+
+GST_CHECK_MAIN (csctl_viewer);
