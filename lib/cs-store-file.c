@@ -200,10 +200,20 @@ file_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
   return out;
 }
 
+/* As S3 sorts them: by their keys, "cam1-x/" < "cam1/" < "cam10/". */
+static gint
+compare_dir_names (const gchar * a, const gchar * b)
+{
+  g_autofree gchar *ka = g_strconcat (a, "/", NULL);
+  g_autofree gchar *kb = g_strconcat (b, "/", NULL);
+
+  return strcmp (ka, kb);
+}
+
 static gint
 compare_names (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const gchar **) a, *(const gchar **) b);
+  return compare_dir_names (*(const gchar **) a, *(const gchar **) b);
 }
 
 /* The directories at the root, read with lstat: a link is not a device. */
@@ -226,7 +236,7 @@ file_list_names (CsStore * store, const gchar * after, guint max,
     g_autofree gchar *path = g_build_filename (self->root, name, NULL);
     GStatBuf st;
 
-    if ((after == NULL || strcmp (name, after) > 0)
+    if ((after == NULL || compare_dir_names (name, after) > 0)
         && cs_key_name_is_valid (name) && g_lstat (path, &st) == 0
         && S_ISDIR (st.st_mode))
       g_ptr_array_add (names, g_strdup (name));
