@@ -13,6 +13,8 @@
 #include "cs-store.h"
 #include "cs-test-util.h"
 
+#include <libsoup/soup.h>
+
 #include <signal.h>
 #include <string.h>
 
@@ -198,6 +200,118 @@ GST_START_TEST (test_viewer)
 
 GST_END_TEST;
 
+/* Empty segment files of cam1, @seconds[i] s after @base_ms, 1 s each. */
+static void
+put_segments (gint64 base_ms, const guint * seconds, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    gint64 start = base_ms + seconds[i] * 1000;
+    g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (start / 1000);
+    g_autofree gchar *hour = g_date_time_format (t, "%Y%m%d/%H");
+    g_autofree gchar *dir = g_strdup_printf ("%s/cam1/rec/%s", store_dir,
+        hour);
+    g_autofree gchar *path = g_strdup_printf ("%s/%" G_GINT64_FORMAT
+        "_1000.ts", dir, start);
+
+    fail_unless (g_mkdir_with_parents (dir, 0755) == 0);
+    fail_unless (g_file_set_contents (path, "", 0, NULL));
+  }
+}
+
+/* The live playlist: its media and discontinuity sequence numbers, and
+ * the seconds after @base_ms of its segments ("4 5 6 | 8": '|' for a
+ * discontinuity). */
+static guint
+get_live (SoupSession * session, const gchar * base, gint64 base_ms,
+    guint64 * media, guint64 * disc, gchar ** segments)
+{
+  g_autofree gchar *url = g_strconcat (base, "api/live.m3u8?device=cam1",
+      NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL,
+      NULL);
+  g_autofree gchar *text = g_strndup (g_bytes_get_data (body, NULL),
+      g_bytes_get_size (body));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *seen = g_string_new (NULL);
+
+  *media = *disc = G_MAXUINT64;
+  for (gchar ** l = lines; *l; l++) {
+    const gchar *key = strrchr (*l, '/');
+
+    if (g_str_has_prefix (*l, "#EXT-X-MEDIA-SEQUENCE:"))
+      *media = g_ascii_strtoull (strchr (*l, ':') + 1, NULL, 10);
+    else if (g_str_has_prefix (*l, "#EXT-X-DISCONTINUITY-SEQUENCE:"))
+      *disc = g_ascii_strtoull (strchr (*l, ':') + 1, NULL, 10);
+    else if (g_str_equal (*l, "#EXT-X-DISCONTINUITY"))
+      g_string_append (seen, "| ");
+    else if (g_str_has_prefix (*l, "/store/cam1/rec/") && key)
+      g_string_append_printf (seen, "%" G_GINT64_FORMAT " ",
+          (g_ascii_strtoll (key + 1, NULL, 10) - base_ms) / 1000);
+  }
+  fail_if (strstr (text, "#EXT-X-ENDLIST"), "%s", text);
+  *segments = g_string_free (seen, FALSE);
+  return soup_message_get_status (msg);
+}
+
+/* A player reloads the live playlist and finds its place by the segments'
+ * numbers: each segment keeps its number, new ones count on one by one,
+ * a gap is a discontinuity counted when it leaves the window, and a
+ * segment uploaded late (older than one numbered already) is left out. */
+GST_START_TEST (test_live_numbering)
+{
+  static const guint start[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  static const guint gap[] = { 10, 11, 13 };
+  static const guint late[] = { 12, 14 };
+  static const guint on[] = { 15, 16, 17, 18, 19, 20 };
+  g_autofree gchar *tmp = g_dir_make_tmp ("csctl-viewer-tmp-XXXXXX", NULL);
+  g_autofree gchar *base = NULL, *segs = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GSubprocess) server = NULL;
+  gint64 base_ms = (g_get_real_time () / 1000 - 60000) / 1000 * 1000;
+  guint64 media, disc, s4;
+
+  put_segments (base_ms - 3600 * 1000, start, 1);       /* long ago */
+  server = serve (tmp, &base);
+  fail_unless_equals_int (get_live (session, base, base_ms, &media, &disc,
+          &segs), 404);
+  g_clear_pointer (&segs, g_free);
+
+  put_segments (base_ms, start, G_N_ELEMENTS (start));
+  fail_unless_equals_int (get_live (session, base, base_ms, &s4, &disc,
+          &segs), 200);
+  fail_unless_equals_string (segs, "4 5 6 7 8 9 ");
+  fail_unless_equals_uint64 (s4, (base_ms + 4000) / 1000);
+  fail_unless_equals_uint64 (disc, 0);
+  g_clear_pointer (&segs, g_free);
+
+  put_segments (base_ms, gap, G_N_ELEMENTS (gap));
+  get_live (session, base, base_ms, &media, &disc, &segs);
+  fail_unless_equals_string (segs, "7 8 9 10 11 | 13 ");
+  fail_unless_equals_uint64 (media, s4 + 3);
+  fail_unless_equals_uint64 (disc, 0);
+  g_clear_pointer (&segs, g_free);
+
+  put_segments (base_ms, late, G_N_ELEMENTS (late));
+  get_live (session, base, base_ms, &media, &disc, &segs);
+  fail_unless_equals_string (segs, "9 10 11 | 13 14 ");
+  fail_unless_equals_uint64 (media, s4 + 5);
+  g_clear_pointer (&segs, g_free);
+
+  put_segments (base_ms, on, G_N_ELEMENTS (on));
+  get_live (session, base, base_ms, &media, &disc, &segs);
+  fail_unless_equals_string (segs, "15 16 17 18 19 20 ");
+  fail_unless_equals_uint64 (media, s4 + 10);
+  fail_unless_equals_uint64 (disc, 1);
+  g_clear_pointer (&segs, g_free);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  fail_unless (g_subprocess_wait (server, NULL, NULL));
+  cs_test_remove_tree (tmp);
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_viewer_suite (void)
 {
@@ -208,6 +322,7 @@ csctl_viewer_suite (void)
   tcase_set_timeout (tc, 240);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_viewer);
+  tcase_add_test (tc, test_live_numbering);
   return s;
 }
 
