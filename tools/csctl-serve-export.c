@@ -253,17 +253,22 @@ export_args (CsctlExports * exports, GHashTable * query, gchar ** name,
   return g_steal_pointer (&args);
 }
 
-/* Only the page itself may start an export: its Origin is this server. */
+/* Only the page itself may start an export: its Origin is this server
+ * (https:// too, behind a proxy that adds TLS). */
 static gboolean
 from_the_page (SoupServerMessage * msg)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   const gchar *origin = soup_message_headers_get_one (h, "Origin");
   const gchar *host = soup_message_headers_get_one (h, "Host");
+  const gchar *name;
 
-  return origin != NULL && host != NULL && g_str_has_prefix (origin,
-      "http://") && g_ascii_strcasecmp (origin + strlen ("http://"),
-      host) == 0;
+  if (origin == NULL || host == NULL)
+    return FALSE;
+  name = g_str_has_prefix (origin, "http://") ? origin + strlen ("http://") :
+      g_str_has_prefix (origin, "https://") ? origin + strlen ("https://") :
+      NULL;
+  return name != NULL && g_ascii_strcasecmp (name, host) == 0;
 }
 
 static void

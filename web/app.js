@@ -606,7 +606,7 @@ function wire() {
     zoomTo(width, v0 + width / 2);
   }, { passive: false });
   document.addEventListener('keydown', (e) => {
-    if (e.target.matches('input, select, textarea') || e.altKey ||
+    if (e.target.matches('input, select, textarea, video') || e.altKey ||
         e.ctrlKey || e.metaKey)
       return;
     const step = { ArrowRight: 1, j: 1, ArrowLeft: -1, k: -1 }[e.key];

@@ -218,6 +218,24 @@ put_segments (gint64 base_ms, const guint * seconds, guint n)
   }
 }
 
+/* @method @path with @origin (NULL: none); the status, the body in @body. */
+static guint
+request (SoupSession * session, const gchar * method, const gchar * base,
+    const gchar * path, const gchar * origin, gchar ** body)
+{
+  g_autofree gchar *url = g_strconcat (base, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+
+  if (origin != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Origin", origin);
+  bytes = soup_session_send_and_read (session, msg, NULL, NULL);
+  *body = g_strndup (g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes));
+  return soup_message_get_status (msg);
+}
+
 /* The live playlist: its media and discontinuity sequence numbers, and
  * the seconds after @base_ms of its segments ("4 5 6 | 8": '|' for a
  * discontinuity). */
@@ -225,13 +243,9 @@ static guint
 get_live (SoupSession * session, const gchar * base, gint64 base_ms,
     guint64 * media, guint64 * disc, gchar ** segments)
 {
-  g_autofree gchar *url = g_strconcat (base, "api/live.m3u8?device=cam1",
-      NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL,
-      NULL);
-  g_autofree gchar *text = g_strndup (g_bytes_get_data (body, NULL),
-      g_bytes_get_size (body));
+  g_autofree gchar *text = NULL;
+  guint status = request (session, "GET", base, "api/live.m3u8?device=cam1",
+      NULL, &text);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   GString *seen = g_string_new (NULL);
 
@@ -251,7 +265,7 @@ get_live (SoupSession * session, const gchar * base, gint64 base_ms,
   }
   fail_if (strstr (text, "#EXT-X-ENDLIST"), "%s", text);
   *segments = g_string_free (seen, FALSE);
-  return soup_message_get_status (msg);
+  return status;
 }
 
 /* A player reloads the live playlist and finds its place by the segments'
@@ -312,6 +326,62 @@ GST_START_TEST (test_live_numbering)
 
 GST_END_TEST;
 
+/* An export is started by the page only (a page of another site, or a
+ * request without an Origin, cannot make the machine export); a bad
+ * request says what is wrong; a failed export says why. */
+GST_START_TEST (test_export_refusals)
+{
+  g_autofree gchar *tmp = g_dir_make_tmp ("csctl-viewer-tmp-XXXXXX", NULL);
+  g_autofree gchar *base = NULL, *origin = NULL, *body = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GSubprocess) server = NULL;
+  const gchar *range = "api/export?device=cam1&from=1700000000000&"
+      "to=1700000060000";
+  gchar *id;
+  gint64 deadline;
+
+  server = serve (tmp, &base);
+  origin = g_strndup (base, strlen (base) - 1);
+  fail_unless_equals_int (request (session, "POST", base, range, NULL,
+          &body), 403);
+  g_clear_pointer (&body, g_free);
+  fail_unless_equals_int (request (session, "POST", base, range,
+          "http://evil.example", &body), 403);
+  fail_unless (strstr (body, "from the page") != NULL, "%s", body);
+  g_clear_pointer (&body, g_free);
+  fail_unless_equals_int (request (session, "POST", base,
+          "api/export?device=..&from=0&to=1", origin, &body), 400);
+  g_clear_pointer (&body, g_free);
+  fail_unless_equals_int (request (session, "GET", base,
+          "api/export?id=nothing", NULL, &body), 404);
+  g_clear_pointer (&body, g_free);
+
+  /* Nothing recorded: the export fails, and says so. */
+  fail_unless_equals_int (request (session, "POST", base, range, origin,
+          &body), 202);
+  id = strstr (body, "\"id\" : \"");
+  fail_unless (id != NULL, "%s", body);
+  id = g_strdup_printf ("api/export?id=%.16s", id + strlen ("\"id\" : \""));
+  g_clear_pointer (&body, g_free);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  do {
+    g_clear_pointer (&body, g_free);
+    g_usleep (G_USEC_PER_SEC / 5);
+    fail_unless_equals_int (request (session, "GET", base, id, NULL, &body),
+        200);
+  } while (strstr (body, "running") && g_get_monotonic_time () < deadline);
+  fail_unless (strstr (body, "\"failed\"") && strstr (body,
+          "no recording of cam1"), "%s", body);
+  g_free (id);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  fail_unless (g_subprocess_wait (server, NULL, NULL));
+  fail_unless (is_empty (tmp));
+  cs_test_remove_tree (tmp);
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_viewer_suite (void)
 {
@@ -323,6 +393,7 @@ csctl_viewer_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_viewer);
   tcase_add_test (tc, test_live_numbering);
+  tcase_add_test (tc, test_export_refusals);
   return s;
 }
 
