@@ -40,6 +40,14 @@ csctl_live_new (void)
   return live;
 }
 
+void
+csctl_live_free (CsctlLive * live)
+{
+  g_hash_table_unref (live->windows);
+  g_mutex_clear (&live->lock);
+  g_free (live);
+}
+
 static const Numbered *
 find_start (GArray * window, gint64 start_ms)
 {

@@ -573,5 +573,7 @@ csctl_serve (int argc, char **argv, GError ** error)
   g_unix_signal_add (SIGTERM, quit_loop, loop);
   g_main_loop_run (loop);
   csctl_exports_free (exports);
+  csctl_live_free (sv.live);
+  g_free (sv.web_dir);
   return 0;
 }

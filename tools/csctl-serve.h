@@ -55,6 +55,7 @@ void csctl_jobs_run (CsctlJobs * jobs, CsctlJobFunc func, CsctlJobDone done,
 typedef struct _CsctlLive CsctlLive;
 
 CsctlLive *csctl_live_new (void);
+void csctl_live_free (CsctlLive * live);
 /* The newest segments of @device as a live playlist (segments named
  * /store/<key>); G_IO_ERROR_NOT_FOUND when it has recorded nothing in the
  * last minutes.  Any thread. */
