@@ -220,6 +220,31 @@ s3_delete (CsStore * store, const gchar * key, GCancellable * cancellable,
   return reply != NULL;
 }
 
+/* One page of a ListObjectsV2 listing (@query) appended to @out; *@next is
+ * its continuation token, NULL on the last page. */
+static gboolean
+s3_list_page (CsStoreS3 * self, const gchar * const *query, GPtrArray * out,
+    gchar ** next, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GBytes) reply = s3_request (self, "GET", NULL, query, NULL,
+      NULL, "listing", cancellable, error);
+  g_autoptr (GError) parse_error = NULL;
+  const gchar *xml;
+  gsize len;
+
+  if (reply == NULL)
+    return FALSE;
+  xml = g_bytes_get_data (reply, &len);
+  if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), out, next,
+          &parse_error)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
+        "S3 listing of bucket '%s' is not readable: %s", self->bucket,
+        parse_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static GPtrArray *
 s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     GError ** error)
@@ -234,24 +259,10 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     const gchar *query[] = { "list-type", "2", "prefix", k,
       token ? "continuation-token" : NULL, token, NULL
     };
-    g_autoptr (GBytes) reply = NULL;
-    g_autoptr (GError) parse_error = NULL;
     gchar *next = NULL;
-    gsize len;
-    const gchar *xml;
 
-    reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
-        cancellable, error);
-    if (reply == NULL)
+    if (!s3_list_page (self, query, out, &next, cancellable, error))
       return NULL;
-    xml = g_bytes_get_data (reply, &len);
-    if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), out, &next,
-            &parse_error)) {
-      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
-          "S3 listing of bucket '%s' is not readable: %s", self->bucket,
-          parse_error->message);
-      return NULL;
-    }
     g_free (token);
     token = next;
   } while (token != NULL);
@@ -281,24 +292,10 @@ s3_list_names (CsStore * store, const gchar * after, guint max,
       token ? token : start, NULL
     };
     g_autoptr (GPtrArray) found = cs_store_object_array_new ();
-    g_autoptr (GBytes) reply = NULL;
-    g_autoptr (GError) parse_error = NULL;
     gchar *next = NULL;
-    gsize len;
-    const gchar *xml;
 
-    reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
-        cancellable, error);
-    if (reply == NULL)
+    if (!s3_list_page (self, query, found, &next, cancellable, error))
       return NULL;
-    xml = g_bytes_get_data (reply, &len);
-    if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), found, &next,
-            &parse_error)) {
-      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
-          "S3 listing of bucket '%s' is not readable: %s", self->bucket,
-          parse_error->message);
-      return NULL;
-    }
     for (guint i = 0; i < found->len && names->len < max; i++) {
       const gchar *key = ((CsStoreObject *) g_ptr_array_index (found, i))->key;
       gsize n = strlen (key);
