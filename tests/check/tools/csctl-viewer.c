@@ -12,6 +12,7 @@
 
 #include "cs-store.h"
 #include "cs-test-csctl.h"
+#include "cs-test-proxy.h"
 #include "cs-test-util.h"
 
 #include <libsoup/soup.h>
@@ -94,22 +95,36 @@ count_segments (CsStore * store, const gchar * prefix)
   return n;
 }
 
-/* csctl serve on a port of its own, its temporary files in @tmp; its base
- * URL in @base. */
+/* csctl serve of @uri (NULL: the file store), with @args (NULL-terminated),
+ * on a port of its own, its temporary files in @tmp; its base URL in
+ * @base. */
 static GSubprocess *
-serve (const gchar * tmp, gchar ** base)
+serve_store (const gchar * uri, const gchar * tmp, gchar ** base, ...)
 {
-  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autofree gchar *file_uri = g_strdup_printf ("file://%s", store_dir);
   g_autoptr (GSubprocessLauncher) launcher =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *line = NULL;
+  const gchar *arg;
   GSubprocess *p;
+  va_list ap;
 
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
+  g_ptr_array_add (argv, (gpointer) "serve");
+  g_ptr_array_add (argv, (gpointer) (uri ? uri : file_uri));
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  va_start (ap, base);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_setenv (launcher, "TMPDIR", tmp, TRUE);
-  p = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CSCTL"),
-      "serve", uri, "--listen", "127.0.0.1:0", NULL);
+  p = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, &error);
   fail_unless (p != NULL, "%s", error ? error->message : "");
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
   line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
@@ -118,6 +133,8 @@ serve (const gchar * tmp, gchar ** base)
   *base = g_strdup (strstr (line, " on ") + 4);
   return p;
 }
+
+#define serve(tmp, base) serve_store (NULL, tmp, base, NULL)
 
 /* No file in @dir. */
 static gboolean
@@ -374,6 +391,71 @@ GST_START_TEST (test_export_refusals)
 
 GST_END_TEST;
 
+/* 1001 devices in a bucket, one of them with 2500 segments: a page of
+ * the device list is one request to S3, whatever lies below the devices
+ * (the whole bucket was listed, 4 requests of 1000 keys, for each page
+ * load).  Counted at a proxy in front of the real S3 server. */
+GST_START_TEST (test_devices_s3)
+{
+  const gchar *endpoint = cs_test_env ("CS_TEST_S3_ENDPOINT");
+  g_autofree gchar *tmp = g_dir_make_tmp ("csctl-viewer-tmp-XXXXXX", NULL);
+  g_autofree gchar *prefix = g_strdup_printf ("devices-%" G_GINT64_FORMAT,
+      g_get_real_time ());
+  g_autofree gchar *uri = NULL, *proxy_uri = NULL, *base = NULL;
+  g_autofree gchar *body = NULL;
+  g_autoptr (GBytes) data = g_bytes_new_static ("x", 1);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (CsStore) store = NULL;
+  CsStoreConfig config = { 0 };
+  CsTestProxyCounts before, after;
+  CsTestProxy *proxy;
+
+  if (endpoint == NULL) {
+    fail_if (g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1") == 0,
+        "CS_TEST_S3_ENDPOINT is not set");
+    return;                     /* run alone, without tests/run-tests.sh */
+  }
+  uri = g_strdup_printf ("s3://%s/%s", cs_test_env ("CS_TEST_S3_BUCKET"),
+      prefix);
+  config.endpoint = endpoint;
+  config.access_key = cs_test_env ("CS_TEST_S3_ACCESS_KEY");
+  config.secret_key = cs_test_env ("CS_TEST_S3_SECRET_KEY");
+  store = cs_store_new (uri, &config, NULL);
+  for (guint i = 0; i < 1000 + 2500; i++) {
+    g_autofree gchar *key = i < 1000 ?
+        g_strdup_printf ("cam-%04u/service.json", i) :
+        g_strdup_printf ("cam-big/rec/20231114/22/%" G_GINT64_FORMAT
+        "_1000.ts", T0 + (i - 1000) * 1000);
+    fail_unless (cs_store_put (store, key, data, NULL, NULL, NULL));
+  }
+
+  g_setenv ("AWS_ACCESS_KEY_ID", config.access_key, TRUE);
+  g_setenv ("AWS_SECRET_ACCESS_KEY", config.secret_key, TRUE);
+  proxy = cs_test_proxy_start (endpoint, 0, 1);
+  proxy_uri = cs_test_proxy_uri (proxy);
+  server = serve_store (uri, tmp, &base, "--endpoint", proxy_uri, NULL);
+  cs_test_proxy_get_counts (proxy, &before);
+  fail_unless_equals_int (request (session, "GET", base, "api/devices",
+          NULL, &body), 200);
+  cs_test_proxy_get_counts (proxy, &after);
+  fail_unless (strstr (body, "\"cam-0000\"") && strstr (body,
+          "\"next\" : \"cam-0499\""), "%s", body);
+  fail_unless_equals_int (after.forwarded - before.forwarded, 1);
+  g_clear_pointer (&body, g_free);
+  fail_unless_equals_int (request (session, "GET", base,
+          "api/devices?after=cam-0999", NULL, &body), 200);
+  fail_unless (strstr (body, "[\n    \"cam-big\"\n  ]") && strstr (body,
+          "\"next\" : null"), "%s", body);
+
+  g_subprocess_send_signal (server, SIGTERM);
+  fail_unless (g_subprocess_wait (server, NULL, NULL));
+  cs_test_proxy_stop (proxy);
+  cs_test_remove_tree (tmp);
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_viewer_suite (void)
 {
@@ -386,6 +468,7 @@ csctl_viewer_suite (void)
   tcase_add_test (tc, test_viewer);
   tcase_add_test (tc, test_live_numbering);
   tcase_add_test (tc, test_export_refusals);
+  tcase_add_test (tc, test_devices_s3);
   return s;
 }
 
