@@ -215,9 +215,9 @@ function renderRuler() {
   }
   const [v0, v1] = state.view;
   const at = viewWidth() < HOUR ? clock : clockShort;
-  $('range').textContent = at(v0) + ' – ' + at(v1) +
-    (v1 === dayRange($('day').value)[1] ? ' (end of day)' : '') +
-    (state.utc ? ' UTC' : '');
+  const whole = dayRange($('day').value);
+  $('range').textContent = (v0 === whole[0] && v1 === whole[1] ? 'the whole day' :
+    at(v0) + ' – ' + at(v1)) + (state.utc ? ' UTC' : '');
 }
 
 function render() {
@@ -568,6 +568,16 @@ function wire() {
     reload();
   };
   $('day').onchange = () => { state.view = dayRange($('day').value); reload(); };
+  // The date input's own text follows the browser's language, not the
+  // locale's format: the day is shown by Intl, the input only picks.
+  $('day-name').onclick = () => {
+    try {
+      $('day').showPicker();
+    } catch (e) {   // a browser without it: the input itself
+      $('day').classList.add('shown');
+      $('day').focus();
+    }
+  };
   $('prev-day').onclick = () => shiftDay(-1);
   $('next-day').onclick = () => shiftDay(1);
   $('utc').checked = state.utc;
