@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-playlist.h"
 
-gchar *
-cs_playlist_vod (const CsPlaylistEntry * entries, guint n)
+/* #EXT-X-TARGETDURATION and every entry, with a #EXT-X-DISCONTINUITY
+ * before one that does not start where the previous one ended. */
+static void
+append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
 {
-  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n"
-      "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n");
   gint64 longest_ms = 0;
 
   for (guint i = 0; i < n; i++)
@@ -28,6 +28,28 @@ cs_playlist_vod (const CsPlaylistEntry * entries, guint n)
         (int) (e->start_ms % 1000), e->duration_ms / 1000,
         (int) (e->duration_ms % 1000), e->uri);
   }
+}
+
+gchar *
+cs_playlist_vod (const CsPlaylistEntry * entries, guint n)
+{
+  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n"
+      "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n");
+
+  append_entries (out, entries, n);
   g_string_append (out, "#EXT-X-ENDLIST\n");
+  return g_string_free (out, FALSE);
+}
+
+gchar *
+cs_playlist_live (const CsPlaylistEntry * entries, guint n,
+    guint64 media_sequence, guint64 discontinuity_sequence)
+{
+  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n");
+
+  g_string_append_printf (out, "#EXT-X-MEDIA-SEQUENCE:%" G_GUINT64_FORMAT
+      "\n#EXT-X-DISCONTINUITY-SEQUENCE:%" G_GUINT64_FORMAT "\n",
+      media_sequence, discontinuity_sequence);
+  append_entries (out, entries, n);
   return g_string_free (out, FALSE);
 }

@@ -17,4 +17,10 @@ typedef struct {
  * that does not start where the previous one ended. */
 gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
 
+/* A live playlist (no #EXT-X-ENDLIST; a player reloads it) of the newest
+ * @entries: the first is number @media_sequence, and
+ * @discontinuity_sequence discontinuities came before it. */
+gchar *cs_playlist_live (const CsPlaylistEntry * entries, guint n,
+    guint64 media_sequence, guint64 discontinuity_sequence);
+
 G_END_DECLS

@@ -142,6 +142,13 @@ on_list_end (gpointer data, const gchar * path, const gchar * text)
     }
     g_clear_pointer (&doc->key, g_free);
     doc->size = 0;
+  } else if (g_str_equal (path, "ListBucketResult/CommonPrefixes/Prefix")) {
+    /* Only in a listing with a delimiter: the prefix, as an object. */
+    if (strlen (text) > doc->strip_len) {
+      CsStoreObject *obj = g_new0 (CsStoreObject, 1);
+      obj->key = g_strdup (text + doc->strip_len);
+      g_ptr_array_add (doc->objects, obj);
+    }
   } else if (g_str_equal (path, "ListBucketResult/IsTruncated")) {
     doc->truncated = g_str_equal (text, "true");
   } else if (g_str_equal (path, "ListBucketResult/NextContinuationToken")) {

@@ -11,7 +11,8 @@ void cs_s3_xml_parse_error (const gchar * xml, gsize len, gchar ** code,
     gchar ** message);
 
 /* Appends a CsStoreObject per <Contents> of a ListBucketResult to @objects,
- * with @strip_len bytes cut from the front of each key.  *@next_token is the
+ * with @strip_len bytes cut from the front of each key (and one per
+ * <CommonPrefixes>, its key the prefix, when the listing had a delimiter).  *@next_token is the
  * NextContinuationToken when IsTruncated is true, else NULL. */
 gboolean cs_s3_xml_parse_list (const gchar * xml, gsize len, gsize strip_len,
     GPtrArray * objects, gchar ** next_token, GError ** error);

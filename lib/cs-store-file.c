@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* file:///dir — the embedded default: the store layout in a local directory. */
 #include "cs-store-private.h"
+#include "cs-key.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,6 +200,53 @@ file_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
   return out;
 }
 
+/* As S3 sorts them: by their keys, "cam1-x/" < "cam1/" < "cam10/". */
+static gint
+compare_dir_names (const gchar * a, const gchar * b)
+{
+  g_autofree gchar *ka = g_strconcat (a, "/", NULL);
+  g_autofree gchar *kb = g_strconcat (b, "/", NULL);
+
+  return strcmp (ka, kb);
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return compare_dir_names (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* The directories at the root, read with lstat: a link is not a device. */
+static GPtrArray *
+file_list_names (CsStore * store, const gchar * after, guint max,
+    GCancellable * cancellable, GError ** error)
+{
+  CsStoreFile *self = (CsStoreFile *) store;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) dir_error = NULL;
+  g_autoptr (GDir) d = g_dir_open (self->root, 0, &dir_error);
+  const gchar *name;
+
+  if (d == NULL) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_FOUND,
+        "cannot list the store: %s", dir_error->message);
+    return NULL;
+  }
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree gchar *path = g_build_filename (self->root, name, NULL);
+    GStatBuf st;
+
+    if ((after == NULL || compare_dir_names (name, after) > 0)
+        && cs_key_name_is_valid (name) && g_lstat (path, &st) == 0
+        && S_ISDIR (st.st_mode))
+      g_ptr_array_add (names, g_strdup (name));
+  }
+  g_ptr_array_sort (names, compare_names);
+  if (names->len > max)
+    g_ptr_array_set_size (names, max);
+  return g_steal_pointer (&names);
+}
+
 static gchar *
 file_url (CsStore * store, const gchar * key, guint expires_s)
 {
@@ -217,7 +265,8 @@ file_free (CsStore * store)
 }
 
 static const CsStoreBackend file_backend = {
-  file_put, file_get, file_delete, file_list, file_url, file_free
+  file_put, file_get, file_delete, file_list, file_url, file_free,
+  file_list_names
 };
 
 CsStore *

@@ -15,6 +15,9 @@ typedef struct {
       GCancellable * cancellable, GError ** error);
   gchar *(*url) (CsStore * store, const gchar * key, guint expires_s);
   void (*free) (CsStore * store);
+  /* NULL for a store that cannot be listed. */
+  GPtrArray *(*list_names) (CsStore * store, const gchar * after, guint max,
+      GCancellable * cancellable, GError ** error);
 } CsStoreBackend;
 
 struct _CsStore {

@@ -239,6 +239,31 @@ s3_delete (CsStore * store, const gchar * key, GCancellable * cancellable,
   return reply != NULL;
 }
 
+/* One page of a ListObjectsV2 listing (@query) appended to @out; *@next is
+ * its continuation token, NULL on the last page. */
+static gboolean
+s3_list_page (CsStoreS3 * self, const gchar * const *query, GPtrArray * out,
+    gchar ** next, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GBytes) reply = s3_request (self, "GET", NULL, query, NULL,
+      NULL, "listing", cancellable, error);
+  g_autoptr (GError) parse_error = NULL;
+  const gchar *xml;
+  gsize len;
+
+  if (reply == NULL)
+    return FALSE;
+  xml = g_bytes_get_data (reply, &len);
+  if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), out, next,
+          &parse_error)) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
+        "S3 listing of bucket '%s' is not readable: %s", self->bucket,
+        parse_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static GPtrArray *
 s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     GError ** error)
@@ -253,30 +278,54 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     const gchar *query[] = { "list-type", "2", "prefix", k,
       token ? "continuation-token" : NULL, token, NULL
     };
-    g_autoptr (GBytes) reply = NULL;
-    g_autoptr (GError) parse_error = NULL;
     gchar *next = NULL;
-    gsize len;
-    const gchar *xml;
 
-    reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
-        cancellable, error);
-    if (reply == NULL)
+    if (!s3_list_page (self, query, out, &next, cancellable, error))
       return NULL;
-    xml = g_bytes_get_data (reply, &len);
-    if (!cs_s3_xml_parse_list (xml, len, strlen (self->prefix), out, &next,
-            &parse_error)) {
-      g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_FAILED,
-          "S3 listing of bucket '%s' is not readable: %s", self->bucket,
-          parse_error->message);
-      return NULL;
-    }
     g_free (token);
     token = next;
   } while (token != NULL);
 
   cs_store_object_array_sort (out);
   return g_steal_pointer (&out);
+}
+
+/* ListObjectsV2 with the delimiter '/': the store's first level as common
+ * prefixes, a page at a time, never what lies below them. */
+static GPtrArray *
+s3_list_names (CsStore * store, const gchar * after, guint max,
+    GCancellable * cancellable, GError ** error)
+{
+  CsStoreS3 *self = (CsStoreS3 *) store;
+  g_autofree gchar *max_keys = g_strdup_printf ("%u", MIN (max, 1000));
+  /* '~' sorts after every character of a key: past all of @after's keys. */
+  g_autofree gchar *start = after ? g_strconcat (self->prefix, after, "/~",
+      NULL) : NULL;
+  g_autofree gchar *token = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  do {
+    const gchar *query[] = { "list-type", "2", "delimiter", "/",
+      "max-keys", max_keys, "prefix", self->prefix,
+      token ? "continuation-token" : start ? "start-after" : NULL,
+      token ? token : start, NULL
+    };
+    g_autoptr (GPtrArray) found = cs_store_object_array_new ();
+    gchar *next = NULL;
+
+    if (!s3_list_page (self, query, found, &next, cancellable, error))
+      return NULL;
+    for (guint i = 0; i < found->len && names->len < max; i++) {
+      const gchar *key = ((CsStoreObject *) g_ptr_array_index (found, i))->key;
+      gsize n = strlen (key);
+
+      if (n > 1 && key[n - 1] == '/')
+        g_ptr_array_add (names, g_strndup (key, n - 1));
+    }
+    g_free (token);
+    token = next;
+  } while (token != NULL && names->len < max);
+  return g_steal_pointer (&names);
 }
 
 static gchar *
@@ -318,7 +367,7 @@ s3_free (CsStore * store)
 }
 
 static const CsStoreBackend s3_backend = {
-  s3_put, s3_get, s3_delete, s3_list, s3_url, s3_free
+  s3_put, s3_get, s3_delete, s3_list, s3_url, s3_free, s3_list_names
 };
 
 CsStore *

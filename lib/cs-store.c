@@ -356,6 +356,24 @@ cs_store_list (CsStore * store, const gchar * prefix,
   return store->backend->list (store, prefix, cancellable, error);
 }
 
+GPtrArray *
+cs_store_list_names (CsStore * store, const gchar * after, guint max,
+    GCancellable * cancellable, GError ** error)
+{
+  g_return_val_if_fail (store != NULL && max > 0, NULL);
+  if (after != NULL && !cs_key_name_is_valid (after)) {
+    g_set_error_literal (error, CS_STORE_ERROR,
+        CS_STORE_ERROR_INVALID_ARGUMENT, "not a name of the store");
+    return NULL;
+  }
+  if (store->backend->list_names == NULL) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_SUPPORTED,
+        "%s cannot be listed", store->display_uri);
+    return NULL;
+  }
+  return store->backend->list_names (store, after, max, cancellable, error);
+}
+
 gchar *
 cs_store_get_url (CsStore * store, const gchar * key, guint expires_s,
     GError ** error)

@@ -83,6 +83,13 @@ gboolean cs_store_delete (CsStore * store, const gchar * key,
  * Returns a GPtrArray of CsStoreObject. */
 GPtrArray *cs_store_list (CsStore * store, const gchar * prefix,
     GCancellable * cancellable, GError ** error);
+/* The first level of the store's keys (its devices), without listing what
+ * lies below them: at most @max valid names after @after (NULL: from the
+ * first), in the order of their keys ("cam1-x" < "cam1" < "cam10", as the
+ * '/' after each sorts).  A GPtrArray of names; fewer than @max means the
+ * last. */
+GPtrArray *cs_store_list_names (CsStore * store, const gchar * after,
+    guint max, GCancellable * cancellable, GError ** error);
 
 /* A URL any HTTP client or player can read @key at: a file:// URI, the
  * plain URL, or for S3 a presigned URL valid for @expires_s. */

@@ -90,6 +90,8 @@ wait_for (Export * ex, GstMessageType types, GstClockTime span,
 {
   GstBus *bus = gst_element_get_bus (ex->pipeline);
   gboolean tty = isatty (STDERR_FILENO);
+  /* For a program that shows it (csctl serve): a line at each step. */
+  gboolean lines = g_getenv ("CSCTL_EXPORT_PROGRESS") != NULL;
   GstMessageType got = 0;
 
   for (GstClockTime waited = 0; waited < timeout && !got;
@@ -103,12 +105,13 @@ wait_for (Export * ex, GstMessageType types, GstClockTime span,
       if (got == GST_MESSAGE_ERROR)
         gst_message_parse_error (msg, &ex->error, NULL);
       gst_message_unref (msg);
-    } else if (tty && span > 0 && gst_element_query_position (ex->pipeline,
-            GST_FORMAT_TIME, &pos)) {
-      g_printerr ("\rexporting: %3d %%", (int) MIN (100, pos * 100 / span));
+    } else if ((tty || lines) && span > 0
+        && gst_element_query_position (ex->pipeline, GST_FORMAT_TIME, &pos)) {
+      g_printerr (lines ? "exporting: %d %%\n" : "\rexporting: %3d %%",
+          (int) MIN (100, pos * 100 / span));
     }
   }
-  if (tty && span > 0)
+  if (tty && !lines && span > 0)
     g_printerr ("\r%*s\r", 20, "");
   gst_object_unref (bus);
   return got;

@@ -2,9 +2,11 @@
 /* csctl serve: the store for a browser.  The web page (web/) and hls.js are
  * served from the web directory; the JSON API is csctl's own:
  *
- *   GET /api/devices                          {"devices": [...]}
+ *   GET /api/devices[?after=D]                {"devices": [...], "next": D}
  *   GET /api/ls?device=D&from=T&to=T          as csctl ls --json
  *   GET /api/playlist.m3u8?device=D&from=T&to=T | &event=ID
+ *   GET /api/live.m3u8?device=D               the newest segments, live
+ *   POST/GET /api/export…                     MP4s (csctl-serve-export.c)
  *   GET /store/<key>                          an object of the store
  *
  * Playlists name their segments as /store/<key>, so a page plays any store
@@ -23,9 +25,13 @@
 #include "cs-json.h"
 #include "cs-key.h"
 
+#include <glib-unix.h>
 #include <string.h>
 
 #define WORKERS 4
+/* Devices in one answer: a bucket of thousands is listed a page at a time,
+ * by the first level of its keys only. */
+#define DEVICES_PAGE 500
 
 extern gchar *opt_listen;
 extern gchar **opt_allow_host;
@@ -44,6 +50,7 @@ typedef struct
 {
   CsctlJobs *jobs;
   CsctlConns *conns;
+  CsctlLive *live;
   GInetAddress *address;        /* listened on */
   gchar *web_dir;
 } Serve;
@@ -53,7 +60,8 @@ typedef struct
 {
   SoupServerMessage *msg;       /* paused until answered */
   const gchar *type;            /* NULL: by the key's name */
-  gchar *key, *device, *event;
+  CsctlLive *live;
+  gchar *key, *device, *event;  /* key: also the device to list after */
   gint64 from, to;
 } Request;
 
@@ -67,8 +75,8 @@ request_free (Request * r)
   g_free (r);
 }
 
-static void
-reply (SoupServerMessage * msg, guint status, const gchar * type,
+void
+csctl_reply (SoupServerMessage * msg, guint status, const gchar * type,
     GBytes * body)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
@@ -78,8 +86,10 @@ reply (SoupServerMessage * msg, guint status, const gchar * type,
   soup_message_headers_replace (h, "X-Content-Type-Options", "nosniff");
   if (soup_message_headers_get_one (h, "Content-Security-Policy") == NULL)
     soup_message_headers_replace (h, "Content-Security-Policy", DATA_CSP);
-  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY,
-      g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  soup_message_headers_replace (h, "Content-Type", type);
+  /* Not copied: an export's MP4 is a mapped file. */
+  soup_message_body_append_bytes (soup_server_message_get_response_body
+      (msg), body);
 }
 
 static void
@@ -88,11 +98,11 @@ reply_text (SoupServerMessage * msg, guint status, const gchar * type,
 {
   g_autoptr (GBytes) body = g_bytes_new (text, strlen (text));
 
-  reply (msg, status, type, body);
+  csctl_reply (msg, status, type, body);
 }
 
-static void
-reply_error (SoupServerMessage * msg, guint status, const gchar * what)
+void
+csctl_reply_error (SoupServerMessage * msg, guint status, const gchar * what)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree gchar *json = NULL;
@@ -105,8 +115,8 @@ reply_error (SoupServerMessage * msg, guint status, const gchar * what)
   reply_text (msg, status, "application/json", json);
 }
 
-static guint
-status_of (const GError * error)
+guint
+csctl_status_of (const GError * error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
       || g_error_matches (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_FOUND))
@@ -156,7 +166,7 @@ on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
       continue;
     file = g_build_filename (sv->web_dir, files[i].file, NULL);
     if (!g_file_get_contents (file, &contents, &len, NULL)) {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND,
+      csctl_reply_error (msg, SOUP_STATUS_NOT_FOUND,
           "the page's files are missing (run scripts/setup.sh)");
       return;
     }
@@ -164,10 +174,10 @@ on_web (SoupServer * server, SoupServerMessage * msg, const char *path,
     if (g_str_has_suffix (files[i].file, ".html"))
       soup_message_headers_replace (soup_server_message_get_response_headers
           (msg), "Content-Security-Policy", PAGE_CSP);
-    reply (msg, SOUP_STATUS_OK, type_by_suffix (files[i].file, types), body);
+    csctl_reply (msg, SOUP_STATUS_OK, type_by_suffix (files[i].file, types), body);
     return;
   }
-  reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such page");
+  csctl_reply_error (msg, SOUP_STATUS_NOT_FOUND, "no such page");
 }
 
 /* A store object with the type its place in the layout gives it; anything
@@ -180,7 +190,7 @@ reply_object (SoupServerMessage * msg, const gchar * key, GBytes * body)
   if (g_str_equal (type, "application/octet-stream"))
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Content-Disposition", "attachment");
-  reply (msg, SOUP_STATUS_OK, type, body);
+  csctl_reply (msg, SOUP_STATUS_OK, type, body);
 }
 
 static void
@@ -189,11 +199,11 @@ answer_request (GBytes * answer, const GError * error, gpointer data)
   Request *r = data;
 
   if (error != NULL)
-    reply_error (r->msg, status_of (error), error->message);
+    csctl_reply_error (r->msg, csctl_status_of (error), error->message);
   else if (r->type == NULL)
     reply_object (r->msg, r->key, answer);
   else
-    reply (r->msg, SOUP_STATUS_OK, r->type, answer);
+    csctl_reply (r->msg, SOUP_STATUS_OK, r->type, answer);
   soup_server_message_unpause (r->msg);
 }
 
@@ -237,7 +247,7 @@ on_store (SoupServer * server, SoupServerMessage * msg, const char *path,
   Request *r;
 
   if (!cs_key_is_valid (key)) {
-    reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not a key of the store");
+    csctl_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "not a key of the store");
     return;
   }
   r = request_new (msg, NULL);
@@ -266,7 +276,7 @@ request_from_query (SoupServerMessage * msg, GHashTable * query,
     csctl_parse_range (query ? g_hash_table_lookup (query, "from") : NULL,
         query ? g_hash_table_lookup (query, "to") : NULL, &from, &to, &error);
   if (error != NULL) {
-    reply_error (msg, status_of (error), error->message);
+    csctl_reply_error (msg, csctl_status_of (error), error->message);
     return NULL;
   }
   r = request_new (msg, type);
@@ -331,32 +341,31 @@ on_playlist (SoupServer * server, SoupServerMessage * msg, const char *path,
     run_request (data, r, playlist);
 }
 
-/* Devices: the first level of the store's keys. */
+/* Devices: the first level of the store's keys, a page at a time; "next"
+ * is the after= of the next page (null: none). */
 static GBytes *
 devices_json (CsStore * store, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
-  g_autoptr (GPtrArray) objects = cs_store_list (store, "", cancellable,
-      error);
+  Request *r = data;
+  g_autoptr (GPtrArray) names = cs_store_list_names (store, r->key,
+      DEVICES_PAGE, cancellable, error);
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
-      g_str_equal, g_free, NULL);
 
-  if (objects == NULL)
+  if (names == NULL)
     return NULL;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "devices");
   json_builder_begin_array (b);
-  for (guint i = 0; i < objects->len; i++) {
-    const gchar *key = ((CsStoreObject *) g_ptr_array_index (objects, i))->key;
-    const gchar *slash = strchr (key, '/');
-    g_autofree gchar *device = slash ? g_strndup (key, slash - key) : NULL;
-
-    if (device && cs_key_name_is_valid (device)
-        && g_hash_table_add (seen, g_strdup (device)))
-      json_builder_add_string_value (b, device);
-  }
+  for (guint i = 0; i < names->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (names, i));
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "next");
+  if (names->len == DEVICES_PAGE)
+    json_builder_add_string_value (b, g_ptr_array_index (names,
+            names->len - 1));
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
   return take_text (cs_json_builder_to_data (b));
 }
@@ -365,7 +374,40 @@ static void
 on_devices (SoupServer * server, SoupServerMessage * msg, const char *path,
     GHashTable * query, gpointer data)
 {
-  run_request (data, request_new (msg, "application/json"), devices_json);
+  const gchar *after = query ? g_hash_table_lookup (query, "after") : NULL;
+  Request *r;
+
+  if (after != NULL && !cs_key_name_is_valid (after)) {
+    csctl_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "after: not a device");
+    return;
+  }
+  r = request_new (msg, "application/json");
+  r->key = g_strdup (after);
+  run_request (data, r, devices_json);
+}
+
+static GBytes *
+live_playlist (CsStore * store, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  Request *r = data;
+
+  return take_text (csctl_live_playlist (r->live, store, r->device,
+          cancellable, error));
+}
+
+static void
+on_live (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  Serve *sv = data;
+  Request *r = request_from_query (msg, query,
+      "application/vnd.apple.mpegurl");
+
+  if (r == NULL)
+    return;
+  r->live = sv->live;
+  run_request (sv, r, live_playlist);
 }
 
 /* The name in a Host header, without port or final dot, lower case. */
@@ -434,8 +476,15 @@ on_request_read (SoupServer * server, SoupServerMessage * msg, gpointer data)
   what = name ? g_strdup_printf ("'%s' is not a name of this server: start "
       "csctl serve with --allow-host %s to answer it", name, name) :
       g_strdup ("no Host header");
-  reply_error (msg, name ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
+  csctl_reply_error (msg, name ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_BAD_REQUEST,
       what);
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
 }
 
 int
@@ -446,6 +495,7 @@ csctl_serve (int argc, char **argv, GError ** error)
   g_autoptr (GInetSocketAddress) bound = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree gchar *host = NULL, *ip = NULL;
+  CsctlExports *exports;
   Serve sv = { NULL };
   const gchar *colon;
   guint64 port;
@@ -483,6 +533,10 @@ csctl_serve (int argc, char **argv, GError ** error)
     return 1;
   sv.web_dir = g_strdup (g_getenv ("CSCTL_WEB_DIR") ?
       g_getenv ("CSCTL_WEB_DIR") : CSCTL_WEB_DIR);
+  sv.live = csctl_live_new ();
+  exports = csctl_exports_new (argv[1], error);
+  if (exports == NULL)
+    return 1;
 
   server = soup_server_new ("server-header", "csctl", NULL);
   g_signal_connect (server, "request-started",
@@ -495,9 +549,13 @@ csctl_serve (int argc, char **argv, GError ** error)
   soup_server_add_handler (server, "/api/playlist.m3u8", on_playlist, &sv,
       NULL);
   soup_server_add_handler (server, "/api/devices", on_devices, &sv, NULL);
+  soup_server_add_handler (server, "/api/live.m3u8", on_live, &sv, NULL);
+  csctl_exports_add_handlers (exports, server);
   sv.conns = csctl_conns_listen (server, address, opt_timeout, error);
-  if (sv.conns == NULL)
+  if (sv.conns == NULL) {
+    csctl_exports_free (exports);
     return 1;
+  }
   bound = csctl_conns_get_address (sv.conns);
   sv.address = g_inet_socket_address_get_address (bound);
   ip = g_inet_address_to_string (sv.address);
@@ -505,6 +563,12 @@ csctl_serve (int argc, char **argv, GError ** error)
       "serving %s on http://%s:%u/\n", argv[1], ip,
       g_inet_socket_address_get_port (bound));
   loop = g_main_loop_new (NULL, FALSE);
+  /* Stopped by a signal: the exports' files are removed. */
+  g_unix_signal_add (SIGINT, quit_loop, loop);
+  g_unix_signal_add (SIGTERM, quit_loop, loop);
   g_main_loop_run (loop);
+  csctl_exports_free (exports);
+  csctl_live_free (sv.live);
+  g_free (sv.web_dir);
   return 0;
 }

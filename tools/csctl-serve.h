@@ -9,6 +9,16 @@
 
 G_BEGIN_DECLS
 
+/* Every answer of serve: no caching, nothing sniffed, and data under a CSP
+ * that makes it no document (unless @msg has a CSP of its own). */
+void csctl_reply (SoupServerMessage * msg, guint status, const gchar * type,
+    GBytes * body);
+/* {"error": @what} */
+void csctl_reply_error (SoupServerMessage * msg, guint status,
+    const gchar * what);
+/* The HTTP status that says what @error says. */
+guint csctl_status_of (const GError * error);
+
 /* Connections are accepted here, not by SoupServer: never more at once
  * than the open-file limit allows (libsoup 3.2 stops listening for good at
  * its first EMFILE), each with @timeout_s to send its request and at most
@@ -40,5 +50,26 @@ CsctlJobs *csctl_jobs_new (const gchar * store_uri, guint workers,
 /* @destroy frees @data once both @func and @done are over with it. */
 void csctl_jobs_run (CsctlJobs * jobs, CsctlJobFunc func, CsctlJobDone done,
     gpointer data, GDestroyNotify destroy);
+
+/* Live playlists, numbered across reloads (csctl-serve-live.c). */
+typedef struct _CsctlLive CsctlLive;
+
+CsctlLive *csctl_live_new (void);
+void csctl_live_free (CsctlLive * live);
+/* The newest segments of @device as a live playlist (segments named
+ * /store/<key>); G_IO_ERROR_NOT_FOUND when it has recorded nothing in the
+ * last minutes.  Any thread. */
+gchar *csctl_live_playlist (CsctlLive * live, CsStore * store,
+    const gchar * device, GCancellable * cancellable, GError ** error);
+
+/* Exports to MP4 by csctl export in a process of its own
+ * (csctl-serve-export.c): POST /api/export starts one, GET /api/export
+ * says how far it is, GET /api/export.mp4 downloads it. */
+typedef struct _CsctlExports CsctlExports;
+
+CsctlExports *csctl_exports_new (const gchar * store_uri, GError ** error);
+void csctl_exports_add_handlers (CsctlExports * exports, SoupServer * server);
+/* Stops the exports running and removes every file. */
+void csctl_exports_free (CsctlExports * exports);
 
 G_END_DECLS

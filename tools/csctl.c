@@ -22,7 +22,8 @@
 #define MAX_RANGE_MS (31 * 24 * HOUR_MS)  /* one listing per hour in range */
 #define MAX_EXPIRES_S (7 * 24 * 3600)   /* SigV4's longest presigned URL */
 
-static gchar *opt_endpoint, *opt_region, *opt_from, *opt_to;
+static gchar *opt_from, *opt_to;
+gchar *opt_endpoint, *opt_region;
 gchar *opt_output, *opt_channel, *opt_ai, *opt_until;
 static gint opt_expires = 24 * 3600;
 gchar *opt_event;

@@ -21,3 +21,22 @@ cs_test_csctl (gchar ** out, gchar ** err, ...)
           NULL, out, err, &status, NULL));
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
+
+void
+cs_test_record_events (const gchar * dir, const gchar * device,
+    gint64 t0_ms, const CsTestTrigger * triggers, guint n)
+{
+  CsTestTimeline tl = { triggers, n, t0_ms };
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=360 ! "
+      "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+      "key-int-max=15 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g pre-roll=1000000000 min-record-time=4 "
+      "event-interval=4 ! cssink name=s location=file://%s device-id=%s "
+      "segment-duration=1000000000", dir, device);
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  cs_run_clear (&run);
+}

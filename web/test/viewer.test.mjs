@@ -25,7 +25,8 @@ const browser = await chromium.launch({
 });
 let failed = null;
 try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 },
+    timezoneId: 'UTC' });
   page.on('pageerror', (e) => { failed = failed || 'page error: ' + e.message; });
   page.on('console', (m) => {
     if (/Content.Security.Policy/i.test(m.text()))
@@ -46,9 +47,9 @@ try {
     return img && img.complete && img.naturalWidth > 0;
   }, 15000, 'the event picture');
   await page.click('.event-card button');
-  await waitFor(page, () => document.getElementById('video').currentTime > 1,
-    20000, 'the video to play');
-  const pdt = await page.textContent('#pdt');
+  await waitFor(page, () => document.getElementById('video').currentTime > 1 &&
+    document.getElementById('pdt').dataset.utc, 20000, 'the video to play');
+  const pdt = await page.getAttribute('#pdt', 'data-utc');
   if (!pdt.startsWith(day + 'T'))
     throw new Error(`picture time shown: "${pdt}"`);
   await page.screenshot({ path: screenshot });

@@ -262,19 +262,9 @@ static void
 record_events (void)
 {
   static const CsTestTrigger triggers[] = { {1, 1.0}, {2, 1.5}, {1, 8.0} };
-  static CsTestTimeline tl = { triggers, G_N_ELEMENTS (triggers), T0 };
-  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=360 ! "
-      "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
-      "key-int-max=15 bframes=0 speed-preset=ultrafast "
-      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
-      "cseventgate name=g pre-roll=1000000000 min-record-time=4 "
-      "event-interval=4 ! cssink name=s location=file://%s device-id=cam2 "
-      "segment-duration=1000000000", store_dir);
-  CsRun run;
 
-  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
-  fail_unless (run.eos && run.error == NULL);
-  cs_run_clear (&run);
+  cs_test_record_events (store_dir, "cam2", T0, triggers,
+      G_N_ELEMENTS (triggers));
 }
 
 GST_START_TEST (test_events)
