@@ -10,6 +10,7 @@
  * --region) and the credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * (AWS_SESSION_TOKEN).  T is ISO 8601 (2026-11-24T05:00:00Z) or ms since
  * the epoch. */
+#include "config.h"
 #include "csctl.h"
 #include "cs-key.h"
 #include "cs-json.h"
@@ -577,22 +578,48 @@ cmd_playlist (int argc, char **argv, GError ** error)
 static const struct {
   const gchar *name;
   const gchar *args;
+  const gchar *summary;
   const GOptionEntry *entries;
   int (*run) (int argc, char **argv, GError ** error);
 } commands[] = {
-  {"ls", "STORE DEVICE [--from T] [--to T] - recorded spans, gaps and "
-        "events", ls_entries, cmd_ls},
-  {"playlist", "STORE DEVICE --from T --to T|--event ID - a VOD HLS "
-        "playlist", playlist_entries, cmd_playlist},
-  {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4 - one MP4",
-      export_entries, csctl_export},
-  {"serve", "STORE [--listen ADDRESS:PORT] - a web page to browse and "
-        "play the store", serve_entries, csctl_serve},
-  {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T] - "
-        "what the device may record", service_entries, csctl_activate},
+  {"ls", "STORE DEVICE [--from T] [--to T] [--json]",
+      "Recorded spans, gaps and events.", ls_entries, cmd_ls},
+  {"playlist", "STORE DEVICE --from T --to T|--event ID [-o FILE]",
+      "A VOD HLS playlist.", playlist_entries, cmd_playlist},
+  {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4",
+      "The range remuxed into one MP4.", export_entries, csctl_export},
+  {"serve", "STORE [--listen ADDRESS:PORT]",
+      "A web page to browse and play the store.", serve_entries,
+      csctl_serve},
+  {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T]",
+      "What the device may record.", service_entries, csctl_activate},
   {"deactivate", "STORE DEVICE --channel NAME|--ai TYPE",
-      service_entries, csctl_deactivate},
+      "What the device may no longer record.", service_entries,
+      csctl_deactivate},
 };
+
+/* What every command's help ends with. */
+#define HELP_NOTES \
+  "STORE is file:///DIR, s3://BUCKET[/PREFIX] (with --endpoint, --region)\n" \
+  "or http(s)://HOST/PATH.  T is ISO 8601 (2026-11-24T05:00:00Z) or ms\n" \
+  "since the epoch.\n\n" \
+  "Environment:\n" \
+  "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  the credentials of an s3:// store\n" \
+  "  AWS_SESSION_TOKEN                         with temporary credentials\n" \
+  "  CSCTL_WEB_DIR                             the page csctl serve shows\n\n" \
+  "Exit status: 0 done, 1 nothing found or the store failed, 2 bad usage.\n" \
+  "See csctl(1).\n"
+
+static void
+print_usage (FILE * out)
+{
+  fprintf (out, "usage: csctl COMMAND ARGS... (csctl COMMAND --help: its "
+      "options)\n       csctl --help | --version\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  csctl %s %s\n      %s\n", commands[i].name,
+        commands[i].args, commands[i].summary);
+  fprintf (out, "\n%s", HELP_NOTES);
+}
 
 int
 main (int argc, char **argv)
@@ -600,12 +627,27 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int rc = 2;
 
+  if (argc > 1 && (g_str_equal (argv[1], "--help")
+          || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))) {
+    print_usage (stdout);
+    return 0;
+  }
+  if (argc > 1 && g_str_equal (argv[1], "--version")) {
+    printf ("csctl (%s) %s\n", PACKAGE, VERSION);
+    return 0;
+  }
   for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (commands); i++) {
     g_autoptr (GOptionContext) ctx = NULL;
+    g_autofree gchar *prgname = NULL;
 
     if (!g_str_equal (argv[1], commands[i].name))
       continue;
+    /* GOption's "Usage:" line names the program: here csctl COMMAND. */
+    prgname = g_strdup_printf ("csctl %s", commands[i].name);
+    g_set_prgname (prgname);
     ctx = g_option_context_new (commands[i].args);
+    g_option_context_set_summary (ctx, commands[i].summary);
+    g_option_context_set_description (ctx, HELP_NOTES);
     g_option_context_add_main_entries (ctx, commands[i].entries, NULL);
     g_option_context_add_main_entries (ctx, store_entries, NULL);
     argv[1] = argv[0];
@@ -615,8 +657,8 @@ main (int argc, char **argv)
       g_printerr ("csctl %s: %s\n", commands[i].name, error->message);
     return error != NULL && rc == 0 ? 1 : rc;
   }
-  g_printerr ("usage: csctl COMMAND ...\n");
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_printerr ("  csctl %s %s\n", commands[i].name, commands[i].args);
+  if (argc > 1)
+    g_printerr ("csctl: unknown command '%s'\n", argv[1]);
+  print_usage (stderr);
   return 2;
 }

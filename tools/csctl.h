@@ -66,6 +66,9 @@ gchar *csctl_ls_json (CsStore * store, const gchar * device, gint64 from,
 /* "motion+person", for people. */
 gchar *csctl_describe_triggers (guint32 triggers);
 
+/* The directory of csctl serve's page (see csctl-web-dir.c). */
+gchar *csctl_find_web_dir (void);
+
 int csctl_export (int argc, char **argv, GError ** error);
 int csctl_serve (int argc, char **argv, GError ** error);
 int csctl_activate (int argc, char **argv, GError ** error);
