@@ -87,12 +87,14 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
 }
 
 /* One signed request; @key is the full object key or NULL for the bucket.
- * Returns the body of a 2xx answer, else NULL with @error set. */
+ * Returns the body of a 2xx answer, else NULL with @error set (and
+ * *@s3_code, when not NULL, the error document's code).  @content_md5: the
+ * Content-MD5 header, which S3 wants on a bucket's configuration. */
 static GBytes *
 s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, gboolean * clock_corrected,
-    GCancellable * cancellable, GError ** error)
+    const gchar * content_md5, const gchar * what, gchar ** s3_code,
+    gboolean * clock_corrected, GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *path = NULL, *canonical_uri = NULL, *canonical_query =
       NULL, *url = NULL, *payload_hash = NULL, *amz_date = NULL, *auth = NULL;
@@ -136,6 +138,8 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     soup_message_headers_replace (headers, "x-amz-security-token",
         self->session_token);
   soup_message_headers_replace (headers, "Authorization", auth);
+  if (content_md5 != NULL)
+    soup_message_headers_replace (headers, "Content-MD5", content_md5);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, content_type, body);
 
@@ -155,6 +159,8 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
       cs_s3_xml_parse_error (xml, reply_len, &code, &message);
     *clock_corrected = status == 403 && s3_correct_clock (self, msg, code);
     set_s3_error (self, error, status, code, what, key ? key : "");
+    if (s3_code != NULL)
+      *s3_code = g_steal_pointer (&code);
     return NULL;
   }
   return g_steal_pointer (&reply);
@@ -165,20 +171,24 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
 static GBytes *
 s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, GCancellable * cancellable, GError ** error)
+    const gchar * content_md5, const gchar * what, gchar ** s3_code,
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GError) first_error = NULL;
   gboolean clock_corrected = FALSE;
   GBytes *reply = s3_request_once (self, method, key, query, body,
-      content_type, what, &clock_corrected, cancellable, &first_error);
+      content_type, content_md5, what, s3_code, &clock_corrected,
+      cancellable, &first_error);
 
   if (reply != NULL || !clock_corrected) {
     if (first_error)
       g_propagate_error (error, g_steal_pointer (&first_error));
     return reply;
   }
-  return s3_request_once (self, method, key, query, body, content_type, what,
-      &clock_corrected, cancellable, error);
+  if (s3_code != NULL)
+    g_clear_pointer (s3_code, g_free);
+  return s3_request_once (self, method, key, query, body, content_type,
+      content_md5, what, s3_code, &clock_corrected, cancellable, error);
 }
 
 /* A request on one object of the store (its key under the prefix). */
@@ -190,8 +200,8 @@ s3_object_request (CsStore * store, const gchar * method, const gchar * key,
   CsStoreS3 *self = (CsStoreS3 *) store;
   g_autofree gchar *k = g_strconcat (self->prefix, key, NULL);
 
-  return s3_request (self, method, k, NULL, body, content_type, what,
-      cancellable, error);
+  return s3_request (self, method, k, NULL, body, content_type, NULL, what,
+      NULL, cancellable, error);
 }
 
 static gboolean
@@ -240,8 +250,8 @@ s3_list (CsStore * store, const gchar * prefix, GCancellable * cancellable,
     gsize len;
     const gchar *xml;
 
-    reply = s3_request (self, "GET", NULL, query, NULL, NULL, "listing",
-        cancellable, error);
+    reply = s3_request (self, "GET", NULL, query, NULL, NULL, NULL,
+        "listing", NULL, cancellable, error);
     if (reply == NULL)
       return NULL;
     xml = g_bytes_get_data (reply, &len);
@@ -301,6 +311,47 @@ s3_free (CsStore * store)
 static const CsStoreBackend s3_backend = {
   s3_put, s3_get, s3_delete, s3_list, s3_url, s3_free
 };
+
+static gboolean
+check_s3 (CsStore * store, const gchar * what, GError ** error)
+{
+  if (store->backend == &s3_backend)
+    return TRUE;
+  g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_SUPPORTED,
+      "%s needs an s3:// store, not %s", what, store->display_uri);
+  return FALSE;
+}
+
+GBytes *
+cs_store_s3_bucket_request (CsStore * store, const gchar * method,
+    const gchar * const *query, GBytes * body, const gchar * what,
+    gchar ** s3_code, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *md5 = NULL;
+
+  if (!check_s3 (store, what, error))
+    return NULL;
+  if (body != NULL) {
+    g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_MD5);
+    guint8 digest[16];
+    gsize len = sizeof (digest);
+
+    g_checksum_update (sum, g_bytes_get_data (body, NULL),
+        g_bytes_get_size (body));
+    g_checksum_get_digest (sum, digest, &len);
+    md5 = g_base64_encode (digest, len);
+  }
+  return s3_request ((CsStoreS3 *) store, method, NULL, query, body,
+      body ? "application/xml" : NULL, md5, what, s3_code, cancellable,
+      error);
+}
+
+const gchar *
+cs_store_s3_get_prefix (CsStore * store)
+{
+  return store->backend == &s3_backend ? ((CsStoreS3 *) store)->prefix :
+      NULL;
+}
 
 CsStore *
 cs_store_s3_new (const gchar * bucket, const gchar * prefix,

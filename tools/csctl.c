@@ -93,6 +93,21 @@ static const GOptionEntry playlist_entries[] = {
   {NULL}
 };
 
+static const GOptionEntry retention_entries[] = {
+  {"days", 0, 0, G_OPTION_ARG_INT, &opt_days,
+      "Expire recordings and events after N days (0: remove csctl's rules; "
+        "without: only show the rules)", "N"},
+  {NULL}
+};
+
+static const GOptionEntry prune_entries[] = {
+  {"older-than", 0, 0, G_OPTION_ARG_INT, &opt_older_than,
+      "Delete the days that ended N days ago or earlier (UTC)", "N"},
+  {"yes", 0, 0, G_OPTION_ARG_NONE, &opt_yes,
+      "Delete (without: only list what would go)", NULL},
+  {NULL}
+};
+
 /* Digits only: a time or event id in ms. */
 static gboolean
 is_number (const gchar * text)
@@ -596,6 +611,12 @@ static const struct {
   {"deactivate", "STORE DEVICE --channel NAME|--ai TYPE",
       "What the device may no longer record.", service_entries,
       csctl_deactivate},
+  {"retention", "STORE [DEVICE] [--days N]",
+      "S3 lifecycle rules that expire recordings and events (s3://).",
+      retention_entries, csctl_retention},
+  {"prune", "STORE [DEVICE] --older-than N [--yes]",
+      "Delete whole days of recordings and events (file://).",
+      prune_entries, csctl_prune},
 };
 
 /* What every command's help ends with. */

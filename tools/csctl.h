@@ -9,6 +9,8 @@
 G_BEGIN_DECLS
 
 extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until, *opt_event;
+extern gint opt_days, opt_older_than;
+extern gboolean opt_yes;
 
 /* The last ms csctl takes or shows: 9999-12-31T23:59:59.999Z (GDateTime,
  * and so every key's day, ends there). */
@@ -73,5 +75,7 @@ int csctl_export (int argc, char **argv, GError ** error);
 int csctl_serve (int argc, char **argv, GError ** error);
 int csctl_activate (int argc, char **argv, GError ** error);
 int csctl_deactivate (int argc, char **argv, GError ** error);
+int csctl_retention (int argc, char **argv, GError ** error);
+int csctl_prune (int argc, char **argv, GError ** error);
 
 G_END_DECLS
