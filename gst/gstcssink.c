@@ -126,6 +126,10 @@ enum
   PROP_SPOOL_DIR,
   PROP_SPOOL_MAX_BYTES,
   PROP_STATS,
+  /* Names awss3sink users know. */
+  PROP_ENDPOINT_URI,
+  PROP_SECRET_ACCESS_KEY,
+  PROP_FORCE_PATH_STYLE,
 };
 
 enum
@@ -211,6 +215,7 @@ struct _GstCsSink
   gchar *secret_key;
   gchar *session_token;
   gchar *tls_ca_file;
+  gboolean virtual_hosted;      /* force-path-style=false */
   guint64 segment_duration;
   guint64 segment_idle_timeout;
   guint max_cached_segments;
@@ -1579,6 +1584,7 @@ gst_cs_sink_start (GstCsSink * self)
   config.session_token = self->session_token ? self->session_token :
       g_getenv ("AWS_SESSION_TOKEN");
   config.tls_ca_file = self->tls_ca_file;
+  config.virtual_hosted = self->virtual_hosted;
   config.timeout_s = self->timeout;
   limits.max_items = self->max_cached_segments;
   limits.max_bytes = self->max_cache_bytes;
@@ -1751,8 +1757,12 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       self->device_id = g_value_dup_string (value);
       break;
     case PROP_ENDPOINT:
+    case PROP_ENDPOINT_URI:
       g_free (self->endpoint);
       self->endpoint = g_value_dup_string (value);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      self->virtual_hosted = !g_value_get_boolean (value);
       break;
     case PROP_REGION:
       g_free (self->region);
@@ -1763,6 +1773,7 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       self->access_key = g_value_dup_string (value);
       break;
     case PROP_SECRET_KEY:
+    case PROP_SECRET_ACCESS_KEY:
       g_free (self->secret_key);
       self->secret_key = g_value_dup_string (value);
       break;
@@ -1831,7 +1842,11 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_string (value, self->device_id);
       break;
     case PROP_ENDPOINT:
+    case PROP_ENDPOINT_URI:
       g_value_set_string (value, self->endpoint);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      g_value_set_boolean (value, !self->virtual_hosted);
       break;
     case PROP_REGION:
       g_value_set_string (value, self->region);
@@ -1983,6 +1998,15 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_string ("endpoint", "S3 endpoint",
           "http(s)://host[:port] of the S3-compatible service "
           "(NULL = AWS S3 for the region)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_ENDPOINT_URI,
+      g_param_spec_string ("endpoint-uri", "S3 endpoint URI",
+          "The same as endpoint (awss3sink's name)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_FORCE_PATH_STYLE,
+      g_param_spec_boolean ("force-path-style", "Force path style",
+          "S3 requests name the bucket in the path (http://host/bucket/key); "
+          "false: in the host name (http://bucket.host/key, virtual-hosted "
+          "style, for services that want it; the bucket must then be a DNS "
+          "name)", TRUE, rw));
   g_object_class_install_property (gobject_class, PROP_REGION,
       g_param_spec_string ("region", "S3 region",
           "Region used in S3 request signatures", DEFAULT_REGION, rw));
@@ -1994,6 +2018,10 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_string ("secret-key", "S3 secret key",
           "Secret access key for s3:// stores, write-only "
           "(NULL = $AWS_SECRET_ACCESS_KEY)", NULL, secret));
+  g_object_class_install_property (gobject_class, PROP_SECRET_ACCESS_KEY,
+      g_param_spec_string ("secret-access-key", "S3 secret access key",
+          "The same as secret-key (awss3sink's name), write-only", NULL,
+          secret));
   g_object_class_install_property (gobject_class, PROP_SESSION_TOKEN,
       g_param_spec_string ("session-token", "S3 session token",
           "Session token of temporary S3 credentials, write-only "

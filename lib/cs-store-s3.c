@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* s3://bucket/prefix — any S3-compatible service, path-style, SigV4. */
+/* s3://bucket/prefix — any S3-compatible service, SigV4; path-style
+ * requests (http://host/bucket/key), or virtual-hosted style
+ * (http://bucket.host/key) for services that want the bucket in the host
+ * name. */
 #include "cs-store-private.h"
 #include "cs-http.h"
 #include "cs-s3-xml.h"
@@ -10,8 +13,10 @@
 typedef struct {
   CsStore parent;
   SoupSession *session;
-  gchar *endpoint;              /* "scheme://host[:port]", no trailing '/' */
-  gchar *host_header;
+  gchar *endpoint;              /* "scheme://host[:port]", no trailing '/';
+                                 * virtual-hosted: "scheme://bucket.host..." */
+  gchar *host_header;           /* as signed: "[bucket.]host[:port]" */
+  gboolean virtual_hosted;
   gchar *bucket;
   gchar *prefix;                /* "" or "a/b/" */
   gchar *region;
@@ -86,6 +91,16 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
       self->bucket, status, code, hint);
 }
 
+/* The request path of @key (NULL: the bucket), not yet encoded. */
+static gchar *
+s3_path (CsStoreS3 * self, const gchar * key)
+{
+  if (self->virtual_hosted)
+    return g_strconcat ("/", key, NULL);
+  return key ? g_strdup_printf ("/%s/%s", self->bucket, key) :
+      g_strdup_printf ("/%s", self->bucket);
+}
+
 /* One signed request; @key is the full object key or NULL for the bucket.
  * Returns the body of a 2xx answer, else NULL with @error set (and
  * *@s3_code, when not NULL, the error document's code).  @content_md5: the
@@ -105,8 +120,7 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   gsize len = 0;
   const guint8 *data = body ? g_bytes_get_data (body, &len) : NULL;
 
-  path = key ? g_strdup_printf ("/%s/%s", self->bucket, key) :
-      g_strdup_printf ("/%s", self->bucket);
+  path = s3_path (self, key);
   canonical_uri = cs_sigv4_uri_encode (path, TRUE);
   canonical_query = cs_sigv4_canonical_query (query);
   url = g_strdup_printf ("%s%s%s%s", self->endpoint, canonical_uri,
@@ -274,8 +288,8 @@ static gchar *
 s3_url (CsStore * store, const gchar * key, guint expires_s)
 {
   CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *path = g_strdup_printf ("/%s/%s%s", self->bucket,
-      self->prefix, key);
+  g_autofree gchar *full_key = g_strconcat (self->prefix, key, NULL);
+  g_autofree gchar *path = s3_path (self, full_key);
   g_autofree gchar *canonical_uri = cs_sigv4_uri_encode (path, TRUE);
   g_autofree gchar *amz_date = cs_sigv4_amz_date (s3_now (self));
   CsSigV4Request sig = {
@@ -365,7 +379,7 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   g_autoptr (GUri) uri = g_uri_parse (endpoint, G_URI_FLAGS_ENCODED, NULL);
   CsStoreS3 *self;
 
-  /* Requests are path-style from the endpoint's root: a path, query,
+  /* Requests go to the endpoint's root: a path, query,
    * fragment or user there would be dropped. */
   if (uri == NULL || g_uri_get_host (uri) == NULL
       || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
@@ -390,6 +404,16 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
     return NULL;
   }
 
+  /* In a host name the bucket must be a DNS name: lower case, digits, '-'
+   * and '.' (S3's own rule for virtual-hosted requests). */
+  if (config->virtual_hosted && (!*bucket || bucket[strspn (bucket,
+                  "abcdefghijklmnopqrstuvwxyz0123456789-.")] != '\0')) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "the bucket '%s' cannot be in a host name (virtual-hosted style): "
+        "use path-style requests", bucket);
+    return NULL;
+  }
+
   self = g_new0 (CsStoreS3, 1);
   self->parent.backend = &s3_backend;
   self->session = cs_http_session_new (config, error);
@@ -409,5 +433,15 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
       g_strdup (config->session_token) : NULL;
   self->parent.identity = g_strdup_printf ("s3:%s/%s/%s", self->endpoint,
       self->bucket, self->prefix);
+  if (config->virtual_hosted) {
+    gchar *host = g_strconcat (bucket, ".", self->host_header, NULL);
+
+    g_free (self->host_header);
+    self->host_header = host;
+    g_free (self->endpoint);
+    self->endpoint = g_strdup_printf ("%s://%s", g_uri_get_scheme (uri),
+        host);
+    self->virtual_hosted = TRUE;
+  }
   return &self->parent;
 }

@@ -30,6 +30,8 @@ typedef struct {
   const gchar *session_token;   /* optional */
   guint timeout_s;              /* network I/O timeout; 0 = 15 s */
   const gchar *tls_ca_file;     /* PEM bundle to trust instead of the system's */
+  gboolean virtual_hosted;      /* s3: the bucket in the host name
+                                 * (bucket.host), not the path */
 } CsStoreConfig;
 
 typedef struct {
