@@ -2032,13 +2032,13 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "certificates are always verified", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
       g_param_spec_uint64 ("segment-duration", "Segment duration",
-          "Target duration of a segment in ns; segments are cut at the "
-          "first keyframe after it", GST_SECOND / 10, G_MAXUINT64,
+          "Target duration of a segment: segments are cut at the first "
+          "keyframe after it, in ns", GST_SECOND / 10, G_MAXUINT64,
           DEFAULT_SEGMENT_DURATION, rw));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_IDLE_TIMEOUT,
       g_param_spec_uint64 ("segment-idle-timeout", "Segment idle timeout",
-          "After this long without a video frame (ns), the open segment is "
-          "closed and stored; the next starts at the next keyframe "
+          "After this long without a video frame the open segment is closed "
+          "and stored; the next starts at the next keyframe, in ns "
           "(0 = segment-duration + 2 s)", 0, G_MAXUINT64,
           DEFAULT_SEGMENT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_MAX_CACHED_SEGMENTS,
@@ -2058,12 +2058,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           DEFAULT_MAX_RETRIES, rw));
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout",
-          "Network I/O timeout of one request in seconds", 1, 3600,
+          "Network I/O timeout of one request, in s", 1, 3600,
           DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
       g_param_spec_uint64 ("drain-timeout", "Drain timeout",
-          "How long EOS waits for pending uploads, in ns; what is left is "
-          "dropped and reported", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
+          "How long EOS waits for pending uploads (what is left is dropped "
+          "and reported), in ns", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_AUTO_SNAPSHOT,
       g_param_spec_boolean ("auto-snapshot", "Auto snapshot",
           "When no capture-snapshot handler is connected, make an event's "
@@ -2128,7 +2128,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
       "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "
       "start-ms, duration-ms, bytes, attempt, error, will-retry, retry-in-ms), "
-      "cs-event-stored (event-id, key, complete)",
+      "cs-event-stored (event-id, key, complete). Signals: gchararray "
+      "capture-snapshot (gchararray event-id, guint trigger) returns the "
+      "path of a JPEG for the event, or NULL; snapshot-result (gchararray "
+      "path, gint result: 0 stored, 1 timed out, 2 expired, 3 no such file), "
+      "once per picture. Times: segment-duration, segment-idle-timeout and "
+      "drain-timeout in ns (GstClockTime), timeout in s",
       "gst-cloudstorage developers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cs_sink_change_state);
