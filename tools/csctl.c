@@ -169,8 +169,8 @@ csctl_compare_entries (gconstpointer a, gconstpointer b)
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
 }
 
-static gchar *
-format_time (gint64 ms)
+gchar *
+csctl_format_time (gint64 ms)
 {
   g_autoptr (GDateTime) t = NULL;
   g_autofree gchar *s = NULL;
@@ -235,7 +235,8 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
             urls, found, error))
       return NULL;
   if (found->len == 0) {
-    g_autofree gchar *f = format_time (from), *t = format_time (to);
+    g_autofree gchar *f = csctl_format_time (from);
+    g_autofree gchar *t = csctl_format_time (to);
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "no recording of %s between %s and %s UTC", device, f, t);
     return NULL;
@@ -483,7 +484,7 @@ print_events (GPtrArray * events)
     g_print ("%u events\n", events->len);
   for (guint i = 0; i < events->len; i++) {
     CsEventRecord *r = g_ptr_array_index (events, i);
-    g_autofree gchar *at = format_time (r->start_ms);
+    g_autofree gchar *at = csctl_format_time (r->start_ms);
     g_autofree gchar *what = csctl_describe_triggers (r->triggers);
 
     g_print ("  %s  %s  %.1f s  %s%s%s\n", r->id, at, r->end_ms >= 0 ?
@@ -529,15 +530,15 @@ cmd_ls (int argc, char **argv, GError ** error)
     g_print ("%s\n", json);
     return unreadable ? 1 : 0;
   }
-  f = format_time (from);
-  t = format_time (to);
+  f = csctl_format_time (from);
+  t = csctl_format_time (to);
   g_print ("%s from %s to %s UTC: %u recorded spans\n", argv[2], f, t,
       spans->len);
   between = between_spans (spans);
   for (guint i = 0, j = 0; i < spans->len; i++) {
     Span *sp = &g_array_index (spans, Span, i);
-    g_autofree gchar *a = format_time (sp->start_ms);
-    g_autofree gchar *z = format_time (sp->end_ms);
+    g_autofree gchar *a = csctl_format_time (sp->start_ms);
+    g_autofree gchar *z = csctl_format_time (sp->end_ms);
 
     if (j < between->len && g_array_index (between, Between, j).span == i) {
       Between *bt = &g_array_index (between, Between, j++);
