@@ -37,6 +37,16 @@ check_args (int argc, char **argv, GError ** error)
   return TRUE;
 }
 
+/* The DEVICE given, as a list. */
+static GPtrArray *
+one_device (const gchar * device)
+{
+  GPtrArray *devices = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (devices, g_strdup (device));
+  return devices;
+}
+
 static void
 print_rules (GPtrArray * rules)
 {
@@ -84,12 +94,10 @@ csctl_retention (int argc, char **argv, GError ** error)
     print_rules (rules);
     return 0;
   }
-  if (argc == 3) {
-    devices = g_ptr_array_new_with_free_func (g_free);
-    g_ptr_array_add (devices, g_strdup (argv[2]));
-  } else if ((devices = cs_s3_list_devices (store, NULL, error)) == NULL) {
+  devices = argc == 3 ? one_device (argv[2]) : cs_s3_list_devices (store,
+      NULL, error);
+  if (devices == NULL)
     return 1;
-  }
   for (guint i = 0; i < devices->len; i++)
     cs_s3_lifecycle_set_device (store, rules, g_ptr_array_index (devices,
             i), opt_days);
@@ -274,12 +282,8 @@ csctl_prune (int argc, char **argv, GError ** error)
   cutoff = g_date_time_new_from_unix_utc (g_get_real_time () /
       G_USEC_PER_SEC - (gint64) opt_older_than * DAY_S);
   before = g_date_time_format (cutoff, "%Y%m%d");
-  if (argc == 3) {
-    devices = g_ptr_array_new_with_free_func (g_free);
-    g_ptr_array_add (devices, g_strdup (argv[2]));
-  } else {
-    devices = subdirs (rootfd, cs_key_name_is_valid);
-  }
+  devices = argc == 3 ? one_device (argv[2]) : subdirs (rootfd,
+      cs_key_name_is_valid);
   for (guint i = 0; ok && i < devices->len; i++)
     ok = prune_device (rootfd, g_ptr_array_index (devices, i), before,
         &found, error);

@@ -2,12 +2,18 @@
 /* Running the csctl the build made ($CSCTL) from a test. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
 /* csctl with the arguments after @err (NULL-terminated): its exit status
  * (-1 when it did not exit), its output in @out and @err when not NULL. */
 gint cs_test_csctl (gchar ** out, gchar ** err, ...) G_GNUC_NULL_TERMINATED;
+
+/* @csctl (NULL: $CSCTL) serve @store on any port of 127.0.0.1, run in
+ * @cwd (NULL: this one) without CSCTL_WEB_DIR; its port in *@port.  Stop
+ * it with g_subprocess_force_exit (). */
+GSubprocess *cs_test_csctl_serve (const gchar * csctl, const gchar * store,
+    const gchar * cwd, guint * port);
 
 G_END_DECLS

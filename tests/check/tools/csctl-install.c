@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
 
+#include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
 #include <string.h>
@@ -25,31 +26,6 @@ typedef struct
   GSubprocess *process;
   guint port;
 } Serve;
-
-/* @csctl serve on any port of 127.0.0.1, in @cwd. */
-static void
-serve_start (Serve * sv, const gchar * csctl, const gchar * store,
-    const gchar * cwd)
-{
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *port;
-
-  g_subprocess_launcher_unsetenv (launcher, "CSCTL_WEB_DIR");
-  g_subprocess_launcher_set_cwd (launcher, cwd);
-  sv->process = g_subprocess_launcher_spawn (launcher, &error, csctl,
-      "serve", store, "--listen", "127.0.0.1:0", NULL);
-  fail_unless (sv->process != NULL, "%s", error ? error->message : "");
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe
-      (sv->process));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  port = line ? strstr (line, " on http://127.0.0.1:") : NULL;
-  fail_unless (port != NULL, "csctl serve says: %s", line);
-  sv->port = atoi (port + strlen (" on http://127.0.0.1:"));
-}
 
 static void
 serve_stop (Serve * sv)
@@ -127,7 +103,7 @@ GST_START_TEST (test_installed_serve)
   store = g_build_filename (tmp, "store", NULL);
   fail_unless (g_mkdir_with_parents (store, 0755) == 0);
   store_uri = g_filename_to_uri (store, NULL, NULL);
-  serve_start (&sv, csctl, store_uri, tmp);
+  sv.process = cs_test_csctl_serve (csctl, store_uri, tmp, &sv.port);
   got_page = fetch (&sv, "/");
   fail_unless (bytes_contain (got_page, MARK), "the installed csctl serves "
       "another page than the installed one");
@@ -138,7 +114,8 @@ GST_START_TEST (test_installed_serve)
   serve_stop (&sv);
 
   /* From the build tree: the checkout's page. */
-  serve_start (&build_sv, g_getenv ("CSCTL"), store_uri, tmp);
+  build_sv.process = cs_test_csctl_serve (NULL, store_uri, tmp,
+      &build_sv.port);
   build_page = fetch (&build_sv, "/");
   fail_unless (bytes_contain (build_page, "<html")
       && !bytes_contain (build_page, MARK));
