@@ -30,12 +30,15 @@ gchar *opt_event;
 gchar *opt_listen = (gchar *) "127.0.0.1:8080";
 gchar **opt_allow_host;
 gint opt_timeout = 30;
-static gboolean opt_json;
+static gboolean opt_json, opt_virtual_hosted;
 
 static const GOptionEntry store_entries[] = {
   {"endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint,
       "S3 endpoint, http(s)://host[:port]", "URL"},
   {"region", 0, 0, G_OPTION_ARG_STRING, &opt_region, "S3 region", "REGION"},
+  {"virtual-hosted", 0, 0, G_OPTION_ARG_NONE, &opt_virtual_hosted,
+      "S3 requests with the bucket in the host name (bucket.host), as cssink "
+        "force-path-style=false makes", NULL},
   {NULL}
 };
 
@@ -253,6 +256,7 @@ csctl_open_store (const gchar * uri, GError ** error)
     .access_key = g_getenv ("AWS_ACCESS_KEY_ID"),
     .secret_key = g_getenv ("AWS_SECRET_ACCESS_KEY"),
     .session_token = g_getenv ("AWS_SESSION_TOKEN"),
+    .virtual_hosted = opt_virtual_hosted,
   };
   return cs_store_new (uri, &config, error);
 }

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "cs-store.h"
+#include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
 #include <string.h>
@@ -137,6 +138,19 @@ GST_START_TEST (test_cssink_virtual_hosted)
   fail_unless (n >= 2, "%u segments", n);
   fail_unless_equals_int (cs_run_stat (&run, "segments-uploaded"), n);
   cs_run_clear (&run);
+
+  /* csctl reads it the same way. */
+  {
+    g_autofree gchar *uri = g_strdup_printf ("s3://%s/%s", bucket, prefix);
+    g_autofree gchar *out = NULL, *err = NULL;
+
+    g_setenv ("AWS_ACCESS_KEY_ID", access_key, TRUE);
+    g_setenv ("AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
+    fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", uri, "cam1",
+            "--endpoint", local_endpoint, "--virtual-hosted", "--json",
+            NULL), 0);
+    fail_unless (strstr (out, "\"segments\" : ") != NULL, "%s%s", out, err);
+  }
 }
 
 GST_END_TEST;
