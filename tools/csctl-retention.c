@@ -75,7 +75,7 @@ csctl_retention (int argc, char **argv, GError ** error)
 
   if (!check_args (argc, argv, error))
     return 2;
-  if (opt_days > 36500) {
+  if (opt_days < -1 || opt_days > 36500) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "--days is 0 (remove csctl's rules) to 36500");
     return 2;
