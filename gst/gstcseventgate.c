@@ -171,18 +171,23 @@ struct _GstCsEventGate
   guint64 video_passed, video_dropped, audio_passed, audio_dropped;
 };
 
+/* Encoded video whose keyframes the gate cuts at (what cssink records),
+ * passed through unchanged; audio, any the cameras make, follows it. */
+#define GATE_VIDEO_CAPS "video/x-h264; video/x-h265"
+#define GATE_AUDIO_CAPS "audio/mpeg; audio/x-alaw; audio/x-mulaw; " \
+  "audio/x-opus; audio/x-raw"
 static GstStaticPadTemplate video_sink_template =
 GST_STATIC_PAD_TEMPLATE ("video_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (GATE_VIDEO_CAPS));
 static GstStaticPadTemplate video_src_template =
 GST_STATIC_PAD_TEMPLATE ("video_src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (GATE_VIDEO_CAPS));
 static GstStaticPadTemplate audio_sink_template =
 GST_STATIC_PAD_TEMPLATE ("audio_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (GATE_AUDIO_CAPS));
 static GstStaticPadTemplate audio_src_template =
 GST_STATIC_PAD_TEMPLATE ("audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (GATE_AUDIO_CAPS));
 
 #define gst_cs_event_gate_parent_class parent_class
 G_DEFINE_TYPE (GstCsEventGate, gst_cs_event_gate, GST_TYPE_ELEMENT);
@@ -1305,8 +1310,8 @@ gst_cs_event_gate_class_init (GstCsEventGateClass * klass)
           rw));
   g_object_class_install_property (gobject_class, PROP_PRE_ROLL,
       g_param_spec_uint64 ("pre-roll", "Pre-roll",
-          "How much video before a trigger a recording starts with, in ns "
-          "(from the keyframe at or before it)", 0, 60 * GST_SECOND,
+          "How much video before a trigger a recording starts with "
+          "(from the keyframe at or before it), in ns", 0, 60 * GST_SECOND,
           DEFAULT_PRE_ROLL, rw));
   g_object_class_install_property (gobject_class, PROP_PRE_ROLL_MAX_BYTES,
       g_param_spec_uint64 ("pre-roll-max-bytes", "Pre-roll max bytes",
@@ -1315,7 +1320,8 @@ gst_cs_event_gate_class_init (GstCsEventGateClass * klass)
           DEFAULT_PRE_ROLL_MAX_BYTES, rw));
   g_object_class_install_property (gobject_class, PROP_MIN_RECORD_TIME,
       g_param_spec_uint ("min-record-time", "Minimum record time",
-          "Recording lasts until the last trigger + this, in s",
+          "Recording lasts until the last trigger + this, in s (whole "
+          "seconds, as the reference API)",
           MIN_SECONDS, 24 * 3600, DEFAULT_MIN_RECORD_TIME, rw));
   g_object_class_install_property (gobject_class, PROP_EVENT_INTERVAL,
       g_param_spec_uint ("event-interval", "Event interval",
@@ -1376,7 +1382,12 @@ gst_cs_event_gate_class_init (GstCsEventGateClass * klass)
       "Cloud storage event gate", "Filter/Video/Audio",
       "Lets encoded video and audio through around triggered events, with "
       "pre-roll, minimum record time and event intervals; posts "
-      "cs-event-started, cs-event-alarm and cs-event-ended",
+      "cs-event-started, cs-event-alarm and cs-event-ended. Action signal: "
+      "gint trigger (guint trigger: exactly one bit, 0 motion, 1 person, "
+      "2 sound, 3 linkage, 16-31 custom; guint64 utc-ms: when, 0 = now) "
+      "returns 0, or -1 not exactly one bit, -2 max-pending-events reached, "
+      "-3 not running. Times: pre-roll in ns (a GstClockTime), "
+      "min-record-time and event-interval in s",
       "gst-cloudstorage developers");
 
   element_class->change_state =

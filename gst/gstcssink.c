@@ -132,6 +132,10 @@ enum
   PROP_SPOOL_DIR,
   PROP_SPOOL_MAX_BYTES,
   PROP_STATS,
+  /* Names awss3sink users know. */
+  PROP_ENDPOINT_URI,
+  PROP_SECRET_ACCESS_KEY,
+  PROP_FORCE_PATH_STYLE,
 };
 
 enum
@@ -216,6 +220,7 @@ struct _GstCsSink
   gchar *secret_key;
   gchar *session_token;
   gchar *tls_ca_file;
+  gboolean virtual_hosted;      /* force-path-style=false */
   guint64 segment_duration;
   guint64 segment_idle_timeout;
   guint max_cached_segments;
@@ -1477,6 +1482,7 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->store.session_token = ss->session_token;
   ss->store.tls_ca_file = ss->tls_ca_file;
   ss->store.timeout_s = self->timeout;
+  ss->store.virtual_hosted = self->virtual_hosted;
   ss->store.notice = on_store_notice;
   ss->store.notice_data = self;
   /* The AWS variables, so that secrets need not be in a launch line (which
@@ -1667,8 +1673,12 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       self->device_id = g_value_dup_string (value);
       break;
     case PROP_ENDPOINT:
+    case PROP_ENDPOINT_URI:
       g_free (self->endpoint);
       self->endpoint = g_value_dup_string (value);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      self->virtual_hosted = !g_value_get_boolean (value);
       break;
     case PROP_REGION:
       g_free (self->region);
@@ -1679,6 +1689,7 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       self->access_key = g_value_dup_string (value);
       break;
     case PROP_SECRET_KEY:
+    case PROP_SECRET_ACCESS_KEY:
       g_free (self->secret_key);
       self->secret_key = g_value_dup_string (value);
       break;
@@ -1747,7 +1758,11 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_string (value, self->device_id);
       break;
     case PROP_ENDPOINT:
+    case PROP_ENDPOINT_URI:
       g_value_set_string (value, self->endpoint);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      g_value_set_boolean (value, !self->virtual_hosted);
       break;
     case PROP_REGION:
       g_value_set_string (value, self->region);
@@ -1899,6 +1914,15 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_string ("endpoint", "S3 endpoint",
           "http(s)://host[:port] of the S3-compatible service "
           "(NULL = AWS S3 for the region)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_ENDPOINT_URI,
+      g_param_spec_string ("endpoint-uri", "S3 endpoint URI",
+          "The same as endpoint (awss3sink's name)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_FORCE_PATH_STYLE,
+      g_param_spec_boolean ("force-path-style", "Force path style",
+          "S3 requests name the bucket in the path (http://host/bucket/key); "
+          "false: in the host name (http://bucket.host/key, virtual-hosted "
+          "style, for services that want it; the bucket must then be a DNS "
+          "name)", TRUE, rw));
   g_object_class_install_property (gobject_class, PROP_REGION,
       g_param_spec_string ("region", "S3 region",
           "Region used in S3 request signatures", DEFAULT_REGION, rw));
@@ -1910,6 +1934,10 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       g_param_spec_string ("secret-key", "S3 secret key",
           "Secret access key for s3:// stores, write-only "
           "(NULL = $AWS_SECRET_ACCESS_KEY)", NULL, secret));
+  g_object_class_install_property (gobject_class, PROP_SECRET_ACCESS_KEY,
+      g_param_spec_string ("secret-access-key", "S3 secret access key",
+          "The same as secret-key (awss3sink's name), write-only", NULL,
+          secret));
   g_object_class_install_property (gobject_class, PROP_SESSION_TOKEN,
       g_param_spec_string ("session-token", "S3 session token",
           "Session token of temporary S3 credentials, write-only "
@@ -1920,13 +1948,13 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "certificates are always verified", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
       g_param_spec_uint64 ("segment-duration", "Segment duration",
-          "Target duration of a segment in ns; segments are cut at the "
-          "first keyframe after it", GST_SECOND / 10, G_MAXUINT64,
+          "Target duration of a segment: segments are cut at the first "
+          "keyframe after it, in ns", GST_SECOND / 10, G_MAXUINT64,
           DEFAULT_SEGMENT_DURATION, rw));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_IDLE_TIMEOUT,
       g_param_spec_uint64 ("segment-idle-timeout", "Segment idle timeout",
-          "After this long without a video frame (ns), the open segment is "
-          "closed and stored; the next starts at the next keyframe "
+          "After this long without a video frame the open segment is closed "
+          "and stored; the next starts at the next keyframe, in ns "
           "(0 = segment-duration + 2 s)", 0, G_MAXUINT64,
           DEFAULT_SEGMENT_IDLE_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_MAX_CACHED_SEGMENTS,
@@ -1946,12 +1974,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           DEFAULT_MAX_RETRIES, rw));
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout",
-          "Network I/O timeout of one request in seconds", 1, 3600,
+          "Network I/O timeout of one request, in s", 1, 3600,
           DEFAULT_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_DRAIN_TIMEOUT,
       g_param_spec_uint64 ("drain-timeout", "Drain timeout",
-          "How long EOS waits for pending uploads, in ns; what is left is "
-          "dropped and reported", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
+          "How long EOS waits for pending uploads (what is left is dropped "
+          "and reported), in ns", 0, G_MAXUINT64, DEFAULT_DRAIN_TIMEOUT, rw));
   g_object_class_install_property (gobject_class, PROP_AUTO_SNAPSHOT,
       g_param_spec_boolean ("auto-snapshot", "Auto snapshot",
           "When no capture-snapshot handler is connected, make an event's "
@@ -2017,7 +2045,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
       "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "
       "start-ms, duration-ms, bytes, attempt, error, will-retry, retry-in-ms, "
       "http-status-code, s3-error-code), "
-      "cs-event-stored (event-id, key, complete)",
+      "cs-event-stored (event-id, key, complete). Signals: gchararray "
+      "capture-snapshot (gchararray event-id, guint trigger) returns the "
+      "path of a JPEG for the event, or NULL; snapshot-result (gchararray "
+      "path, gint result: 0 stored, 1 timed out, 2 expired, 3 no such file), "
+      "once per picture. Times: segment-duration, segment-idle-timeout and "
+      "drain-timeout in ns (GstClockTime), timeout in s",
       "gst-cloudstorage developers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_cs_sink_change_state);

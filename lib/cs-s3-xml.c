@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-s3-xml.h"
+#include "cs-s3-lifecycle.h"
 #include "cs-store-private.h"
 
 #include <string.h>
@@ -143,7 +144,6 @@ on_list_end (gpointer data, const gchar * path, const gchar * text)
     g_clear_pointer (&doc->key, g_free);
     doc->size = 0;
   } else if (g_str_equal (path, "ListBucketResult/CommonPrefixes/Prefix")) {
-    /* Only in a listing with a delimiter: the prefix, as an object. */
     if (strlen (text) > doc->strip_len) {
       CsStoreObject *obj = g_new0 (CsStoreObject, 1);
       obj->key = g_strdup (text + doc->strip_len);
@@ -173,4 +173,49 @@ cs_s3_xml_parse_list (const gchar * xml, gsize len, gsize strip_len,
     g_clear_pointer (&doc.next_token, g_free);
   *next_token = doc.next_token;
   return ok;
+}
+
+static void
+on_rule_end (gpointer data, const gchar * path, const gchar * text)
+{
+  CsLifecycleRule *rule = data;
+
+  if (g_str_equal (path, "Rule/ID"))
+    replace_str (&rule->id, text);
+  /* The prefix is in a Filter, or (the older form) in the Rule itself. */
+  else if (g_str_equal (path, "Rule/Filter/Prefix")
+      || g_str_equal (path, "Rule/Prefix"))
+    replace_str (&rule->prefix, text);
+  else if (g_str_equal (path, "Rule/Status"))
+    rule->enabled = g_str_equal (text, "Enabled");
+  else if (g_str_equal (path, "Rule/Expiration/Days"))
+    rule->days = (gint) MIN (g_ascii_strtoull (text, NULL, 10), G_MAXINT);
+}
+
+gboolean
+cs_s3_xml_parse_lifecycle (const gchar * xml, gsize len, GPtrArray * rules,
+    GError ** error)
+{
+  const gchar *end = xml + len, *at = xml;
+
+  /* Each <Rule> apart, and kept as written: rules of others are put back
+   * exactly, whatever they hold that csctl does not know. */
+  while ((at = g_strstr_len (at, end - at, "<Rule>")) != NULL) {
+    const gchar *stop = g_strstr_len (at, end - at, "</Rule>");
+    CsLifecycleRule *rule;
+
+    if (stop == NULL) {
+      g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_PARSE,
+          "a lifecycle <Rule> does not end");
+      return FALSE;
+    }
+    stop += strlen ("</Rule>");
+    rule = g_new0 (CsLifecycleRule, 1);
+    rule->xml = g_strndup (at, stop - at);
+    g_ptr_array_add (rules, rule);
+    if (!xml_walk (rule->xml, stop - at, on_rule_end, rule, error))
+      return FALSE;
+    at = stop;
+  }
+  return TRUE;
 }

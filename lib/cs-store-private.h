@@ -37,3 +37,16 @@ CsStore *cs_store_http_new (GUri * base, const CsStoreConfig * config,
 void cs_store_object_free (CsStoreObject * obj);
 GPtrArray *cs_store_object_array_new (void);
 void cs_store_object_array_sort (GPtrArray * objects);
+
+/* A request on the bucket of an s3:// store itself, for what cs-store.h
+ * does not cover (its lifecycle configuration): @query names the
+ * subresource ("lifecycle", ""), @body (with its Content-MD5, as S3 wants
+ * for a configuration) may be NULL.  The answer's body, or NULL with
+ * *@s3_code (when not NULL) the S3 error code; CS_STORE_ERROR_NOT_SUPPORTED
+ * for another kind of store. */
+GBytes *cs_store_s3_bucket_request (CsStore * store, const gchar * method,
+    const gchar * const *query, GBytes * body, const gchar * what,
+    gchar ** s3_code, GCancellable * cancellable, GError ** error);
+/* The prefix of an s3:// store's keys in its bucket ("" or "a/b/"); NULL for
+ * another kind of store. */
+const gchar *cs_store_s3_get_prefix (CsStore * store);

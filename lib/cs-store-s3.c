@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* s3://bucket/prefix — any S3-compatible service, path-style, SigV4. */
+/* s3://bucket/prefix — any S3-compatible service, SigV4; path-style
+ * requests (http://host/bucket/key), or virtual-hosted style
+ * (http://bucket.host/key) for services that want the bucket in the host
+ * name. */
 #include "cs-store-private.h"
 #include "cs-http.h"
 #include "cs-s3-xml.h"
@@ -10,8 +13,10 @@
 typedef struct {
   CsStore parent;
   SoupSession *session;
-  gchar *endpoint;              /* "scheme://host[:port]", no trailing '/' */
-  gchar *host_header;
+  gchar *endpoint;              /* "scheme://host[:port]", no trailing '/';
+                                 * virtual-hosted: "scheme://bucket.host..." */
+  gchar *host_header;           /* as signed: "[bucket.]host[:port]" */
+  gboolean virtual_hosted;
   gchar *bucket;
   gchar *prefix;                /* "" or "a/b/" */
   gchar *region;
@@ -101,13 +106,25 @@ set_s3_error (CsStoreS3 * self, GError ** error, guint status,
   cs_store_error_set_answer (error, answer_status, s3_code);
 }
 
+/* The request path of @key (NULL: the bucket), not yet encoded. */
+static gchar *
+s3_path (CsStoreS3 * self, const gchar * key)
+{
+  if (self->virtual_hosted)
+    return g_strconcat ("/", key, NULL);
+  return key ? g_strdup_printf ("/%s/%s", self->bucket, key) :
+      g_strdup_printf ("/%s", self->bucket);
+}
+
 /* One signed request; @key is the full object key or NULL for the bucket.
- * Returns the body of a 2xx answer, else NULL with @error set. */
+ * Returns the body of a 2xx answer, else NULL with @error set (and
+ * *@s3_code, when not NULL, the error document's code).  @content_md5: the
+ * Content-MD5 header, which S3 wants on a bucket's configuration. */
 static GBytes *
 s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, gboolean * clock_corrected,
-    GCancellable * cancellable, GError ** error)
+    const gchar * content_md5, const gchar * what, gchar ** s3_code,
+    gboolean * clock_corrected, GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *path = NULL, *canonical_uri = NULL, *canonical_query =
       NULL, *url = NULL, *payload_hash = NULL, *amz_date = NULL, *auth = NULL;
@@ -119,8 +136,7 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
   gsize len = 0;
   const guint8 *data = body ? g_bytes_get_data (body, &len) : NULL;
 
-  path = key ? g_strdup_printf ("/%s/%s", self->bucket, key) :
-      g_strdup_printf ("/%s", self->bucket);
+  path = s3_path (self, key);
   canonical_uri = cs_sigv4_uri_encode (path, TRUE);
   canonical_query = cs_sigv4_canonical_query (query);
   url = g_strdup_printf ("%s%s%s%s", self->endpoint, canonical_uri,
@@ -154,6 +170,8 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     soup_message_headers_replace (headers, "x-amz-security-token",
         self->session_token);
   soup_message_headers_replace (headers, "Authorization", auth);
+  if (content_md5 != NULL)
+    soup_message_headers_replace (headers, "Content-MD5", content_md5);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, content_type, body);
 
@@ -174,6 +192,8 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
     *clock_corrected = status == 403 && s3_correct_clock (self, msg, code,
         signed_offset);
     set_s3_error (self, error, status, code, what, key ? key : "");
+    if (s3_code != NULL)
+      *s3_code = g_steal_pointer (&code);
     return NULL;
   }
   return g_steal_pointer (&reply);
@@ -184,20 +204,24 @@ s3_request_once (CsStoreS3 * self, const gchar * method, const gchar * key,
 static GBytes *
 s3_request (CsStoreS3 * self, const gchar * method, const gchar * key,
     const gchar * const *query, GBytes * body, const gchar * content_type,
-    const gchar * what, GCancellable * cancellable, GError ** error)
+    const gchar * content_md5, const gchar * what, gchar ** s3_code,
+    GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GError) first_error = NULL;
   gboolean clock_corrected = FALSE;
   GBytes *reply = s3_request_once (self, method, key, query, body,
-      content_type, what, &clock_corrected, cancellable, &first_error);
+      content_type, content_md5, what, s3_code, &clock_corrected,
+      cancellable, &first_error);
 
   if (reply != NULL || !clock_corrected) {
     if (first_error)
       g_propagate_error (error, g_steal_pointer (&first_error));
     return reply;
   }
-  return s3_request_once (self, method, key, query, body, content_type, what,
-      &clock_corrected, cancellable, error);
+  if (s3_code != NULL)
+    g_clear_pointer (s3_code, g_free);
+  return s3_request_once (self, method, key, query, body, content_type,
+      content_md5, what, s3_code, &clock_corrected, cancellable, error);
 }
 
 /* A request on one object of the store (its key under the prefix). */
@@ -209,8 +233,8 @@ s3_object_request (CsStore * store, const gchar * method, const gchar * key,
   CsStoreS3 *self = (CsStoreS3 *) store;
   g_autofree gchar *k = g_strconcat (self->prefix, key, NULL);
 
-  return s3_request (self, method, k, NULL, body, content_type, what,
-      cancellable, error);
+  return s3_request (self, method, k, NULL, body, content_type, NULL, what,
+      NULL, cancellable, error);
 }
 
 static gboolean
@@ -246,7 +270,7 @@ s3_list_page (CsStoreS3 * self, const gchar * const *query, GPtrArray * out,
     gchar ** next, GCancellable * cancellable, GError ** error)
 {
   g_autoptr (GBytes) reply = s3_request (self, "GET", NULL, query, NULL,
-      NULL, "listing", cancellable, error);
+      NULL, NULL, "listing", NULL, cancellable, error);
   g_autoptr (GError) parse_error = NULL;
   const gchar *xml;
   gsize len;
@@ -332,8 +356,8 @@ static gchar *
 s3_url (CsStore * store, const gchar * key, guint expires_s)
 {
   CsStoreS3 *self = (CsStoreS3 *) store;
-  g_autofree gchar *path = g_strdup_printf ("/%s/%s%s", self->bucket,
-      self->prefix, key);
+  g_autofree gchar *full_key = g_strconcat (self->prefix, key, NULL);
+  g_autofree gchar *path = s3_path (self, full_key);
   g_autofree gchar *canonical_uri = cs_sigv4_uri_encode (path, TRUE);
   g_autofree gchar *amz_date = cs_sigv4_amz_date (s3_now (self));
   CsSigV4Request sig = {
@@ -370,6 +394,47 @@ static const CsStoreBackend s3_backend = {
   s3_put, s3_get, s3_delete, s3_list, s3_url, s3_free, s3_list_names
 };
 
+static gboolean
+check_s3 (CsStore * store, const gchar * what, GError ** error)
+{
+  if (store->backend == &s3_backend)
+    return TRUE;
+  g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_NOT_SUPPORTED,
+      "%s needs an s3:// store, not %s", what, store->display_uri);
+  return FALSE;
+}
+
+GBytes *
+cs_store_s3_bucket_request (CsStore * store, const gchar * method,
+    const gchar * const *query, GBytes * body, const gchar * what,
+    gchar ** s3_code, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *md5 = NULL;
+
+  if (!check_s3 (store, what, error))
+    return NULL;
+  if (body != NULL) {
+    g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_MD5);
+    guint8 digest[16];
+    gsize len = sizeof (digest);
+
+    g_checksum_update (sum, g_bytes_get_data (body, NULL),
+        g_bytes_get_size (body));
+    g_checksum_get_digest (sum, digest, &len);
+    md5 = g_base64_encode (digest, len);
+  }
+  return s3_request ((CsStoreS3 *) store, method, NULL, query, body,
+      body ? "application/xml" : NULL, md5, what, s3_code, cancellable,
+      error);
+}
+
+const gchar *
+cs_store_s3_get_prefix (CsStore * store)
+{
+  return store->backend == &s3_backend ? ((CsStoreS3 *) store)->prefix :
+      NULL;
+}
+
 CsStore *
 cs_store_s3_new (const gchar * bucket, const gchar * prefix,
     const CsStoreConfig * config, GError ** error)
@@ -382,7 +447,7 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
   g_autoptr (GUri) uri = g_uri_parse (endpoint, G_URI_FLAGS_ENCODED, NULL);
   CsStoreS3 *self;
 
-  /* Requests are path-style from the endpoint's root: a path, query,
+  /* Requests go to the endpoint's root: a path, query,
    * fragment or user there would be dropped. */
   if (uri == NULL || g_uri_get_host (uri) == NULL
       || (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") != 0
@@ -407,6 +472,16 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
     return NULL;
   }
 
+  /* In a host name the bucket must be a DNS name: lower case, digits, '-'
+   * and '.' (S3's own rule for virtual-hosted requests). */
+  if (config->virtual_hosted && (!*bucket || bucket[strspn (bucket,
+                  "abcdefghijklmnopqrstuvwxyz0123456789-.")] != '\0')) {
+    g_set_error (error, CS_STORE_ERROR, CS_STORE_ERROR_INVALID_ARGUMENT,
+        "the bucket '%s' cannot be in a host name (virtual-hosted style): "
+        "use path-style requests", bucket);
+    return NULL;
+  }
+
   self = g_new0 (CsStoreS3, 1);
   self->parent.backend = &s3_backend;
   self->session = cs_http_session_new (config, error);
@@ -428,5 +503,15 @@ cs_store_s3_new (const gchar * bucket, const gchar * prefix,
       g_strdup (config->session_token) : NULL;
   self->parent.identity = g_strdup_printf ("s3:%s/%s/%s", self->endpoint,
       self->bucket, self->prefix);
+  if (config->virtual_hosted) {
+    gchar *host = g_strconcat (bucket, ".", self->host_header, NULL);
+
+    g_free (self->host_header);
+    self->host_header = host;
+    g_free (self->endpoint);
+    self->endpoint = g_strdup_printf ("%s://%s", g_uri_get_scheme (uri),
+        host);
+    self->virtual_hosted = TRUE;
+  }
   return &self->parent;
 }

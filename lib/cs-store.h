@@ -42,6 +42,8 @@ typedef struct {
   const gchar *tls_ca_file;     /* PEM bundle to trust instead of the system's */
   CsStoreNoticeFunc notice;     /* NULL: g_message () */
   gpointer notice_data;         /* must outlive the store */
+  gboolean virtual_hosted;      /* s3: the bucket in the host name
+                                 * (bucket.host), not the path */
 } CsStoreConfig;
 
 /* The region of an s3:// store when none is set. */

@@ -14,6 +14,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad
+  # gst-play-1.0 and gst-discoverer-1.0, which the README plays playlists with
+  gstreamer1.0-plugins-base-apps
   # encoders for the simulated camera: x264enc, avenc_aac
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   ffmpeg

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* csctl export: the segments of a range remuxed, not re-encoded, into one
  * MP4 (splitmuxsrc ! parsers ! mp4mux), cut at the keyframe at or before
- * --from and at --to. */
+ * --from and at --to.  An MP4 holds one format per stream: where the
+ * recording changes format (codec, picture size, audio rate, codec
+ * headers), the export goes on in a file of its own, FILE-2.mp4, ...  Each
+ * MP4's creation time is the time of the recording it starts with. */
 #include "csctl.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <string.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -20,7 +24,123 @@ typedef struct {
   GCond cond;
   GPtrArray *held;              /* GstPad, blocked */
   gboolean all_pads;
+  /* A format change ended the run: at the buffer of @change_pts on the
+   * run's timeline, from format @change_from to @change_to. */
+  gboolean changed;
+  GstClockTime change_pts;
+  gchar *change_from, *change_to;
 } Export;
+
+/* What one MP4 cannot change: the codec and, with @full, the picture size,
+ * the audio rate and channels and the codec headers (after " #"). */
+static gchar *
+format_key (GstCaps * caps, gboolean full)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const GValue *headers = gst_structure_get_value (s, "codec_data");
+  GString *key = g_string_new (gst_structure_get_name (s));
+  gint a, b;
+
+  if (!full)
+    return g_string_free (key, FALSE);
+  if (gst_structure_get_int (s, "width", &a)
+      && gst_structure_get_int (s, "height", &b))
+    g_string_append_printf (key, " %dx%d", a, b);
+  if (gst_structure_get_int (s, "rate", &a))
+    g_string_append_printf (key, " %d Hz", a);
+  if (gst_structure_get_int (s, "channels", &a))
+    g_string_append_printf (key, " %d ch", a);
+  if (headers != NULL && GST_VALUE_HOLDS_BUFFER (headers)) {
+    GstMapInfo map;
+    GstBuffer *buf = gst_value_get_buffer (headers);
+
+    if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+      g_autofree gchar *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA1,
+          map.data, map.size);
+      g_string_append_printf (key, " #%.8s", sum);
+      gst_buffer_unmap (buf, &map);
+    }
+  }
+  return g_string_free (key, FALSE);
+}
+
+/* On splitmuxsrc's pads (the codec) and on the parsers' (the rest): caps
+ * of another format than the pad's first are dropped, with all that
+ * follows but EOS; the first buffer in the new format says where, in an
+ * application message the export stops at. */
+static GstPadProbeReturn
+format_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Export *ex = data;
+  GObject *o = G_OBJECT (pad);
+  gboolean full = g_object_get_data (o, "csctl-full") != NULL;
+  const gchar *first = g_object_get_data (o, "csctl-format");
+  const gchar *next = g_object_get_data (o, "csctl-next");
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    if (next == NULL)
+      return GST_PAD_PROBE_OK;
+    if (g_object_get_data (o, "csctl-said") == NULL) {
+      GstClockTime pts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf)
+          : GST_BUFFER_DTS (buf);
+      GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT,
+          0);
+      const GstSegment *seg;
+
+      /* splitmuxsrc's timestamps run on from the first segment's own; the
+       * stream time is the position on the timeline of the run. */
+      if (seg_event != NULL) {
+        gst_event_parse_segment (seg_event, &seg);
+        pts = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts);
+        gst_event_unref (seg_event);
+      }
+      g_object_set_data (o, "csctl-said", GINT_TO_POINTER (1));
+      gst_element_post_message (ex->pipeline,
+          gst_message_new_application (GST_OBJECT (pad),
+              gst_structure_new ("csctl-format-change", "pts", G_TYPE_UINT64,
+                  pts, "from", G_TYPE_STRING, first, "to", G_TYPE_STRING,
+                  next, NULL)));
+    }
+    return GST_PAD_PROBE_DROP;
+  }
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  if (next == NULL
+      && GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gchar *key;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    key = format_key (caps, full);
+    if (first == NULL) {
+      g_object_set_data_full (o, "csctl-format", key, g_free);
+      return GST_PAD_PROBE_OK;
+    }
+    if (g_str_equal (first, key)) {
+      g_free (key);
+      return GST_PAD_PROBE_OK;
+    }
+    g_object_set_data_full (o, "csctl-next", key, g_free);
+    return GST_PAD_PROBE_DROP;
+  }
+  return next ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* Watches @pad's format: a splitmuxsrc pad's codec, from @caps; a parser's
+ * whole format (@caps NULL), from its first caps. */
+static void
+watch_format (Export * ex, GstPad * pad, GstCaps * caps)
+{
+  if (caps != NULL)
+    g_object_set_data_full (G_OBJECT (pad), "csctl-format",
+        format_key (caps, FALSE), g_free);
+  else
+    g_object_set_data (G_OBJECT (pad), "csctl-full", GINT_TO_POINTER (1));
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, format_probe, ex, NULL);
+}
 
 static GstPadProbeReturn
 hold_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
@@ -64,6 +184,7 @@ on_pad_added (GstElement * src, GstPad * pad, gpointer data)
       g_str_equal (name, "video/x-h265") ? "h265parse" : "h264parse", NULL);
   GstPad *sinkpad, *muxpad;
 
+  watch_format (ex, pad, caps);
   gst_caps_unref (caps);
   if (ex->hold)
     g_object_set_data (G_OBJECT (pad), "csctl-hold",
@@ -76,6 +197,7 @@ on_pad_added (GstElement * src, GstPad * pad, gpointer data)
   muxpad = gst_element_request_pad_simple (ex->mux, video ? "video_%u" :
       "audio_%u");
   sinkpad = gst_element_get_static_pad (parse, "src");
+  watch_format (ex, sinkpad, NULL);
   gst_pad_link (sinkpad, muxpad);
   gst_object_unref (sinkpad);
   gst_object_unref (muxpad);
@@ -101,9 +223,17 @@ wait_for (Export * ex, GstMessageType types, GstClockTime span,
     gint64 pos;
 
     if (msg != NULL) {
+      const GstStructure *st = gst_message_get_structure (msg);
+
       got = GST_MESSAGE_TYPE (msg);
       if (got == GST_MESSAGE_ERROR)
         gst_message_parse_error (msg, &ex->error, NULL);
+      if (got == GST_MESSAGE_APPLICATION) {
+        ex->changed = TRUE;
+        gst_structure_get_uint64 (st, "pts", &ex->change_pts);
+        ex->change_from = g_strdup (gst_structure_get_string (st, "from"));
+        ex->change_to = g_strdup (gst_structure_get_string (st, "to"));
+      }
       gst_message_unref (msg);
     } else if ((tty || lines) && span > 0
         && gst_element_query_position (ex->pipeline, GST_FORMAT_TIME, &pos)) {
@@ -214,11 +344,12 @@ seek_held (Export * ex, GstClockTime start, GstClockTime stop,
   return ok;
 }
 
-/* Exports [@start, @stop) of the timeline; @stop NONE: to the end.  @span
- * is the length, for the progress shown. */
+/* Exports [@start, @stop) of the timeline of @ex->files into @path; @stop
+ * NONE: to the end.  @span is the length, for the progress shown.  A format
+ * change ends it early: 0 with @ex->changed set. */
 static int
-run_export (Export * ex, GstClockTime start, GstClockTime stop,
-    GstClockTime span, GError ** error)
+run_export (Export * ex, const gchar * path, GstClockTime start,
+    GstClockTime stop, GstClockTime span, GError ** error)
 {
   GstElement *sink = gst_element_factory_make ("filesink", NULL);
 
@@ -230,7 +361,7 @@ run_export (Export * ex, GstClockTime start, GstClockTime stop,
     return 1;
   }
   g_object_set (ex->mux, "faststart", TRUE, NULL);
-  g_object_set (sink, "location", opt_output, NULL);
+  g_object_set (sink, "location", path, NULL);
   gst_bin_add_many (GST_BIN (ex->pipeline), ex->src, ex->mux, sink, NULL);
   gst_element_link (ex->mux, sink);
   g_signal_connect (ex->src, "format-location",
@@ -244,9 +375,14 @@ run_export (Export * ex, GstClockTime start, GstClockTime stop,
   if (ex->hold && !seek_held (ex, start, stop, error))
     return 1;
   gst_element_set_state (ex->pipeline, GST_STATE_PLAYING);
-  if (wait_for (ex, GST_MESSAGE_EOS, span, 24 * 3600 * GST_SECOND) ==
-      GST_MESSAGE_EOS)
-    return 0;
+  switch (wait_for (ex, GST_MESSAGE_EOS | GST_MESSAGE_APPLICATION, span,
+          24 * 3600 * GST_SECOND)) {
+    case GST_MESSAGE_EOS:
+    case GST_MESSAGE_APPLICATION:
+      return 0;
+    default:
+      break;
+  }
   if (ex->error != NULL)
     g_propagate_error (error, g_steal_pointer (&ex->error));
   else
@@ -255,14 +391,108 @@ run_export (Export * ex, GstClockTime start, GstClockTime stop,
   return 1;
 }
 
+/* The segment of @segs (past the first) whose start on the timeline is
+ * nearest to @pts: where the format changed. */
+static guint
+segment_at (GArray * segs, GstClockTime pts)
+{
+  guint best = 1;
+  GstClockTimeDiff best_diff = G_MAXINT64;
+
+  for (guint i = 1; i < segs->len; i++) {
+    CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
+    GstClockTimeDiff d = ABS (GST_CLOCK_DIFF (timeline_position (segs,
+                e->start_ms), pts));
+
+    if (d < best_diff) {
+      best_diff = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/* FILE.mp4 for the first part, FILE-2.mp4 for the second, ... */
+static gchar *
+part_path (guint part)
+{
+  const gchar *base = strrchr (opt_output, '/');
+  const gchar *dot = strrchr (base ? base : opt_output, '.');
+
+  if (part == 0)
+    return g_strdup (opt_output);
+  if (dot == NULL)
+    return g_strdup_printf ("%s-%u", opt_output, part + 1);
+  return g_strdup_printf ("%.*s-%u%s", (int) (dot - opt_output), opt_output,
+      part + 1, dot);
+}
+
+/* Exports the part of [@from, @to) in @segs[@first, @end) (with @files,
+ * their local copies) into @path.  0, or 1 on failure; when a format
+ * change ends the part early, 0 with *@change set to the index in @segs of
+ * the segment that changes and @what to the formats. */
+static int
+export_part (GArray * segs, GStrv files, guint first, guint end, gint64 from,
+    gint64 to, const gchar * path, guint * change, gchar ** what,
+    GError ** error)
+{
+  g_autoptr (GArray) part = g_array_sized_new (FALSE, FALSE,
+      sizeof (CsPlaylistEntry), end - first);
+  g_autoptr (GStrvBuilder) part_files = g_strv_builder_new ();
+  CsPlaylistEntry *last;
+  Export ex = { NULL };
+  gboolean to_end;
+  int rc;
+
+  g_array_append_vals (part, &g_array_index (segs, CsPlaylistEntry, first),
+      end - first);
+  for (guint i = first; i < end; i++)
+    g_strv_builder_add (part_files, files[i]);
+  ex.files = g_strv_builder_end (part_files);
+  ex.pipeline = gst_pipeline_new ("export");
+  ex.held = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_mutex_init (&ex.lock);
+  g_cond_init (&ex.cond);
+  last = &g_array_index (part, CsPlaylistEntry, part->len - 1);
+  to_end = to >= last->start_ms + last->duration_ms;
+  rc = run_export (&ex, path, timeline_position (part, from),
+      to_end ? GST_CLOCK_TIME_NONE : timeline_position (part, to),
+      timeline_position (part, to), error);
+  gst_element_set_state (ex.pipeline, GST_STATE_NULL);
+  gst_object_unref (ex.pipeline);
+  g_ptr_array_unref (ex.held);
+  g_mutex_clear (&ex.lock);
+  g_cond_clear (&ex.cond);
+  g_strfreev (ex.files);
+  *change = 0;
+  if (rc == 0 && ex.changed) {
+    g_autofree gchar *a = g_strndup (ex.change_from, strcspn (ex.change_from,
+            "#"));
+    g_autofree gchar *b = g_strndup (ex.change_to, strcspn (ex.change_to,
+            "#"));
+
+    *change = first + segment_at (part, ex.change_pts);
+    g_strchomp (a);
+    g_strchomp (b);
+    *what = g_str_equal (a, b) ? g_strdup_printf ("%s, other codec headers",
+        b) : g_strdup_printf ("%s -> %s", a, b);
+  }
+  g_free (ex.change_from);
+  g_free (ex.change_to);
+  return rc;
+}
+
 int
 csctl_export (int argc, char **argv, GError ** error)
 {
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GArray) segs = NULL;
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) said = g_string_new (NULL);
   g_autofree gchar *tmpdir = NULL;
-  Export ex = { NULL };
+  g_auto (GStrv) files = NULL;
   gint64 from, to;
+  guint first = 0, end;
   int rc;
 
   if (opt_output == NULL) {
@@ -283,27 +513,59 @@ csctl_export (int argc, char **argv, GError ** error)
   tmpdir = g_dir_make_tmp ("csctl-export-XXXXXX", error);
   if (tmpdir == NULL)
     return 1;
-  ex.files = local_files (store, segs, tmpdir, error);
-  if (ex.files != NULL) {
+  files = local_files (store, segs, tmpdir, error);
+  rc = files ? 0 : 1;
+  if (files != NULL)
     gst_init (NULL, NULL);
-    ex.pipeline = gst_pipeline_new ("export");
-    ex.held = g_ptr_array_new_with_free_func (gst_object_unref);
-    CsPlaylistEntry *last = &g_array_index (segs, CsPlaylistEntry,
-        segs->len - 1);
-    gboolean to_end = to >= last->start_ms + last->duration_ms;
+  /* One part per format: a part that meets a change is made again up to
+   * the segment that changes, and the next starts there. */
+  end = segs->len;
+  while (rc == 0 && first < segs->len) {
+    g_autofree gchar *path = part_path (written->len), *what = NULL;
+    guint change;
 
-    rc = run_export (&ex, timeline_position (segs, from),
-        to_end ? GST_CLOCK_TIME_NONE : timeline_position (segs, to),
-        timeline_position (segs, to), error);
-    gst_element_set_state (ex.pipeline, GST_STATE_NULL);
-    gst_object_unref (ex.pipeline);
-    g_ptr_array_unref (ex.held);
-  } else {
-    rc = 1;
+    rc = export_part (segs, files, first, end, from, to, path, &change,
+        &what, error);
+    if (rc == 0 && change != 0 && change >= end) {
+      /* Within the part's one segment: there is nothing to split at. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "the format changes within %s (%s): it cannot be exported",
+          g_array_index (segs, CsPlaylistEntry, end - 1).uri, what);
+      rc = 1;
+    }
+    if (rc == 0 && change != 0) {
+      CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, change);
+      g_autofree gchar *at = csctl_format_time (e->start_ms);
+
+      g_string_append_printf (said, "%s changes format at %s (%s UTC): "
+          "%s\n", argv[2], e->uri, at, what);
+      end = change;
+      continue;
+    }
+    if (rc == 0 && !csctl_mp4_set_creation_time (path, MAX (from,
+                g_array_index (segs, CsPlaylistEntry, first).start_ms) / 1000,
+            error))
+      rc = 1;
+    if (rc == 0) {
+      CsPlaylistEntry *a = &g_array_index (segs, CsPlaylistEntry, first);
+      CsPlaylistEntry *z = &g_array_index (segs, CsPlaylistEntry, end - 1);
+      g_autofree gchar *f = csctl_format_time (MAX (from, a->start_ms));
+      g_autofree gchar *t = csctl_format_time (MIN (to, z->start_ms +
+              z->duration_ms));
+
+      g_string_append_printf (said, "%s: %s to %s UTC\n", path, f, t);
+      g_ptr_array_add (written, g_steal_pointer (&path));
+      first = end;
+      end = segs->len;
+    }
   }
-  g_strfreev (ex.files);
   remove_downloads (tmpdir);
-  if (rc != 0)
+  if (rc != 0) {
     g_unlink (opt_output);
+    for (guint i = 0; i < written->len; i++)
+      g_unlink (g_ptr_array_index (written, i));
+  } else if (written->len > 1) {
+    fputs (said->str, stdout);
+  }
   return rc;
 }

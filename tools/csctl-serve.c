@@ -531,13 +531,11 @@ csctl_serve (int argc, char **argv, GError ** error)
   sv.jobs = csctl_jobs_new (argv[1], WORKERS, opt_timeout, error);
   if (sv.jobs == NULL)
     return 1;
-  sv.web_dir = g_strdup (g_getenv ("CSCTL_WEB_DIR") ?
-      g_getenv ("CSCTL_WEB_DIR") : CSCTL_WEB_DIR);
+  sv.web_dir = csctl_find_web_dir ();
   sv.live = csctl_live_new ();
   exports = csctl_exports_new (argv[1], error);
   if (exports == NULL)
     return 1;
-
   server = soup_server_new ("server-header", "csctl", NULL);
   g_signal_connect (server, "request-started",
       G_CALLBACK (on_request_started), &sv);

@@ -10,6 +10,7 @@
  * --region) and the credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
  * (AWS_SESSION_TOKEN).  T is ISO 8601 (2026-11-24T05:00:00Z) or ms since
  * the epoch. */
+#include "config.h"
 #include "csctl.h"
 #include "cs-key.h"
 #include "cs-json.h"
@@ -30,12 +31,15 @@ gchar *opt_event;
 gchar *opt_listen = (gchar *) "127.0.0.1:8080";
 gchar **opt_allow_host;
 gint opt_timeout = 30;
-static gboolean opt_json;
+static gboolean opt_json, opt_virtual_hosted;
 
 static const GOptionEntry store_entries[] = {
   {"endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint,
       "S3 endpoint, http(s)://host[:port]", "URL"},
   {"region", 0, 0, G_OPTION_ARG_STRING, &opt_region, "S3 region", "REGION"},
+  {"virtual-hosted", 0, 0, G_OPTION_ARG_NONE, &opt_virtual_hosted,
+      "S3 requests with the bucket in the host name (bucket.host), as cssink "
+        "force-path-style=false makes", NULL},
   {NULL}
 };
 
@@ -90,6 +94,21 @@ static const GOptionEntry playlist_entries[] = {
         "604800)", "S"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
       "Write the playlist here instead of to standard output", "FILE"},
+  {NULL}
+};
+
+static const GOptionEntry retention_entries[] = {
+  {"days", 0, 0, G_OPTION_ARG_INT, &opt_days,
+      "Expire recordings and events after N days (0: remove csctl's rules; "
+        "without: only show the rules)", "N"},
+  {NULL}
+};
+
+static const GOptionEntry prune_entries[] = {
+  {"older-than", 0, 0, G_OPTION_ARG_INT, &opt_older_than,
+      "Delete the days that ended N days ago or earlier (UTC)", "N"},
+  {"yes", 0, 0, G_OPTION_ARG_NONE, &opt_yes,
+      "Delete (without: only list what would go)", NULL},
   {NULL}
 };
 
@@ -154,8 +173,8 @@ csctl_compare_entries (gconstpointer a, gconstpointer b)
   return (ea->start_ms > eb->start_ms) - (ea->start_ms < eb->start_ms);
 }
 
-static gchar *
-format_time (gint64 ms)
+gchar *
+csctl_format_time (gint64 ms)
 {
   g_autoptr (GDateTime) t = NULL;
   g_autofree gchar *s = NULL;
@@ -220,7 +239,8 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
             urls, found, error))
       return NULL;
   if (found->len == 0) {
-    g_autofree gchar *f = format_time (from), *t = format_time (to);
+    g_autofree gchar *f = csctl_format_time (from);
+    g_autofree gchar *t = csctl_format_time (to);
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "no recording of %s between %s and %s UTC", device, f, t);
     return NULL;
@@ -232,10 +252,12 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
 CsStore *
 csctl_open_store (const gchar * uri, GError ** error)
 {
-  CsStoreConfig config = {.endpoint = opt_endpoint,.region = opt_region };
+  CsStoreConfig config = {
+    .endpoint = opt_endpoint,.region = opt_region,
+    .virtual_hosted = opt_virtual_hosted,
+  };
 
-  cs_store_config_fill_from_env (&config);
-  return cs_store_new (uri, &config, error);
+  cs_store_config_fill_from_env (&config);  return cs_store_new (uri, &config, error);
 }
 
 gboolean
@@ -465,7 +487,7 @@ print_events (GPtrArray * events)
     g_print ("%u events\n", events->len);
   for (guint i = 0; i < events->len; i++) {
     CsEventRecord *r = g_ptr_array_index (events, i);
-    g_autofree gchar *at = format_time (r->start_ms);
+    g_autofree gchar *at = csctl_format_time (r->start_ms);
     g_autofree gchar *what = csctl_describe_triggers (r->triggers);
 
     g_print ("  %s  %s  %.1f s  %s%s%s\n", r->id, at, r->end_ms >= 0 ?
@@ -511,15 +533,15 @@ cmd_ls (int argc, char **argv, GError ** error)
     g_print ("%s\n", json);
     return unreadable ? 1 : 0;
   }
-  f = format_time (from);
-  t = format_time (to);
+  f = csctl_format_time (from);
+  t = csctl_format_time (to);
   g_print ("%s from %s to %s UTC: %u recorded spans\n", argv[2], f, t,
       spans->len);
   between = between_spans (spans);
   for (guint i = 0, j = 0; i < spans->len; i++) {
     Span *sp = &g_array_index (spans, Span, i);
-    g_autofree gchar *a = format_time (sp->start_ms);
-    g_autofree gchar *z = format_time (sp->end_ms);
+    g_autofree gchar *a = csctl_format_time (sp->start_ms);
+    g_autofree gchar *z = csctl_format_time (sp->end_ms);
 
     if (j < between->len && g_array_index (between, Between, j).span == i) {
       Between *bt = &g_array_index (between, Between, j++);
@@ -575,22 +597,54 @@ cmd_playlist (int argc, char **argv, GError ** error)
 static const struct {
   const gchar *name;
   const gchar *args;
+  const gchar *summary;
   const GOptionEntry *entries;
   int (*run) (int argc, char **argv, GError ** error);
 } commands[] = {
-  {"ls", "STORE DEVICE [--from T] [--to T] - recorded spans, gaps and "
-        "events", ls_entries, cmd_ls},
-  {"playlist", "STORE DEVICE --from T --to T|--event ID - a VOD HLS "
-        "playlist", playlist_entries, cmd_playlist},
-  {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4 - one MP4",
-      export_entries, csctl_export},
-  {"serve", "STORE [--listen ADDRESS:PORT] - a web page to browse and "
-        "play the store", serve_entries, csctl_serve},
-  {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T] - "
-        "what the device may record", service_entries, csctl_activate},
+  {"ls", "STORE DEVICE [--from T] [--to T] [--json]",
+      "Recorded spans, gaps and events.", ls_entries, cmd_ls},
+  {"playlist", "STORE DEVICE --from T --to T|--event ID [-o FILE]",
+      "A VOD HLS playlist.", playlist_entries, cmd_playlist},
+  {"export", "STORE DEVICE --from T --to T|--event ID -o FILE.mp4",
+      "The range remuxed into one MP4.", export_entries, csctl_export},
+  {"serve", "STORE [--listen ADDRESS:PORT]",
+      "A web page to browse and play the store.", serve_entries,
+      csctl_serve},
+  {"activate", "STORE DEVICE --channel NAME|--ai TYPE [--until T]",
+      "What the device may record.", service_entries, csctl_activate},
   {"deactivate", "STORE DEVICE --channel NAME|--ai TYPE",
-      service_entries, csctl_deactivate},
+      "What the device may no longer record.", service_entries,
+      csctl_deactivate},
+  {"retention", "STORE [DEVICE] [--days N]",
+      "S3 lifecycle rules that expire recordings and events (s3://).",
+      retention_entries, csctl_retention},
+  {"prune", "STORE [DEVICE] --older-than N [--yes]",
+      "Delete whole days of recordings and events (file://).",
+      prune_entries, csctl_prune},
 };
+
+/* What every command's help ends with. */
+#define HELP_NOTES \
+  "STORE is file:///DIR, s3://BUCKET[/PREFIX] (with --endpoint, --region)\n" \
+  "or http(s)://HOST/PATH.  T is ISO 8601 (2026-11-24T05:00:00Z) or ms\n" \
+  "since the epoch.\n\n" \
+  "Environment:\n" \
+  "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  the credentials of an s3:// store\n" \
+  "  AWS_SESSION_TOKEN                         with temporary credentials\n" \
+  "  CSCTL_WEB_DIR                             the page csctl serve shows\n\n" \
+  "Exit status: 0 done, 1 nothing found or the store failed, 2 bad usage.\n" \
+  "See csctl(1).\n"
+
+static void
+print_usage (FILE * out)
+{
+  fprintf (out, "usage: csctl COMMAND ARGS... (csctl COMMAND --help: its "
+      "options)\n       csctl --help | --version\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  csctl %s %s\n      %s\n", commands[i].name,
+        commands[i].args, commands[i].summary);
+  fprintf (out, "\n%s", HELP_NOTES);
+}
 
 int
 main (int argc, char **argv)
@@ -598,12 +652,27 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int rc = 2;
 
+  if (argc > 1 && (g_str_equal (argv[1], "--help")
+          || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))) {
+    print_usage (stdout);
+    return 0;
+  }
+  if (argc > 1 && g_str_equal (argv[1], "--version")) {
+    printf ("csctl (%s) %s\n", PACKAGE, VERSION);
+    return 0;
+  }
   for (guint i = 0; argc > 1 && i < G_N_ELEMENTS (commands); i++) {
     g_autoptr (GOptionContext) ctx = NULL;
+    g_autofree gchar *prgname = NULL;
 
     if (!g_str_equal (argv[1], commands[i].name))
       continue;
+    /* GOption's "Usage:" line names the program: here csctl COMMAND. */
+    prgname = g_strdup_printf ("csctl %s", commands[i].name);
+    g_set_prgname (prgname);
     ctx = g_option_context_new (commands[i].args);
+    g_option_context_set_summary (ctx, commands[i].summary);
+    g_option_context_set_description (ctx, HELP_NOTES);
     g_option_context_add_main_entries (ctx, commands[i].entries, NULL);
     g_option_context_add_main_entries (ctx, store_entries, NULL);
     argv[1] = argv[0];
@@ -613,8 +682,8 @@ main (int argc, char **argv)
       g_printerr ("csctl %s: %s\n", commands[i].name, error->message);
     return error != NULL && rc == 0 ? 1 : rc;
   }
-  g_printerr ("usage: csctl COMMAND ...\n");
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_printerr ("  csctl %s %s\n", commands[i].name, commands[i].args);
+  if (argc > 1)
+    g_printerr ("csctl: unknown command '%s'\n", argv[1]);
+  print_usage (stderr);
   return 2;
 }

@@ -9,6 +9,8 @@
 G_BEGIN_DECLS
 
 extern gchar *opt_output, *opt_channel, *opt_ai, *opt_until, *opt_event;
+extern gint opt_days, opt_older_than;
+extern gboolean opt_yes;
 
 /* The last ms csctl takes or shows: 9999-12-31T23:59:59.999Z (GDateTime,
  * and so every key's day, ends there). */
@@ -21,6 +23,8 @@ gboolean csctl_parse_time (const gchar * text, gint64 * ms, GError ** error);
  * @to, now); at most 31 days. */
 gboolean csctl_parse_range (const gchar * from_text, const gchar * to_text,
     gint64 * from, gint64 * to, GError ** error);
+/* "2026-11-24 05:00:00.000" (UTC), or "N ms" for a time out of range. */
+gchar *csctl_format_time (gint64 ms);
 /* STORE with --endpoint, --region and the AWS_* credentials. */
 CsStore *csctl_open_store (const gchar * uri, GError ** error);
 
@@ -66,9 +70,18 @@ gchar *csctl_ls_json (CsStore * store, const gchar * device, gint64 from,
 /* "motion+person", for people. */
 gchar *csctl_describe_triggers (guint32 triggers);
 
+/* The directory of csctl serve's page (see csctl-web-dir.c). */
+gchar *csctl_find_web_dir (void);
+
+/* Sets the creation time of the MP4 at @path (see csctl-mp4-time.c). */
+gboolean csctl_mp4_set_creation_time (const gchar * path, gint64 unix_s,
+    GError ** error);
+
 int csctl_export (int argc, char **argv, GError ** error);
 int csctl_serve (int argc, char **argv, GError ** error);
 int csctl_activate (int argc, char **argv, GError ** error);
 int csctl_deactivate (int argc, char **argv, GError ** error);
+int csctl_retention (int argc, char **argv, GError ** error);
+int csctl_prune (int argc, char **argv, GError ** error);
 
 G_END_DECLS

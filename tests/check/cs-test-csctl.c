@@ -3,6 +3,8 @@
 
 #include <gst/check/gstcheck.h>
 
+#include <string.h>
+
 gint
 cs_test_csctl (gchar ** out, gchar ** err, ...)
 {
@@ -39,4 +41,29 @@ cs_test_record_events (const gchar * dir, const gchar * device,
   cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
   fail_unless (run.eos && run.error == NULL);
   cs_run_clear (&run);
+}
+
+GSubprocess *
+cs_test_csctl_serve (const gchar * csctl, const gchar * store,
+    const gchar * cwd, guint * port)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = NULL;
+  const gchar *at;
+  GSubprocess *process;
+
+  g_subprocess_launcher_unsetenv (launcher, "CSCTL_WEB_DIR");
+  g_subprocess_launcher_set_cwd (launcher, cwd);
+  process = g_subprocess_launcher_spawn (launcher, &error, csctl ? csctl :
+      g_getenv ("CSCTL"), "serve", store, "--listen", "127.0.0.1:0", NULL);
+  fail_unless (process != NULL, "%s", error ? error->message : "");
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
+  at = line ? strstr (line, " on http://127.0.0.1:") : NULL;
+  fail_unless (at != NULL, "csctl serve says: %s", line);
+  *port = atoi (at + strlen (" on http://127.0.0.1:"));
+  return process;
 }

@@ -2,7 +2,7 @@
 /* Running the csctl the build made ($CSCTL) from a test. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "cs-test-util.h"
 
@@ -18,5 +18,10 @@ gint cs_test_csctl (gchar ** out, gchar ** err, ...) G_GNUC_NULL_TERMINATED;
  * at @dir, with @triggers at their stream times. */
 void cs_test_record_events (const gchar * dir, const gchar * device,
     gint64 t0_ms, const CsTestTrigger * triggers, guint n);
+/* @csctl (NULL: $CSCTL) serve @store on any port of 127.0.0.1, run in
+ * @cwd (NULL: this one) without CSCTL_WEB_DIR; its port in *@port.  Stop
+ * it with g_subprocess_force_exit (). */
+GSubprocess *cs_test_csctl_serve (const gchar * csctl, const gchar * store,
+    const gchar * cwd, guint * port);
 
 G_END_DECLS
