@@ -247,9 +247,9 @@ main (int argc, char **argv)
     return 2;
   }
   if (events > 0) {
-    CsStoreConfig config = { endpoint, NULL, g_getenv ("AWS_ACCESS_KEY_ID"),
-      g_getenv ("AWS_SECRET_ACCESS_KEY"), NULL, 5, NULL
-    };
+    CsStoreConfig config = {.endpoint = endpoint,.timeout_s = 5 };
+
+    cs_store_config_fill_from_env (&config);
     store = cs_store_new (store_uri, &config, &error);
     if (store == NULL) {
       g_printerr ("latency: %s\n", error->message);

@@ -33,6 +33,8 @@ typedef enum {
 typedef void (*CsStoreNoticeFunc) (const gchar * message, gpointer data);
 
 typedef struct {
+  CsStoreNoticeFunc notice;     /* NULL: g_message () */
+  gpointer notice_data;         /* must outlive the store */
   const gchar *endpoint;        /* s3: "http(s)://host[:port]"; NULL = AWS for region */
   const gchar *region;          /* s3: NULL = CS_STORE_DEFAULT_REGION */
   const gchar *access_key;
@@ -40,8 +42,6 @@ typedef struct {
   const gchar *session_token;   /* optional */
   guint timeout_s;              /* network I/O timeout; 0 = 15 s */
   const gchar *tls_ca_file;     /* PEM bundle to trust instead of the system's */
-  CsStoreNoticeFunc notice;     /* NULL: g_message () */
-  gpointer notice_data;         /* must outlive the store */
   gboolean virtual_hosted;      /* s3: the bucket in the host name
                                  * (bucket.host), not the path */
 } CsStoreConfig;
