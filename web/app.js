@@ -315,6 +315,8 @@ function play(url, what, at) {
   $('playing').textContent = what;
   $('pdt').textContent = '-';
   delete $('pdt').dataset.utc;
+  state.playTime = null;
+  renderPlayhead();
   hls = new Hls({ autoStartLoad: false, liveSyncDurationCount: 2 });
   let started = false;
   hls.on(Hls.Events.LEVEL_LOADED, (_, data) => {
