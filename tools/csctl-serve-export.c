@@ -11,7 +11,9 @@
  * A POST must come from the page itself (its Origin is this server): a page
  * of another site cannot make the machine export.  At most EXPORTS_RUNNING
  * run at once and EXPORTS_KEPT are kept, each for EXPORT_KEEP_S after it
- * ends; the files live in a directory of their own, removed at exit.
+ * ends; the files live in a directory of their own, made at the first
+ * export (a serve that never exports leaves nothing behind, even killed)
+ * and removed at exit.
  * Everything here runs on the main loop. */
 #include "csctl-serve.h"
 #include "cs-json.h"
@@ -31,7 +33,7 @@ struct _CsctlExports
 {
   gchar *store_uri;
   gchar *csctl;                 /* this program */
-  gchar *dir;
+  gchar *dir;                   /* NULL until the first export */
   GHashTable *jobs;             /* id -> Export */
 };
 
@@ -82,11 +84,6 @@ csctl_exports_new (const gchar * store_uri, GError ** error)
   if (self == NULL)
     return NULL;
   exports = g_new0 (CsctlExports, 1);
-  exports->dir = g_dir_make_tmp ("csctl-serve-exports-XXXXXX", error);
-  if (exports->dir == NULL) {
-    g_free (exports);
-    return NULL;
-  }
   exports->store_uri = g_strdup (store_uri);
   exports->csctl = g_steal_pointer (&self);
   exports->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -98,7 +95,8 @@ void
 csctl_exports_free (CsctlExports * exports)
 {
   g_hash_table_unref (exports->jobs);
-  g_rmdir (exports->dir);
+  if (exports->dir != NULL)
+    g_rmdir (exports->dir);
   g_free (exports->dir);
   g_free (exports->csctl);
   g_free (exports->store_uri);
@@ -288,7 +286,9 @@ start_export (CsctlExports * exports, SoupServerMessage * msg,
     return;
   }
   args = export_args (exports, query, &name, &error);
-  if (args == NULL || !make_room (exports, &error)) {
+  if (args != NULL && exports->dir == NULL)
+    exports->dir = g_dir_make_tmp ("csctl-serve-exports-XXXXXX", &error);
+  if (args == NULL || exports->dir == NULL || !make_room (exports, &error)) {
     csctl_reply_error (msg, g_error_matches (error, G_IO_ERROR,
             G_IO_ERROR_BUSY) ? 429 :
         csctl_status_of (error), error->message);

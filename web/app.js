@@ -100,8 +100,11 @@ const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const eventName = (ev) => capital(triggerNames(ev.triggers).join(' + ') ||
   'event');
 const eventEnd = (ev) => ev.end_ms > ev.start_ms ? ev.end_ms : ev.start_ms;
+// An event still being recorded has no end yet.
+const eventLength = (ev) => ev.end_ms < 0 ? 'going on' :
+  duration(eventEnd(ev) - ev.start_ms);
 const eventTitle = (ev) => eventName(ev) + ' at ' + clock(ev.start_ms) +
-  ', ' + duration(eventEnd(ev) - ev.start_ms);
+  ', ' + eventLength(ev);
 
 function shownEvents() {
   return state.ls.events.filter((ev) =>
@@ -312,6 +315,8 @@ function play(url, what, at) {
   $('playing').textContent = what;
   $('pdt').textContent = '-';
   delete $('pdt').dataset.utc;
+  state.playTime = null;
+  renderPlayhead();
   hls = new Hls({ autoStartLoad: false, liveSyncDurationCount: 2 });
   let started = false;
   hls.on(Hls.Events.LEVEL_LOADED, (_, data) => {
@@ -469,8 +474,7 @@ function showEvents() {
     name.textContent = eventName(ev);
     const when = document.createElement('div');
     when.className = 'when';
-    when.textContent = clock(ev.start_ms) + ' · ' +
-      duration(eventEnd(ev) - ev.start_ms);
+    when.textContent = clock(ev.start_ms) + ' · ' + eventLength(ev);
     const buttons = document.createElement('div');
     const playButton = document.createElement('button');
     playButton.textContent = 'Play';
