@@ -19,6 +19,16 @@ put_be (guint8 * at, guint64 v, guint bytes)
     at[i] = v >> (8 * (bytes - 1 - i));
 }
 
+static guint64
+get_be (const guint8 * at, guint bytes)
+{
+  guint64 v = 0;
+
+  for (guint i = 0; i < bytes; i++)
+    v = v << 8 | at[i];
+  return v;
+}
+
 /* Box size and type at @at (@len bytes left); 0 when it does not fit. */
 static guint64
 box_at (const guint8 * at, gsize len, guint * header, const guint8 ** type)
@@ -27,11 +37,11 @@ box_at (const guint8 * at, gsize len, guint * header, const guint8 ** type)
 
   if (len < 8)
     return 0;
-  size = GUINT32_FROM_BE (*(guint32 *) at);
+  size = get_be (at, 4);
   *type = at + 4;
   *header = 8;
   if (size == 1 && len >= 16) {
-    size = GUINT64_FROM_BE (*(guint64 *) (at + 8));
+    size = get_be (at + 8, 8);
     *header = 16;
   } else if (size == 0) {
     size = len;
@@ -77,15 +87,17 @@ csctl_mp4_set_creation_time (const gchar * path, gint64 unix_s,
   guint8 head[16];
   guint64 offset = 0;
   gboolean ok = FALSE;
+  gsize got;
 
   if (f == NULL)
     goto fail;
   while (fseeko (f, offset, SEEK_SET) == 0
-      && fread (head, 1, sizeof (head), f) >= 8) {
-    guint64 size = GUINT32_FROM_BE (*(guint32 *) head);
+      && (got = fread (head, 1, sizeof (head), f)) >= 8) {
+    guint64 size = get_be (head, 4);
 
     if (size == 1)
-      size = GUINT64_FROM_BE (*(guint64 *) (head + 8));
+      size = got == sizeof (head) ? get_be (head + 8, 8) : 0;
+    /* 0 (to the end of the file) is a box moov cannot follow. */
     if (size < 8)
       break;
     if (!memcmp (head + 4, "moov", 4) && size <= MAX_MOOV_BYTES) {

@@ -212,7 +212,8 @@ csctl_export_formats_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_unchecked_fixture (tc, setup, teardown);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_split_by_format);
   tcase_add_test (tc, test_one_format);
   tcase_add_test (tc, test_range_across);
