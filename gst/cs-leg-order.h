@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Decoding order at the muxer's input: splitmuxsink fails the whole pipeline
- * ("Timestamping error on input streams") and loses its open segment when a
- * stream's decoding timestamps go backwards.  Such frames are dropped
+/* Decoding order at the muxer's input: a stream whose decoding timestamps go
+ * backwards cannot be muxed into one playable stream (MPEG-TS needs them in
+ * order; a segment would hold both timelines).  Such frames are dropped
  * instead, and counted; video then waits for a keyframe, as the frames after
  * a dropped one cannot be decoded without it. */
 #pragma once

@@ -221,7 +221,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
 
   gst_structure_get_uint64 (s, "running-time", &rt);
   if (g_str_equal (name, CS_GATE_OPEN)) {
-    /* After a close, the segment the closing keyframes opened must end. */
+    /* After a close, the next recording starts a segment of its own. */
     split = GST_CLOCK_TIME_IS_VALID (ev->close_rt);
     ev->gated = TRUE;
     add_mark (ev, rt, ev->current);
@@ -263,7 +263,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
   } else if (g_str_equal (name, CS_EVENT_ENDED) && (e = find_event (ev, id))) {
     gst_structure_get_int64 (s, "end-ms", &e->record->end_ms);
     /* A closed gate has let its last frame through at the close; the
-     * segment that holds it ends where the closing keyframes start. */
+     * segment that holds it ends just before it (see CS_SINK_CLOSER_LEAD). */
     e->end_rt = ev->gated && GST_CLOCK_TIME_IS_VALID (ev->close_rt)
         && ev->marks->len > 0
         && g_array_index (ev->marks, Mark, ev->marks->len - 1).event_id ==

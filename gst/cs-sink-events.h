@@ -14,8 +14,8 @@ typedef struct _CsSinkEvents CsSinkEvents;
 CsSinkEvents *cs_sink_events_new (const gchar * device_id);
 void cs_sink_events_free (CsSinkEvents * ev);
 
-/* How long before a gate close the keyframes that end the last segment go
- * (their segment is discarded). */
+/* An event's last segment ends this long before the gate's close: the
+ * close's running time is that of the first frame held back. */
 #define CS_SINK_CLOSER_LEAD (2 * GST_USECOND)
 
 /* A cs-* custom event from the gate, as it reaches the muxer; objects to

@@ -77,6 +77,7 @@
 #include "cs-sink-report.h"
 #include "cs-utc.h"
 #include "cs-leg-order.h"
+#include "cs-cutter.h"
 #include "cs-stored-events.h"
 #include "cs-ticker.h"
 
@@ -90,9 +91,10 @@ GST_DEBUG_CATEGORY (gst_cs_sink_debug);
 #define DEFAULT_SEGMENT_DURATION (4 * GST_SECOND)
 #define DEFAULT_SEGMENT_IDLE_TIMEOUT 0  /* segment-duration + 2 s */
 #define IDLE_CHECK_MS 100
-/* How long video comes without audio before a requested audio pad is let go
- * (less than the video leg holds at the shortest segments). */
-#define AUDIO_WAIT_US G_USEC_PER_SEC
+/* A live muxer's room beyond its two frames per stream: cseventgate lets
+ * audio through behind the video it follows (a pre-roll comes at once), so
+ * the video must not wait in the muxer for that audio. */
+#define LIVE_MUX_LATENCY (40 * GST_MSECOND)
 #define DEFAULT_MAX_CACHED_SEGMENTS 3
 #define DEFAULT_MAX_CACHE_BYTES (32 * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES -1
@@ -156,60 +158,51 @@ typedef struct
 
 /* What one run learns from its stream (counts included), under
  * self->lock; set up by stream_reset() at start and dropped by it at stop,
- * so that a restart begins like the first run. */
+ * so that a restart begins like the first run.  Constant for a run once
+ * set: events, stored (at start), video_codec and upstream_live (at the
+ * video caps); everything else follows the stream. */
 typedef struct
 {
   CsSinkEvents *events;
   CsStoredEvents *stored;       /* when a finished event is whole */
-  GstBuffer *last_video_key;    /* at the muxer's input, for its closes */
-  GstBuffer *last_audio;
-  GQueue cuts;                  /* Cut: recent keyframes at the muxer's input */
   CsLegOrder video_order, audio_order;  /* frames going back are dropped */
-  GstClockTime mux_video_end;   /* end of the last frame there */
   gchar *auto_picture_event;    /* wants a picture of the next keyframe */
   gchar *auto_picture_key;
-  GOutputStream *fragment;      /* the segment being muxed */
-  GstClockTime fragment_start_rt;
   GstSegment video_segment;
   CsUtcMap utc;
-  GstClockTime video_end_rt;    /* latest end of a video buffer seen */
-  GstClockTime last_keyframe_rt;
   gboolean video_seen;          /* a video buffer came in */
   gint64 video_arrival_us;      /* monotonic time of the latest */
-  gboolean segment_open;        /* a frame was muxed since the last close */
   gboolean idle_closed;         /* closed for idleness: wait for a keyframe */
   gboolean idle_resume_told;    /* frames without their keyframe dropped */
-  GstClockTime idle_closer_rt;  /* the segment starting there is discarded */
-  gconstpointer closers[3];     /* idle closers on their way (identity) */
-  GstClockTime audio_end_rt;    /* at the muxer's input */
   gboolean video_eos;
-  gint64 video_run_us;          /* since when video comes without a pause */
-  gint64 audio_arrival_us;      /* of the latest audio buffer, 0: none yet */
+  gboolean eos_posted;          /* cssink said it is done */
+  gboolean mux_latency_set;
   guint64 segments_recorded;
-  gsize last_segment_size;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
 } CsSinkStream;
 
-/* Lock order: audio_link_lock (the audio leg joining or leaving
- * splitmuxsink) before self->lock (streaming state and the outbox pointer);
- * GST_OBJECT_LOCK (settings) is never taken while holding self->lock.  None
- * is held while posting a message, calling into the outbox (whose locks
- * come below all of these: see cs-outbox.h) or creating the store. */
+/* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
+ * self->lock (streaming state and the outbox pointer).  None is held while
+ * posting a message, calling into the outbox (whose locks come below all of
+ * these: see cs-outbox.h), creating the store, or calling the cutter (which
+ * has a lock of its own, taken last). */
 struct _GstCsSink
 {
   GstBin parent;
 
-  GstElement *splitmux;
-  GstElement *sink;             /* giostreamsink inside splitmux */
   GstPad *video_pad;            /* ghost, always */
-  GstPad *mux_video_pad;        /* splitmux's, requested up front so that
-                                 * video is its reference stream from the
-                                 * first audio buffer on */
   GstPad *audio_pad;            /* ghost, requested */
-  GstElement *audio_parser, *audio_queue;
-  GstElement *video_parser, *video_queue;       /* made for each run's codec */
-  GstPad *audio_leg_src;        /* the audio queue's */
+  GstElement *audio_parser;
+  GstPad *audio_pad_src;        /* its src pad: which leg a probe is on */
+  GstElement *video_parser;     /* made for each run's codec */
+  /* Each run's muxer and the cutter of its output: made at start, so that
+   * a restart (another codec, other streams) begins with a fresh one. */
+  GstElement *mux;
+  GstPad *mux_video_pad;        /* requested with the muxer: with no sink
+                                 * pad, or audio's alone, it would end
+                                 * before the video came */
+  CsCutter *cutter;
 
   /* Settings, under GST_OBJECT_LOCK. */
   gchar *location;
@@ -232,7 +225,6 @@ struct _GstCsSink
   gchar *spool_dir;
   guint64 spool_max_bytes;
 
-  GMutex audio_link_lock;
   /* Under self->lock. */
   GMutex lock;
   CsOutbox *outbox;             /* everything stored goes through it */
@@ -277,23 +269,12 @@ stream_reset (GstCsSink * self)
       st->audio_order.dropped;
   cs_sink_events_free (st->events);
   cs_stored_events_free (st->stored);
-  gst_clear_buffer (&st->last_video_key);
-  gst_clear_buffer (&st->last_audio);
-  g_queue_clear_full (&st->cuts, g_free);
   g_free (st->auto_picture_event);
   g_free (st->auto_picture_key);
-  g_clear_object (&st->fragment);
 
   memset (st, 0, sizeof *st);
-  g_queue_init (&st->cuts);
   cs_leg_order_reset (&st->video_order);
   cs_leg_order_reset (&st->audio_order);
-  st->mux_video_end = GST_CLOCK_TIME_NONE;
-  st->fragment_start_rt = GST_CLOCK_TIME_NONE;
-  st->video_end_rt = GST_CLOCK_TIME_NONE;
-  st->last_keyframe_rt = GST_CLOCK_TIME_NONE;
-  st->idle_closer_rt = GST_CLOCK_TIME_NONE;
-  st->audio_end_rt = GST_CLOCK_TIME_NONE;
   gst_segment_init (&st->video_segment, GST_FORMAT_TIME);
 }
 
@@ -398,26 +379,35 @@ gst_cs_sink_make_stats (GstCsSink * self)
 }
 
 static void gst_cs_sink_drain (GstCsSink * self);
-static void gst_cs_sink_unlink_audio (GstCsSink * self);
 
-/* Keeps the UTC map, and what the last segment's end needs at EOS; at an
- * EOS before any video, ends the stream itself. */
-/* With self->lock: no audio buffer came for AUDIO_WAIT_US while video did. */
-static gboolean
-audio_missing (const CsSinkStream * st)
+/* The stream ended: drains the uploads, then tells the pipeline (cssink holds
+ * no sink element of its own that would), once per run. */
+static void
+gst_cs_sink_end (GstCsSink * self, guint32 seqnum)
 {
-  return st->video_arrival_us - MAX (st->video_run_us,
-      st->audio_arrival_us) >= AUDIO_WAIT_US;
+  GstMessage *msg;
+  gboolean posted;
+
+  g_mutex_lock (&self->lock);
+  posted = self->st.eos_posted;
+  self->st.eos_posted = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (posted)
+    return;
+  gst_cs_sink_drain (self);
+  msg = gst_message_new_eos (GST_OBJECT (self));
+  gst_message_set_seqnum (msg, seqnum);
+  gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
+/* Keeps the UTC map and the video's arrival (for the idle check); at an EOS
+ * before any video, ends the stream itself. */
 static GstPadProbeReturn
 video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstCsSink *self = user_data;
   GstBuffer *buf;
   GstClockTime rt;
-  gboolean no_audio;
-  gint64 now;
 
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
@@ -431,24 +421,13 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     }
     g_mutex_unlock (&self->lock);
     if (nothing_recorded) {
-      /* splitmuxsink neither ends nor prerolls on an EOS that comes before
-       * any data (GStreamer 1.22; behind a gate that never opened, an empty
-       * file): with no video to record, cssink says it is done itself.  It
-       * also takes splitmuxsink out of the state changes until the stop
-       * (it would wait for a first segment for ever), so that the pipeline
-       * reaches PLAYING and ends. */
-      GstMessage *msg = gst_message_new_eos (GST_OBJECT (self));
-      gst_message_set_seqnum (msg, gst_event_get_seqnum (event));
+      /* Behind a gate that never opened, an empty file: the muxer would
+       * wait for video for ever (audio may have come). */
       GST_ELEMENT_WARNING (self, STREAM, FAILED,
           ("No video came before the end of the stream: nothing was "
               "recorded."), (NULL));
-      gst_element_set_locked_state (self->splitmux, TRUE);
-      gst_element_continue_state (self->splitmux, GST_STATE_CHANGE_SUCCESS);
-      gst_element_post_message (self->splitmux,
-          gst_message_new_async_done (GST_OBJECT (self->splitmux),
-              GST_CLOCK_TIME_NONE));
-      gst_cs_sink_drain (self);
-      gst_element_post_message (GST_ELEMENT (self), msg);
+      gst_cs_sink_end (self, gst_event_get_seqnum (event));
+      return GST_PAD_PROBE_DROP;
     }
     return GST_PAD_PROBE_OK;
   }
@@ -456,131 +435,14 @@ video_timing_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   buf = GST_PAD_PROBE_INFO_BUFFER (info);
   g_mutex_lock (&self->lock);
   self->st.video_seen = TRUE;
-  now = g_get_monotonic_time ();
-  /* Video after a pause (an idle camera) starts a new run, in which audio
-   * has its own time to come back. */
-  if (now - self->st.video_arrival_us >= AUDIO_WAIT_US)
-    self->st.video_run_us = now;
-  self->st.video_arrival_us = now;
+  self->st.video_arrival_us = g_get_monotonic_time ();
   rt = GST_BUFFER_PTS_IS_VALID (buf) ?
       gst_segment_to_running_time (&self->st.video_segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
-  if (GST_CLOCK_TIME_IS_VALID (rt)) {
-    GstClockTime end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-        GST_BUFFER_DURATION (buf) : 0);
-    /* The latest end in presentation order: B-frames come out of order. */
-    if (!GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
-        || end > self->st.video_end_rt)
-      self->st.video_end_rt = end;
-    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
-      self->st.last_keyframe_rt = rt;
+  if (GST_CLOCK_TIME_IS_VALID (rt))
     cs_utc_map_update (&self->st.utc, GST_ELEMENT (self), buf, rt);
-  }
-  /* A live source's audio comes with its video, give or take an encoder's
-   * delay, even when a gate lets seconds of video through at once; a file
-   * may bring its streams far apart. */
-  no_audio = self->audio_queue && self->st.upstream_live
-      && audio_missing (&self->st);
   g_mutex_unlock (&self->lock);
-  /* A requested audio pad that gets no frame (a camera without a
-   * microphone) would hold every segment back: splitmuxsink waits for each
-   * stream to finish a GOP, and mpegtsmux cannot start a stream without its
-   * caps.  Video is recorded alone until audio comes. */
-  if (no_audio && gst_pad_is_linked (self->audio_leg_src)) {
-    g_mutex_lock (&self->audio_link_lock);
-    g_mutex_lock (&self->lock);
-    no_audio = audio_missing (&self->st);
-    g_mutex_unlock (&self->lock);
-    if (no_audio) {
-      GST_INFO_OBJECT (self, "no audio for %d ms of video: recording video "
-          "alone until it comes", AUDIO_WAIT_US / 1000);
-      gst_cs_sink_unlink_audio (self);
-    }
-    g_mutex_unlock (&self->audio_link_lock);
-  }
   return GST_PAD_PROBE_OK;
-}
-
-/* splitmuxsink asks where the next segment goes: a fresh memory stream,
- * sized for a segment a quarter larger than the last one, as growing it
- * doubles the allocation (and copies it) each time. */
-static gchar *
-on_format_location (GstElement * splitmux, guint fragment_id,
-    GstSample * first_sample, GstCsSink * self)
-{
-  GOutputStream *stream;
-  gsize capacity;
-
-  g_mutex_lock (&self->lock);
-  capacity = self->st.last_segment_size + self->st.last_segment_size / 4;
-  g_mutex_unlock (&self->lock);
-  capacity = MAX (capacity, 64 * 1024);
-  stream = g_memory_output_stream_new (g_malloc (capacity), capacity,
-      g_realloc, g_free);
-
-  g_object_set (self->sink, "stream", stream, NULL);
-  g_mutex_lock (&self->lock);
-  g_clear_object (&self->st.fragment);
-  self->st.fragment = stream;
-  g_mutex_unlock (&self->lock);
-  return NULL;                  /* our sink has no location */
-}
-
-/* Where the frame before a keyframe ended, at the muxer's input: a segment
- * that ends at that keyframe ends there (they differ across a jump in the
- * timestamps). */
-typedef struct
-{
-  GstClockTime keyframe_rt, previous_end;
-} Cut;
-
-#define MAX_CUTS 64
-/* A gap in the video longer than this is a jump, not a frame's length. */
-#define JUMP (GST_SECOND)
-
-/* With self->lock.  TRUE for a keyframe after a jump: a new segment must
- * start there, or one segment would hold both sides of the jump. */
-static gboolean
-remember_video (GstCsSink * self, const GstSegment * seg, GstBuffer * buf)
-{
-  gboolean jump = FALSE;
-  GstClockTime rt;
-
-  if (seg == NULL || !GST_BUFFER_PTS_IS_VALID (buf))
-    return FALSE;
-  rt = gst_segment_to_running_time (seg, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
-  if (!GST_CLOCK_TIME_IS_VALID (rt))
-    return FALSE;
-  if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
-      && GST_CLOCK_TIME_IS_VALID (self->st.mux_video_end)) {
-    Cut *c = g_new (Cut, 1);
-    jump = rt > self->st.mux_video_end + JUMP;
-    c->keyframe_rt = rt;
-    c->previous_end = self->st.mux_video_end;
-    g_queue_push_tail (&self->st.cuts, c);
-    if (g_queue_get_length (&self->st.cuts) > MAX_CUTS)
-      g_free (g_queue_pop_head (&self->st.cuts));
-  }
-  self->st.mux_video_end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-      GST_BUFFER_DURATION (buf) : 0);
-  return jump;
-}
-
-/* With self->lock: the real end of a segment splitmuxsink ends at @end_rt. */
-static GstClockTime
-segment_end (GstCsSink * self, GstClockTime end_rt)
-{
-  for (GList * l = self->st.cuts.head; l; l = l->next) {
-    Cut *c = l->data;
-    if (c->keyframe_rt == end_rt && end_rt > c->previous_end + JUMP) {
-      GST_WARNING_OBJECT (self, "the video jumps by %" GST_TIME_FORMAT
-          ": the segment ends at its last frame",
-          GST_TIME_ARGS (end_rt - c->previous_end));
-      return c->previous_end;
-    }
-  }
-  return end_rt;
 }
 
 /* Hands event objects (CsUploadItem) to the outbox; never waits. */
@@ -614,50 +476,26 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
   g_ptr_array_set_size (uploads, 0);
 }
 
-/* A segment is complete: name it and hand it to the outbox. */
+/* The cutter closed a segment (on the muxer's thread): name it and hand it
+ * to the outbox.  The one hand-off from the stream side to delivery. */
 static void
-gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
+gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
+    GstClockTime end_rt, gpointer user_data)
 {
-  g_autoptr (GBytes) data = NULL;
+  GstCsSink *self = user_data;
+  g_autoptr (GBytes) data = segment;
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
   g_autofree gchar *key = NULL;
-  GOutputStream *stream;
-  GstClockTime start_rt;
   gint64 start_ms, end_ms;
   CsOutbox *outbox;
   gboolean live;
 
   g_mutex_lock (&self->lock);
-  stream = g_steal_pointer (&self->st.fragment);
-  if (stream == NULL || self->outbox == NULL
-      || !GST_CLOCK_TIME_IS_VALID (self->st.fragment_start_rt)) {
+  if (self->outbox == NULL) {
     g_mutex_unlock (&self->lock);
-    g_clear_object (&stream);
     return;
   }
-  /* The bytes stay owned by the stream (no copy); giostreamsink, which still
-   * holds it, flushes it once more when it stops, so it is not closed here. */
-  data = g_bytes_new_with_free_func (g_memory_output_stream_get_data
-      (G_MEMORY_OUTPUT_STREAM (stream)),
-      g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (stream)),
-      g_object_unref, stream);
-
-  /* splitmuxsink ends a segment at the next keyframe, but the last one (the
-   * one that ends after the last keyframe) at the start of its last frame:
-   * count that frame in. */
-  if (self->st.video_eos && GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
-      && GST_CLOCK_TIME_IS_VALID (self->st.last_keyframe_rt)
-      && end_rt > self->st.last_keyframe_rt)
-    end_rt = MAX (end_rt, self->st.video_end_rt);
-  end_rt = segment_end (self, end_rt);
-  start_rt = self->st.fragment_start_rt;
   cs_utc_map_span_to_ms (&self->st.utc, start_rt, end_rt, &start_ms, &end_ms);
-  self->st.fragment_start_rt = GST_CLOCK_TIME_NONE;
-  self->st.last_segment_size = g_bytes_get_size (data);
-  if (g_bytes_get_size (data) == 0) {
-    g_mutex_unlock (&self->lock);
-    return;                     /* nothing was muxed */
-  }
   if (start_ms < 0) {
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
@@ -666,13 +504,12 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
             start_ms));
     return;
   }
-  key = start_rt == self->st.idle_closer_rt ? NULL :
-      cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
+  key = cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
       MAX (end_ms - start_ms, 0));
   if (key == NULL) {
-    /* Only what closed an event's last segment (see video_leg_probe). */
+    /* What the gate let through while no event owned it. */
     g_mutex_unlock (&self->lock);
-    GST_DEBUG_OBJECT (self, "discarded the segment of the closing frames");
+    GST_DEBUG_OBJECT (self, "discarded a segment outside any event");
     return;
   }
   self->st.segments_recorded++;
@@ -687,6 +524,12 @@ gst_cs_sink_fragment_closed (GstCsSink * self, GstClockTime end_rt)
   /* The outbox is freed only after the streaming threads have stopped. */
   cs_outbox_put (outbox, CS_OUTBOX_SEGMENT, key, data, !live);
   gst_cs_sink_upload_meta (self, uploads);
+}
+
+static void
+on_cutter_eos (guint32 seqnum, gpointer user_data)
+{
+  gst_cs_sink_end (user_data, seqnum);
 }
 
 static gboolean
@@ -769,36 +612,6 @@ gst_cs_sink_drain (GstCsSink * self)
   cs_outbox_stop (outbox, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
 }
 
-static void
-gst_cs_sink_handle_message (GstBin * bin, GstMessage * msg)
-{
-  GstCsSink *self = GST_CS_SINK (bin);
-  const GstStructure *s = gst_message_get_structure (msg);
-  GstClockTime rt;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
-      && GST_MESSAGE_SRC (msg) == GST_OBJECT (self->splitmux) && s != NULL
-      && gst_structure_get_clock_time (s, "running-time", &rt)) {
-    if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
-      g_mutex_lock (&self->lock);
-      self->st.fragment_start_rt = rt;
-      g_mutex_unlock (&self->lock);
-    } else if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
-      gst_cs_sink_fragment_closed (self, rt);
-    }
-    gst_message_unref (msg);    /* internal detail, not for the application */
-    return;
-  }
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
-    gst_cs_sink_drain (self);
-
-  GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
-}
-
-/* Adds one stream's parser and queue in front of @muxpad and returns the
- * parser's sink pad.  splitmuxsink holds a stream back while it waits for the
- * other to finish a GOP, so each gets a thread of its own: fed from one
- * thread (a demuxer), they would otherwise wait on each other forever. */
 /* On the snapshot thread: the application's picture for an alarm. */
 static gchar *
 capture_snapshot (const gchar * event_id, guint trigger, gpointer data)
@@ -846,161 +659,165 @@ snapshot_stored (const gchar * event_id, const gchar * key, gpointer data)
   gst_cs_sink_upload_meta (self, uploads);
 }
 
-/* A copy of @buf at running time @rt of @pad's segment, to close a segment
- * with: a keyframe (video) or a frame (audio) that is never stored. */
-static GstBuffer *
-closing_copy (GstPad * pad, GstBuffer * buf, GstClockTime rt)
+/* Audio ends at running time @rt for now (the gate closed it, the camera
+ * stopped): the muxer need not wait for more before it writes the video up
+ * to there.  Holding the audio leg's stream lock. */
+static void
+audio_gap_at (GstCsSink * self, GstPad * leg_src, GstClockTime rt)
 {
-  GstEvent *seg_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  GstPad *muxpad = gst_pad_get_peer (leg_src);
+  GstEvent *seg_event = gst_pad_get_sticky_event (leg_src, GST_EVENT_SEGMENT,
+      0);
   GstSegment seg;
-  GstBuffer *copy;
+  GstClockTime pos;
 
-  if (seg_event == NULL)
-    return NULL;
-  gst_event_copy_segment (seg_event, &seg);
-  gst_event_unref (seg_event);
-  copy = gst_buffer_copy (buf);
-  GST_BUFFER_PTS (copy) = GST_BUFFER_DTS (copy) =
-      gst_segment_position_from_running_time (&seg, GST_FORMAT_TIME, rt);
-  GST_BUFFER_DURATION (copy) = GST_CLOCK_TIME_NONE;
-  return copy;
+  if (muxpad && seg_event && GST_CLOCK_TIME_IS_VALID (rt)) {
+    gst_event_copy_segment (seg_event, &seg);
+    pos = gst_segment_position_from_running_time (&seg, GST_FORMAT_TIME, rt);
+    if (GST_CLOCK_TIME_IS_VALID (pos))
+      gst_pad_send_event (muxpad, gst_event_new_gap (pos, 0));
+  }
+  gst_clear_event (&seg_event);
+  gst_clear_object (&muxpad);
 }
 
-/* With self->lock, at the muxer's input: keeps track of what an idle close
- * needs, lets its closers through, and after one drops video up to the next
- * keyframe (its segment was closed: a frame without its keyframe cannot
- * start the next).  TRUE to drop @buf. */
-static gboolean
-leg_idle_resume (GstCsSink * self, GstBuffer * buf, gboolean video,
-    gboolean * first_drop)
+static void
+audio_gap (GstCsSink * self, GstPad * leg_src, const GstStructure * close)
 {
-  CsSinkStream *st = &self->st;
+  guint64 rt = GST_CLOCK_TIME_NONE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (st->closers); i++) {
-    if (st->closers[i] == buf) {
-      st->closers[i] = NULL;
-      return FALSE;
-    }
-  }
-  if (!video)
-    return FALSE;
-  if (st->idle_closed && GST_BUFFER_FLAG_IS_SET (buf,
-          GST_BUFFER_FLAG_DELTA_UNIT)) {
-    st->video_order.dropped++;
-    if (!st->idle_resume_told) {
-      st->idle_resume_told = TRUE;
-      *first_drop = TRUE;
-    }
-    return TRUE;
-  }
-  st->idle_resume_told = FALSE;
-  st->idle_closed = FALSE;
-  st->segment_open = TRUE;
-  return FALSE;
+  gst_structure_get_uint64 (close, "running-time", &rt);
+  audio_gap_at (self, leg_src, rt);
+}
+
+/* The muxer's pad a leg feeds (NULL when not linked); ref'd. */
+static GstPad *
+leg_muxpad (GstElement * parser)
+{
+  GstPad *srcpad = gst_element_get_static_pad (parser, "src");
+  GstPad *muxpad = gst_pad_get_peer (srcpad);
+
+  gst_object_unref (srcpad);
+  return muxpad;
 }
 
 /* On the ticker thread: when no video came for segment-idle-timeout, the
- * open segment is closed as at a gate close (closing keyframes that start a
- * segment which is discarded), so that it is stored now rather than when
- * frames come back.  The closers enter after the parsers, under the stream
- * lock of their input, so they follow every frame before them. */
+ * open segment is closed after its last frame, so that it is stored now
+ * rather than when frames come back.  The close enters the muxer under the
+ * stream lock of the video parser's input, so it follows every frame before
+ * it. */
 static gboolean
 idle_check (gpointer data)
 {
   GstCsSink *self = data;
-  GstPad *vsink = NULL, *vsrc = NULL, *asink = NULL, *asrc = NULL;
-  GstBuffer *closer[3] = { NULL, NULL, NULL };
-  gboolean audio_locked = FALSE;
-  GstClockTime t;
+  GstPad *vsink = NULL, *muxpad = NULL, *asink = NULL;
+  CsCutter *cutter;
 
   g_mutex_lock (&self->lock);
-  if (self->outbox == NULL || !self->st.segment_open || self->st.video_eos
-      || self->st.last_video_key == NULL || self->video_parser == NULL
-      || !GST_CLOCK_TIME_IS_VALID (self->st.video_end_rt)
+  cutter = self->cutter;
+  if (self->outbox == NULL || cutter == NULL || self->st.video_eos
+      || self->video_parser == NULL
       || g_get_monotonic_time () - self->st.video_arrival_us <
       self->idle_timeout_us) {
     g_mutex_unlock (&self->lock);
     return G_SOURCE_CONTINUE;
   }
   vsink = gst_element_get_static_pad (self->video_parser, "sink");
-  vsrc = gst_element_get_static_pad (self->video_parser, "src");
-  if (self->audio_parser && self->st.last_audio) {
+  muxpad = leg_muxpad (self->video_parser);
+  if (self->audio_parser)
     asink = gst_element_get_static_pad (self->audio_parser, "sink");
-    asrc = gst_element_get_static_pad (self->audio_parser, "src");
-  }
   g_mutex_unlock (&self->lock);
 
-  /* A stream thread inside a parser: frames are coming after all (the
-   * audio closer is needed too, or splitmuxsink waits for audio). */
-  if (!GST_PAD_STREAM_TRYLOCK (vsink))
-    goto done;
-  audio_locked = asink && GST_PAD_STREAM_TRYLOCK (asink);
-  if (asink && !audio_locked) {
+  /* A stream thread inside the parser: frames are coming after all. */
+  if (muxpad && cs_cutter_is_open (cutter) && GST_PAD_STREAM_TRYLOCK (vsink)) {
+    GstClockTime end = cs_cutter_video_end (cutter);
+    if (cs_cutter_close (cutter, muxpad, end)) {
+      g_mutex_lock (&self->lock);
+      self->st.idle_closed = TRUE;
+      g_mutex_unlock (&self->lock);
+      GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
+          "segment ends at %" GST_TIME_FORMAT, self->idle_timeout_us / 1000,
+          GST_TIME_ARGS (end));
+      /* Audio that stopped as well must not hold the muxer back. */
+      if (asink && GST_PAD_STREAM_TRYLOCK (asink)) {
+        audio_gap_at (self, self->audio_pad_src, end);
+        GST_PAD_STREAM_UNLOCK (asink);
+      }
+    }
     GST_PAD_STREAM_UNLOCK (vsink);
-    goto done;
   }
-
-  g_mutex_lock (&self->lock);
-  if (self->st.segment_open && self->st.last_video_key) {
-    t = self->st.video_end_rt;
-    closer[0] = closing_copy (vsrc, self->st.last_video_key, t);
-    closer[1] = closing_copy (vsrc, self->st.last_video_key,
-        t + CS_SINK_CLOSER_LEAD / 2);
-    /* Past the end of the video GOP, as splitmuxsink waits for every
-     * stream to reach it. */
-    if (audio_locked)
-      closer[2] = closing_copy (asrc, self->st.last_audio,
-          MAX (t, GST_CLOCK_TIME_IS_VALID (self->st.audio_end_rt) ?
-              self->st.audio_end_rt : 0) + CS_SINK_CLOSER_LEAD);
-    for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
-      self->st.closers[i] = closer[i];
-    self->st.segment_open = FALSE;
-    self->st.idle_closed = TRUE;
-    self->st.idle_closer_rt = t;
-    GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
-        "segment ends at %" GST_TIME_FORMAT "%s", self->idle_timeout_us / 1000,
-        GST_TIME_ARGS (t), closer[2] ? " (audio too)" : "");
-  }
-  g_mutex_unlock (&self->lock);
-
-  if (closer[0]) {
-    g_signal_emit_by_name (self->splitmux, "split-after");
-    gst_pad_push (vsrc, closer[0]);
-    gst_pad_push (vsrc, closer[1]);
-  }
-  if (closer[2])
-    gst_pad_push (asrc, closer[2]);
-  if (audio_locked)
-    GST_PAD_STREAM_UNLOCK (asink);
-  GST_PAD_STREAM_UNLOCK (vsink);
-done:
-  gst_object_unref (vsink);
-  gst_object_unref (vsrc);
   gst_clear_object (&asink);
-  gst_clear_object (&asrc);
+  gst_object_unref (vsink);
+  gst_clear_object (&muxpad);
   return G_SOURCE_CONTINUE;
 }
 
+/* A video frame at the muxer's input, in order: the cutter may start a
+ * segment at it.  FALSE to drop it: a frame without its keyframe, after a
+ * close for idleness (it cannot start the next segment). */
+static gboolean
+leg_video_frame (GstCsSink * self, GstPad * pad, const GstSegment * segment,
+    GstBuffer * buf)
+{
+  GstClockTime rt = segment && GST_BUFFER_PTS_IS_VALID (buf) ?
+      gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
+  GstPad *muxpad = gst_pad_get_peer (pad);
+  CsCutter *cutter;
+  CsCutterVerdict verdict = CS_CUTTER_KEEP;
+  GstClockTime next_cut = GST_CLOCK_TIME_NONE;
+  gboolean first_drop = FALSE;
 
-/* At the muxer's input, in stream order: the gate's announcements.  An event
- * (or a reopened gate) starts a new segment at its first keyframe.  When the
- * gate closes, splitmuxsink would keep the event's last segment open until
- * the next keyframe, which may be hours away: two copies of the last
- * keyframe, just before the close, end it now (the segment they start is
- * discarded, see cs_sink_events_segment_key).  The audio leg adds a frame
- * after them, as splitmuxsink waits for every stream to reach a GOP's end. */
+  g_mutex_lock (&self->lock);
+  cutter = self->cutter;
+  g_mutex_unlock (&self->lock);
+  if (cutter && muxpad && GST_CLOCK_TIME_IS_VALID (rt))
+    verdict = cs_cutter_video_frame (cutter, muxpad, buf, rt, &next_cut);
+  gst_clear_object (&muxpad);
+  /* As splitmuxsink's send-keyframe-requests: an encoder upstream makes a
+   * keyframe where the next segment is due. */
+  if (GST_CLOCK_TIME_IS_VALID (next_cut))
+    gst_pad_push_event (self->video_pad,
+        gst_video_event_new_upstream_force_key_unit (next_cut, TRUE, 0));
+
+  g_mutex_lock (&self->lock);
+  if (verdict == CS_CUTTER_DROP && self->st.idle_closed) {
+    self->st.video_order.dropped++;
+    first_drop = !self->st.idle_resume_told;
+    self->st.idle_resume_told = TRUE;
+  } else if (verdict == CS_CUTTER_KEEP) {
+    self->st.idle_closed = FALSE;
+    self->st.idle_resume_told = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+  if (first_drop) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("Video came back without a keyframe after its segment was "
+            "closed for idleness: frames are dropped up to the next "
+            "keyframe."), (NULL));
+    gst_pad_push_event (self->video_pad,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+  }
+  return verdict == CS_CUTTER_KEEP;
+}
+
+/* At the muxer's input, in stream order: frames (their order checked, video
+ * shown to the cutter) and the gate's announcements.  An event (or a
+ * reopened gate) starts a new segment at its first keyframe; a gate close
+ * ends the segment after its last frame. */
 static GstPadProbeReturn
 leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstCsSink *self = user_data;
-  gboolean video = pad != self->audio_leg_src;
+  gboolean video = pad != self->audio_pad_src;
   g_autoptr (GPtrArray) uploads = NULL;
   const GstStructure *s;
   const gchar *name;
-  GstBuffer *closer[2] = { NULL, NULL };
   GstClockTime close_rt = GST_CLOCK_TIME_NONE;
-  gboolean split = FALSE, picture = FALSE, auto_snapshot;
+  gboolean split = FALSE, picture = FALSE, close, auto_snapshot;
   g_autofree gchar *picture_key = NULL;
+  CsCutter *cutter;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
     GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -1009,7 +826,6 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstSegment seg;
     const GstSegment *segment = NULL;
     CsLegVerdict verdict;
-    gboolean jump = FALSE, first_drop = FALSE;
 
     if (seg_event) {
       gst_event_copy_segment (seg_event, &seg);
@@ -1018,23 +834,10 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     }
 
     g_mutex_lock (&self->lock);
-    if (leg_idle_resume (self, buf, video, &first_drop)) {
-      g_mutex_unlock (&self->lock);
-      if (first_drop) {
-        GST_ELEMENT_WARNING (self, STREAM, FAILED,
-            ("Video came back without a keyframe after its segment was "
-                "closed for idleness: frames are dropped up to the next "
-                "keyframe."), (NULL));
-        gst_pad_push_event (self->video_pad,
-            gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                TRUE, 0));
-      }
-      return GST_PAD_PROBE_DROP;
-    }
     verdict = cs_leg_order_check (video ? &self->st.video_order :
         &self->st.audio_order, segment, buf, video);
+    g_mutex_unlock (&self->lock);
     if (verdict != CS_LEG_KEEP) {
-      g_mutex_unlock (&self->lock);
       if (verdict == CS_LEG_DROP_FIRST)
         GST_ELEMENT_WARNING (self, STREAM, FAILED,
             ("The %s timestamps went backwards: frames are dropped until "
@@ -1045,24 +848,16 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
                 GST_TIME_ARGS (GST_BUFFER_DTS_OR_PTS (buf))));
       return GST_PAD_PROBE_DROP;
     }
-    if (video)
-      jump = remember_video (self, segment, buf);
-    if (!video) {
-      GstClockTime rt = segment && GST_BUFFER_PTS_IS_VALID (buf) ?
-          gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-          GST_BUFFER_PTS (buf)) : GST_CLOCK_TIME_NONE;
-      if (GST_CLOCK_TIME_IS_VALID (rt))
-        self->st.audio_end_rt = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
-            GST_BUFFER_DURATION (buf) : 0);
-      gst_buffer_replace (&self->st.last_audio, buf);
-    } else if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      gst_buffer_replace (&self->st.last_video_key, buf);
+    if (!video)
+      return GST_PAD_PROBE_OK;
+    if (!leg_video_frame (self, pad, segment, buf))
+      return GST_PAD_PROBE_DROP;
+    if (!GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
+      g_mutex_lock (&self->lock);
       event_id = g_steal_pointer (&self->st.auto_picture_event);
       picture_key = g_steal_pointer (&self->st.auto_picture_key);
+      g_mutex_unlock (&self->lock);
     }
-    g_mutex_unlock (&self->lock);
-    if (jump)
-      g_signal_emit_by_name (self->splitmux, "split-after");
     if (event_id != NULL) {
       GstCaps *caps = gst_pad_get_current_caps (pad);
       GstSample *sample = gst_sample_new (buf, caps, NULL, NULL);
@@ -1073,9 +868,24 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     }
     return GST_PAD_PROBE_OK;
   }
+  /* A new stream on the muxer's audio pad would drop the caps announced
+   * there (see gst_cs_sink_announce_audio) before audio's own come. */
+  if (!video && GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) ==
+      GST_EVENT_STREAM_START)
+    return GST_PAD_PROBE_DROP;
   s = cs_gate_event_structure (GST_PAD_PROBE_INFO_EVENT (info));
-  if (s == NULL)
+  if (s == NULL) {
+    /* Only the cutter's cuts may reach the muxer: an upstream encoder's
+     * answer to a keyframe request would be taken for one. */
+    if (gst_video_event_is_force_key_unit (GST_PAD_PROBE_INFO_EVENT (info)))
+      return GST_PAD_PROBE_DROP;
     return GST_PAD_PROBE_OK;
+  }
+  if (!video) {
+    if (gst_structure_has_name (s, CS_GATE_CLOSE))
+      audio_gap (self, pad, s);
+    return GST_PAD_PROBE_DROP;
+  }
   GST_OBJECT_LOCK (self);
   auto_snapshot = self->auto_snapshot;
   GST_OBJECT_UNLOCK (self);
@@ -1084,28 +894,19 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   uploads = g_ptr_array_new ();
 
   g_mutex_lock (&self->lock);
-  if (video && self->st.events)
+  if (self->st.events)
     split = cs_sink_events_handle (self->st.events, s, uploads);
-  if (video && g_str_equal (name, CS_EVENT_ALARM) && self->snapshotter
+  if (g_str_equal (name, CS_EVENT_ALARM) && self->snapshotter
       && gst_structure_get_boolean (s, "snapshot", &picture) && picture)
     picture_key = cs_sink_events_snapshot_key (self->st.events,
         gst_structure_get_string (s, "event-id"));
-  if (g_str_equal (name, CS_GATE_CLOSE) && GST_CLOCK_TIME_IS_VALID (close_rt)
-      && close_rt > CS_SINK_CLOSER_LEAD) {
-    if (video && self->st.last_video_key) {
-      closer[0] = closing_copy (pad, self->st.last_video_key,
-          close_rt - CS_SINK_CLOSER_LEAD);
-      closer[1] = closing_copy (pad, self->st.last_video_key,
-          close_rt - CS_SINK_CLOSER_LEAD / 2);
-    } else if (!video && self->st.last_audio) {
-      closer[0] = closing_copy (pad, self->st.last_audio,
-          close_rt - CS_SINK_CLOSER_LEAD / 4);
-    }
-  }
+  close = g_str_equal (name, CS_GATE_CLOSE)
+      && GST_CLOCK_TIME_IS_VALID (close_rt) && close_rt > CS_SINK_CLOSER_LEAD;
+  cutter = self->cutter;
   g_mutex_unlock (&self->lock);
 
-  if (split)
-    g_signal_emit_by_name (self->splitmux, "split-after");
+  if (split && cutter)
+    cs_cutter_split (cutter);
   if (picture_key && g_signal_has_handler_pending (self,
           signals[SIGNAL_CAPTURE_SNAPSHOT], 0, FALSE)) {
     guint trigger = 0;
@@ -1123,13 +924,12 @@ leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     self->st.auto_picture_key = g_steal_pointer (&picture_key);
     g_mutex_unlock (&self->lock);
   }
-  for (guint i = 0; i < G_N_ELEMENTS (closer); i++)
-    if (closer[i])
-      gst_pad_push (pad, closer[i]);
-  if (video && closer[0]) {
-    g_mutex_lock (&self->lock);
-    self->st.segment_open = FALSE;
-    g_mutex_unlock (&self->lock);
+  if (close && cutter) {
+    /* The gate let its last frame through: the segment is complete. */
+    GstPad *muxpad = gst_pad_get_peer (pad);
+    if (muxpad)
+      cs_cutter_close (cutter, muxpad, close_rt - CS_SINK_CLOSER_LEAD);
+    gst_clear_object (&muxpad);
   }
   gst_cs_sink_upload_meta (self, uploads);
   return GST_PAD_PROBE_DROP;
@@ -1154,40 +954,67 @@ parser_bypass_probe (GstPad * pad, GstPadProbeInfo * info, gpointer parser)
   return GST_PAD_PROBE_DROP;
 }
 
+/* Adds one stream's parser, feeding the muxer directly (no queue, no thread
+ * of its own: the muxer takes each stream as it comes), and returns the
+ * parser's sink pad. */
 static GstPad *
-gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad,
-    GstElement ** queue_out, gboolean audio)
+gst_cs_sink_add_leg (GstCsSink * self, GstElement * parser, GstPad * muxpad)
 {
-  GstPad *sinkpad;
+  GstPad *sinkpad, *srcpad;
 
-  GstElement *queue = gst_element_factory_make ("queue", NULL);
-  GstPad *srcpad;
-  guint64 duration;
-
-  /* Bounded in time only: a segment's worth holds what one stream runs
-   * ahead of the other while splitmuxsink waits for a GOP to end. */
-  GST_OBJECT_LOCK (self);
-  duration = self->segment_duration;
-  GST_OBJECT_UNLOCK (self);
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
-      "max-size-time", duration, NULL);
-  gst_bin_add_many (GST_BIN (self), parser, queue, NULL);
-  gst_element_link (parser, queue);
-  srcpad = gst_element_get_static_pad (queue, "src");
+  gst_bin_add (GST_BIN (self), parser);
+  srcpad = gst_element_get_static_pad (parser, "src");
   if (muxpad)
     gst_pad_link (srcpad, muxpad);
-  if (audio)
-    self->audio_leg_src = srcpad;
   gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, leg_probe, self, NULL);
   gst_object_unref (srcpad);
-  gst_element_sync_state_with_parent (queue);
   gst_element_sync_state_with_parent (parser);
-  *queue_out = queue;
   sinkpad = gst_element_get_static_pad (parser, "sink");
   gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       parser_bypass_probe, parser, NULL);
   return sinkpad;
+}
+
+/* A pad of this run's muxer, or NULL (stopped). */
+static GstPad *
+gst_cs_sink_request_mux_pad (GstCsSink * self)
+{
+  GstElement *mux;
+  GstPad *muxpad = NULL;
+
+  g_mutex_lock (&self->lock);
+  mux = self->mux ? gst_object_ref (self->mux) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (mux)
+    muxpad = gst_element_request_pad_simple (mux, "sink_%d");
+  gst_clear_object (&mux);
+  return muxpad;
+}
+
+/* Once per run, with the first caps or frame of either leg (before the
+ * muxer queues anything): from a file, how far one stream may run ahead of
+ * the other in the muxer's queues, as a demuxer feeds both from one thread
+ * and would wait on itself with less; from a live source LIVE_MUX_LATENCY,
+ * as a live muxer also waits that long past a frame's time for a stream
+ * that has stopped (audio) before it writes the other. */
+static void
+gst_cs_sink_set_mux_latency (GstCsSink * self, gboolean live)
+{
+  GstElement *mux = NULL;
+  guint64 duration;
+
+  GST_OBJECT_LOCK (self);
+  duration = self->segment_duration;
+  GST_OBJECT_UNLOCK (self);
+  g_mutex_lock (&self->lock);
+  if (!self->st.mux_latency_set && self->mux)
+    mux = gst_object_ref (self->mux);
+  self->st.mux_latency_set = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (mux)
+    g_object_set (mux, "latency", live ? LIVE_MUX_LATENCY : duration, NULL);
+  gst_clear_object (&mux);
 }
 
 /* The video parser is chosen when the caps say which codec arrives.  It keeps
@@ -1233,6 +1060,7 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   }
   self->st.video_codec = g_intern_string (codec);
   g_mutex_unlock (&self->lock);
+  gst_cs_sink_set_mux_latency (self, live);
 
   parser = gst_element_factory_make (g_str_equal (codec, "video/x-h265") ?
       "h265parse" : "h264parse", NULL);
@@ -1242,10 +1070,8 @@ video_caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_DROP;
   }
   g_object_set (parser, "config-interval", -1, NULL);
-  sinkpad = gst_cs_sink_add_leg (self, parser, self->mux_video_pad,
-      &self->video_queue, FALSE);
+  sinkpad = gst_cs_sink_add_leg (self, parser, self->mux_video_pad);
   self->video_parser = gst_object_ref (parser);
-  gst_object_ref (self->video_queue);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
   gst_object_unref (sinkpad);
   /* The probe stays: a later codec change is refused with a clear word. */
@@ -1284,77 +1110,80 @@ video_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_HANDLED;
 }
 
-/* Takes the elements of a leg out of the bin (a stopped run's video, a
- * released audio pad). */
+/* Takes an element out of the bin (a stopped run's video parser and muxer,
+ * a released audio pad's parser). */
 static void
-gst_cs_sink_remove_leg (GstCsSink * self, GstElement ** parser,
-    GstElement ** queue)
+gst_cs_sink_remove_child (GstCsSink * self, GstElement ** element)
 {
   /* When the bin is disposed, its children are gone before its pads. */
-  for (GstElement ** e = (GstElement *[]) { *parser, *queue, NULL}; *e; e++) {
-    if (GST_OBJECT_PARENT (*e) == GST_OBJECT (self)) {
-      gst_element_set_locked_state (*e, TRUE);
-      gst_element_set_state (*e, GST_STATE_NULL);
-      gst_bin_remove (GST_BIN (self), *e);
-    }
+  if (*element && GST_OBJECT_PARENT (*element) == GST_OBJECT (self)) {
+    gst_element_set_locked_state (*element, TRUE);
+    gst_element_set_state (*element, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), *element);
   }
-  gst_clear_object (parser);
-  gst_clear_object (queue);
+  gst_clear_object (element);
 }
 
-/* Puts the audio leg on splitmuxsink.  The queue sends its caps and segment
- * to the new peer ahead of its next buffer. */
+/* Takes the audio leg off the muxer (at a stop, a released pad). */
 static void
-gst_cs_sink_link_audio (GstCsSink * self)
+gst_cs_sink_unlink_audio (GstCsSink * self)
 {
-  GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
+  GstPad *muxpad = leg_muxpad (self->audio_parser);
 
-  if (!gst_pad_is_linked (queue_src)) {
-    GstPad *muxpad = gst_element_request_pad_simple (self->splitmux,
-        "audio_%u");
-    gst_pad_link (queue_src, muxpad);
+  if (muxpad) {
+    GstPad *srcpad = gst_element_get_static_pad (self->audio_parser, "src");
+    GstElement *mux = gst_pad_get_parent_element (muxpad);
+    gst_pad_unlink (srcpad, muxpad);
+    if (mux)
+      gst_element_release_request_pad (mux, muxpad);
+    gst_clear_object (&mux);
+    gst_object_unref (srcpad);
     gst_object_unref (muxpad);
   }
-  gst_object_unref (queue_src);
 }
 
-/* Audio comes in: after it was let go (see video_timing_probe), it joins the
- * recording again from here (the leg is relinked only when it was gone for
- * AUDIO_WAIT_US, not at each buffer). */
+/* TRUE when a pad of this run's muxer has caps. */
+static gboolean
+mux_pad_has_caps (GstPad * muxpad)
+{
+  return muxpad != NULL && gst_pad_has_current_caps (muxpad);
+}
+
+/* Audio joins the muxer with its first frame, its caps known: a pad that
+ * never gets a frame (a camera without a microphone) would hold a muxer
+ * back.  A live muxer that times out on a stream without caps fails
+ * ("Could not create handler for stream"): from a live source, audio waits
+ * (dropped: no segment starts before the first video keyframe) until the
+ * video's caps are there; from a file it is kept and the muxer waits for
+ * the video. */
 static GstPadProbeReturn
 audio_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstCsSink *self = user_data;
-  gboolean came;
+  GstPad *srcpad = gst_element_get_static_pad (self->audio_parser, "src");
+  GstPadProbeReturn ret = GST_PAD_PROBE_OK;
 
-  g_mutex_lock (&self->lock);
-  came = self->st.audio_arrival_us == 0 || audio_missing (&self->st);
-  self->st.audio_arrival_us = g_get_monotonic_time ();
-  g_mutex_unlock (&self->lock);
-  if (came) {
-    g_mutex_lock (&self->audio_link_lock);
-    if (!gst_pad_is_linked (self->audio_leg_src)) {
+  if (!gst_pad_is_linked (srcpad)) {
+    GstPad *muxpad = NULL;
+    GstQuery *query = gst_query_new_latency ();
+    gboolean live = FALSE;
+
+    if (gst_pad_peer_query (self->audio_pad, query))
+      gst_query_parse_latency (query, &live, NULL, NULL);
+    gst_query_unref (query);
+    gst_cs_sink_set_mux_latency (self, live);
+    if (!live || mux_pad_has_caps (self->mux_video_pad))
+      muxpad = gst_cs_sink_request_mux_pad (self);
+    if (muxpad) {
       GST_INFO_OBJECT (self, "audio came: recorded from here on");
-      gst_cs_sink_link_audio (self);
+      gst_pad_link (srcpad, muxpad);
+      gst_object_unref (muxpad);
+    } else {
+      ret = GST_PAD_PROBE_DROP;
     }
-    g_mutex_unlock (&self->audio_link_lock);
   }
-  return GST_PAD_PROBE_OK;
-}
-
-/* Takes the audio leg off splitmuxsink, until audio comes again. */
-static void
-gst_cs_sink_unlink_audio (GstCsSink * self)
-{
-  GstPad *queue_src = gst_element_get_static_pad (self->audio_queue, "src");
-  GstPad *muxpad = gst_pad_get_peer (queue_src);
-
-  if (muxpad) {
-    gst_pad_unlink (queue_src, muxpad);
-    gst_element_release_request_pad (self->splitmux, muxpad);
-    gst_object_unref (muxpad);
-  }
-  gst_object_unref (queue_src);
+  gst_object_unref (srcpad);
+  return ret;
 }
 
 static GstPad *
@@ -1363,7 +1192,7 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
 {
   GstCsSink *self = GST_CS_SINK (element);
   GstElement *parser;
-  GstPad *sinkpad;
+  GstPad *sinkpad, *srcpad;
 
   if (self->audio_pad != NULL) {
     GST_WARNING_OBJECT (self, "only one audio stream is recorded");
@@ -1375,13 +1204,13 @@ gst_cs_sink_request_new_pad (GstElement * element, GstPadTemplate * templ,
         ("The aacparse element is missing."), (NULL));
     return NULL;
   }
-  sinkpad = gst_cs_sink_add_leg (self, parser, NULL, &self->audio_queue,
-      TRUE);
+  self->audio_parser = gst_object_ref (parser);
+  srcpad = gst_element_get_static_pad (parser, "src");
+  self->audio_pad_src = srcpad;
+  gst_object_unref (srcpad);
+  sinkpad = gst_cs_sink_add_leg (self, parser, NULL);
   gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, audio_in_probe,
       self, NULL);
-  self->audio_parser = gst_object_ref (parser);
-  gst_cs_sink_link_audio (self);
-  gst_object_ref (self->audio_queue);
   self->audio_pad = gst_ghost_pad_new_from_template ("audio", sinkpad, templ);
   gst_object_unref (sinkpad);
   gst_pad_set_active (self->audio_pad, TRUE);
@@ -1397,30 +1226,81 @@ gst_cs_sink_release_pad (GstElement * element, GstPad * pad)
   if (pad != self->audio_pad)
     return;
   gst_cs_sink_unlink_audio (self);
-  gst_cs_sink_remove_leg (self, &self->audio_parser, &self->audio_queue);
+  gst_cs_sink_remove_child (self, &self->audio_parser);
   gst_element_remove_pad (element, pad);
   self->audio_pad = NULL;
-  self->audio_leg_src = NULL;
+  self->audio_pad_src = NULL;
 }
 
-/* After a run: splitmuxsink keeps a stream's times in its pads across a
- * restart, and the next run may bring another codec: the next run gets new
- * pads, and a video parser made for its codec. */
+/* With an audio pad, the muxer's audio stream exists from the start: one
+ * that joins later changes the program (PMT) in the middle of a segment,
+ * and a reader (tsdemux) loses the frames before the change.  The caps the
+ * audio leg will bring are announced now (the muxer writes AAC as ADTS
+ * either way; rate and channels are placeholders); audio's own replace them
+ * with its first frame.  A live muxer does not hold the video back for a
+ * stream that has no frame. */
 static void
-gst_cs_sink_renew_legs (GstCsSink * self)
+gst_cs_sink_announce_audio (GstCsSink * self, GstElement * mux)
 {
+  GstPad *muxpad = gst_element_request_pad_simple (mux, "sink_%d");
+  GstPad *srcpad = gst_element_get_static_pad (self->audio_parser, "src");
+  GstCaps *caps = gst_caps_from_string ("audio/mpeg, mpegversion=(int)4, "
+      "stream-format=(string)adts, framed=(boolean)true, rate=(int)48000, "
+      "channels=(int)1");
+  GstSegment seg;
+
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  gst_pad_send_event (muxpad, gst_event_new_stream_start ("cssink-audio"));
+  gst_pad_send_event (muxpad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_pad_send_event (muxpad, gst_event_new_segment (&seg));
+  gst_pad_link (srcpad, muxpad);
+  gst_object_unref (srcpad);
+  gst_object_unref (muxpad);
+}
+
+/* Each run gets a muxer and a cutter of its own (a restart may bring another
+ * codec; a muxer keeps its streams); its video parser comes with the caps.
+ * At start, before the streaming threads. */
+static gboolean
+gst_cs_sink_make_mux (GstCsSink * self, GstClockTime duration)
+{
+  GstElement *mux = gst_element_factory_make ("mpegtsmux", NULL);
+
+  if (mux == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("The mpegtsmux element is missing (gst-plugins-bad)."), (NULL));
+    return FALSE;
+  }
+  gst_bin_add (GST_BIN (self), mux);
+  /* Video's pad first: the muxer takes its clock reference (PCR) from it. */
+  self->mux_video_pad = gst_element_request_pad_simple (mux, "sink_%d");
+  g_mutex_lock (&self->lock);
+  self->mux = gst_object_ref (mux);
+  self->cutter = cs_cutter_new (mux, duration, gst_cs_sink_segment_closed,
+      on_cutter_eos, self);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* After a run (its streaming threads stopped): the next gets new ones. */
+static void
+gst_cs_sink_drop_mux (GstCsSink * self)
+{
+  CsCutter *cutter;
+
   if (self->video_parser) {
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), NULL);
-    gst_cs_sink_remove_leg (self, &self->video_parser, &self->video_queue);
+    gst_cs_sink_remove_child (self, &self->video_parser);
   }
-  gst_element_release_request_pad (self->splitmux, self->mux_video_pad);
-  gst_object_unref (self->mux_video_pad);
-  self->mux_video_pad = gst_element_request_pad_simple (self->splitmux,
-      "video");
-  if (self->audio_queue) {
+  if (self->audio_parser)
     gst_cs_sink_unlink_audio (self);
-    gst_cs_sink_link_audio (self);
-  }
+  g_mutex_lock (&self->lock);
+  cutter = g_steal_pointer (&self->cutter);
+  g_mutex_unlock (&self->lock);
+  cs_cutter_free (cutter);
+  gst_clear_object (&self->mux_video_pad);
+  gst_cs_sink_remove_child (self, &self->mux);
 }
 
 /* The store's notices (the S3 clock correction) as bus warnings. */
@@ -1611,10 +1491,9 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       GST_OBJECT_LOCK (self);
       duration = self->segment_duration;
       GST_OBJECT_UNLOCK (self);
-      g_object_set (self->splitmux, "max-size-time", duration, NULL);
-      if (self->audio_queue)
-        g_object_set (self->audio_queue, "max-size-time", duration, NULL);
       if (!gst_cs_sink_start (self))
+        return GST_STATE_CHANGE_FAILURE;
+      if (!gst_cs_sink_make_mux (self, duration))
         return GST_STATE_CHANGE_FAILURE;
       self->idle_source = cs_ticker_add (IDLE_CHECK_MS, idle_check,
           gst_object_ref (self), gst_object_unref);
@@ -1627,8 +1506,6 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       cs_ticker_remove (g_steal_pointer (&self->idle_source));
-      /* Left out of the state changes at an EOS before any video. */
-      gst_element_set_locked_state (self->splitmux, FALSE);
       /* First, so that an EOS drain waiting in a streaming thread ends. */
       if (self->outbox)
         cs_outbox_stop (self->outbox, CS_UPLOAD_DROP_STOPPED);
@@ -1638,6 +1515,12 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  /* Its pads take events once the muxer is PAUSED, before the sources
+   * (which change state after the sinks) push anything. */
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+      && ret != GST_STATE_CHANGE_FAILURE && self->audio_parser)
+    gst_cs_sink_announce_audio (self, self->mux);
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     CsOutbox *outbox;
@@ -1651,7 +1534,7 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       cs_outbox_get_stats (outbox, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
     cs_outbox_free (outbox);
-    gst_cs_sink_renew_legs (self);
+    gst_cs_sink_drop_mux (self);
   }
   return ret;
 }
@@ -1825,23 +1708,22 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->tls_ca_file);
   g_free (self->spool_dir);
   g_free (self->active_device_id);
-  g_clear_object (&self->mux_video_pad);
   gst_clear_object (&self->video_parser);
-  gst_clear_object (&self->video_queue);
+  gst_clear_object (&self->audio_parser);
+  gst_clear_object (&self->mux_video_pad);
+  gst_clear_object (&self->mux);
+  cs_cutter_free (self->cutter);
   stream_reset (self);
   g_mutex_clear (&self->lock);
-  g_mutex_clear (&self->audio_link_lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
 gst_cs_sink_init (GstCsSink * self)
 {
-  GstElement *mux;
   GstPadTemplate *templ;
 
   g_mutex_init (&self->lock);
-  g_mutex_init (&self->audio_link_lock);
   self->region = g_strdup (DEFAULT_REGION);
   self->segment_duration = DEFAULT_SEGMENT_DURATION;
   self->max_cached_segments = DEFAULT_MAX_CACHED_SEGMENTS;
@@ -1852,25 +1734,6 @@ gst_cs_sink_init (GstCsSink * self)
   self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
   stream_reset (self);
-
-  self->splitmux = gst_element_factory_make ("splitmuxsink", "splitmux");
-  mux = gst_element_factory_make ("mpegtsmux", NULL);
-  self->sink = gst_element_factory_make ("giostreamsink", NULL);
-  if (self->splitmux == NULL || mux == NULL || self->sink == NULL) {
-    /* Reported when the element is used; gst-inspect still works. */
-    g_critical ("cssink needs splitmuxsink, mpegtsmux and giostreamsink "
-        "(gst-plugins-good, gst-plugins-bad, gst-plugins-base)");
-    return;
-  }
-  g_object_set (self->sink, "sync", FALSE, "async", FALSE,
-      "enable-last-sample", FALSE, NULL);
-  g_object_set (self->splitmux, "muxer", mux, "sink", self->sink,
-      "send-keyframe-requests", TRUE, NULL);
-  g_signal_connect (self->splitmux, "format-location-full",
-      G_CALLBACK (on_format_location), self);
-  gst_bin_add (GST_BIN (self), self->splitmux);
-  self->mux_video_pad = gst_element_request_pad_simple (self->splitmux,
-      "video");
 
   templ = gst_static_pad_template_get (&video_template);
   self->video_pad = gst_ghost_pad_new_no_target_from_template ("video", templ);
@@ -1891,7 +1754,6 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBinClass *bin_class = GST_BIN_CLASS (klass);
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
       GST_PARAM_MUTABLE_READY;
   /* Secrets can be set but never read back (nor printed by gst-launch -v). */
@@ -2057,5 +1919,4 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   element_class->request_new_pad =
       GST_DEBUG_FUNCPTR (gst_cs_sink_request_new_pad);
   element_class->release_pad = GST_DEBUG_FUNCPTR (gst_cs_sink_release_pad);
-  bin_class->handle_message = GST_DEBUG_FUNCPTR (gst_cs_sink_handle_message);
 }

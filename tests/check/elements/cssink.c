@@ -84,11 +84,16 @@ GST_START_TEST (test_h264_aac_segments)
 
 GST_END_TEST;
 
+/* Without B-frames, as cameras encode: one muxer's output is in decoding
+ * order, so with B-frames the audio of the last frames' reordering delay
+ * (up to 3 frames) goes into the next segment, past this check's one audio
+ * frame (README, cssink). */
 GST_START_TEST (test_h265_segments)
 {
   g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=120 ! "
       "video/x-raw,width=320,height=240,framerate=30/1 ! "
-      "x265enc key-int-max=15 speed-preset=ultrafast ! h265parse ! "
+      "x265enc key-int-max=15 speed-preset=ultrafast option-string=bframes=0 "
+      "! h265parse ! "
       "cssink name=s location=file://%s device-id=cam2 "
       "segment-duration=1000000000 " AUDIO_AAC, store_dir, 172);
 

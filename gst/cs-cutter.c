@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-cutter.h"
+
+#include <gst/video/video.h>
+
+GST_DEBUG_CATEGORY_STATIC (cs_cutter_debug);
+#define GST_CAT_DEFAULT cs_cutter_debug
+
+/* The marker that ends a segment without a keyframe after it. */
+#define CLOSE_EVENT "cs-cutter-close"
+/* A gap in the video longer than this is a jump, not a frame's length. */
+#define JUMP (GST_SECOND)
+/* A keyframe this close to the target duration is taken as reaching it
+ * (timestamps rounded to a frame rate that does not divide a second). */
+#define DURATION_SLACK (GST_MSECOND)
+/* The first segment's buffer; later ones start at the last one's size. */
+#define MIN_CAPACITY (64 * 1024)
+
+/* What the muxer will pass on, in the order it was sent: where the segment
+ * being written ends (NONE: none was open), and whether (and where) the
+ * next starts. */
+typedef struct
+{
+  GstClockTime end_rt;
+  gboolean starts;
+  GstClockTime start_rt;
+} Mark;
+
+struct _CsCutter
+{
+  GMutex lock;
+  GstElement *muxer;
+  GstPad *muxsrc;
+  GstPad *sinkpad;              /* ours, the muxer's peer */
+  GstClockTime duration;
+  CsCutterSegmentFunc segment_func;
+  CsCutterEosFunc eos_func;
+  gpointer user_data;
+
+  /* Input side, in the video leg's stream order. */
+  gboolean open;                /* frames are fed into a segment */
+  gboolean split;               /* the next keyframe starts a segment */
+  GstClockTime start_rt;        /* of the segment fed */
+  GstClockTime video_end;       /* end of the last frame let in */
+  GQueue marks;                 /* Mark: sent, not yet out of the muxer */
+
+  /* Output side, on the muxer's thread. */
+  GByteArray *bytes;            /* the segment written; NULL: between two */
+  GstClockTime bytes_start_rt;
+  gsize last_size;
+};
+
+static void
+push_mark (CsCutter * c, GstClockTime end_rt, gboolean starts,
+    GstClockTime start_rt)
+{
+  Mark *m = g_new (Mark, 1);
+
+  m->end_rt = end_rt;
+  m->starts = starts;
+  m->start_rt = start_rt;
+  g_queue_push_tail (&c->marks, m);
+}
+
+/* Output side: the segment written is complete at @mark (or at EOS, with
+ * @mark NULL and its end @eos_end). */
+static void
+at_mark (CsCutter * c, const Mark * mark, GstClockTime eos_end)
+{
+  GByteArray *done;
+  GstClockTime start_rt, end_rt;
+
+  g_mutex_lock (&c->lock);
+  done = g_steal_pointer (&c->bytes);
+  start_rt = c->bytes_start_rt;
+  end_rt = mark ? mark->end_rt : eos_end;
+  if (done)
+    c->last_size = done->len;
+  if (mark && mark->starts) {
+    c->bytes = g_byte_array_sized_new (MAX (c->last_size + c->last_size / 4,
+            MIN_CAPACITY));
+    c->bytes_start_rt = mark->start_rt;
+  }
+  g_mutex_unlock (&c->lock);
+
+  if (done == NULL)
+    return;
+  if (done->len == 0 || !GST_CLOCK_TIME_IS_VALID (end_rt)) {
+    g_byte_array_unref (done);
+    return;
+  }
+  GST_DEBUG ("segment %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT ": %u bytes",
+      GST_TIME_ARGS (start_rt), GST_TIME_ARGS (end_rt), done->len);
+  c->segment_func (g_byte_array_free_to_bytes (done), start_rt, end_rt,
+      c->user_data);
+}
+
+static GstFlowReturn
+cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  CsCutter *c = gst_pad_get_element_private (pad);
+  GstMapInfo map;
+
+  g_mutex_lock (&c->lock);
+  /* Between a close and the next keyframe: nothing of a segment (the
+   * muxer's tables, audio after the video ended). */
+  if (c->bytes && gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    g_byte_array_append (c->bytes, map.data, map.size);
+    gst_buffer_unmap (buf, &map);
+  }
+  g_mutex_unlock (&c->lock);
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+cutter_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  CsCutter *c = gst_pad_get_element_private (pad);
+  gboolean is_mark = gst_video_event_is_force_key_unit (event)
+      || gst_event_has_name (event, CLOSE_EVENT);
+
+  if (is_mark) {
+    Mark *m;
+
+    g_mutex_lock (&c->lock);
+    m = g_queue_pop_head (&c->marks);
+    g_mutex_unlock (&c->lock);
+    if (m)
+      at_mark (c, m, GST_CLOCK_TIME_NONE);
+    else
+      GST_WARNING ("a cut came out of the muxer that was never sent");
+    g_free (m);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    at_mark (c, NULL, cs_cutter_video_end (c));
+    c->eos_func (gst_event_get_seqnum (event), c->user_data);
+  }
+  gst_event_unref (event);
+  return TRUE;
+}
+
+CsCutter *
+cs_cutter_new (GstElement * muxer, GstClockTime duration,
+    CsCutterSegmentFunc segment_func, CsCutterEosFunc eos_func,
+    gpointer user_data)
+{
+  CsCutter *c = g_new0 (CsCutter, 1);
+  static gsize debug_init = 0;
+
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (cs_cutter_debug, "cscutter", 0,
+        "cssink's segment cutter");
+    g_once_init_leave (&debug_init, 1);
+  }
+  g_mutex_init (&c->lock);
+  g_queue_init (&c->marks);
+  c->muxer = gst_object_ref (muxer);
+  c->duration = duration;
+  c->segment_func = segment_func;
+  c->eos_func = eos_func;
+  c->user_data = user_data;
+  c->start_rt = GST_CLOCK_TIME_NONE;
+  c->video_end = GST_CLOCK_TIME_NONE;
+  c->bytes_start_rt = GST_CLOCK_TIME_NONE;
+
+  c->sinkpad = gst_pad_new ("cutter", GST_PAD_SINK);
+  gst_pad_set_element_private (c->sinkpad, c);
+  gst_pad_set_chain_function (c->sinkpad, cutter_chain);
+  gst_pad_set_event_function (c->sinkpad, cutter_event);
+  gst_pad_set_active (c->sinkpad, TRUE);
+  c->muxsrc = gst_element_get_static_pad (muxer, "src");
+  gst_pad_link (c->muxsrc, c->sinkpad);
+  return c;
+}
+
+void
+cs_cutter_free (CsCutter * c)
+{
+  if (c == NULL)
+    return;
+  gst_pad_unlink (c->muxsrc, c->sinkpad);
+  gst_pad_set_active (c->sinkpad, FALSE);
+  gst_object_unref (c->sinkpad);
+  gst_object_unref (c->muxsrc);
+  gst_object_unref (c->muxer);
+  g_queue_clear_full (&c->marks, g_free);
+  if (c->bytes)
+    g_byte_array_unref (c->bytes);
+  g_mutex_clear (&c->lock);
+  g_free (c);
+}
+
+CsCutterVerdict
+cs_cutter_video_frame (CsCutter * c, GstPad * muxpad, GstBuffer * buf,
+    GstClockTime rt, GstClockTime * next_cut_rt)
+{
+  gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buf,
+      GST_BUFFER_FLAG_DELTA_UNIT);
+  GstClockTime end = rt + (GST_BUFFER_DURATION_IS_VALID (buf) ?
+      GST_BUFFER_DURATION (buf) : 0);
+  GstClockTime prev_end;
+  gboolean cut = FALSE, jump;
+  GstEvent *fku;
+
+  *next_cut_rt = GST_CLOCK_TIME_NONE;
+  g_mutex_lock (&c->lock);
+  if (!c->open && !keyframe) {
+    g_mutex_unlock (&c->lock);
+    return CS_CUTTER_DROP;
+  }
+  prev_end = c->video_end;
+  jump = c->open && GST_CLOCK_TIME_IS_VALID (prev_end) && rt > prev_end + JUMP;
+  if (keyframe) {
+    /* Why a segment starts here: there is none (the first, or after a
+     * close); events asked for it; it is long enough; or the timestamps
+     * jumped ahead (one segment must not hold both sides of a jump). */
+    cut = !c->open || c->split
+        || rt + DURATION_SLACK >= c->start_rt + c->duration || jump;
+  }
+  if (cut) {
+    /* The segment ends where its last frame ended: at this keyframe, or
+     * before a jump at its last frame. */
+    GstClockTime seg_end = !c->open ? GST_CLOCK_TIME_NONE : jump ? prev_end :
+        rt;
+    if (jump)
+      GST_WARNING ("the video jumps by %" GST_TIME_FORMAT ": the segment "
+          "ends at its last frame", GST_TIME_ARGS (rt - prev_end));
+    push_mark (c, seg_end, TRUE, rt);
+    c->open = TRUE;
+    c->split = FALSE;
+    c->start_rt = rt;
+    *next_cut_rt = rt + c->duration;
+  }
+  /* The latest end in presentation order: B-frames come out of order. */
+  if (!GST_CLOCK_TIME_IS_VALID (c->video_end) || end > c->video_end
+      || cut)
+    c->video_end = end;
+  g_mutex_unlock (&c->lock);
+
+  if (cut) {
+    /* all-headers: the muxer writes its tables (PAT/PMT) again first. */
+    fku = gst_video_event_new_downstream_force_key_unit (GST_BUFFER_PTS (buf),
+        GST_CLOCK_TIME_NONE, rt, TRUE, 0);
+    gst_pad_send_event (muxpad, fku);
+  }
+  return CS_CUTTER_KEEP;
+}
+
+void
+cs_cutter_split (CsCutter * c)
+{
+  g_mutex_lock (&c->lock);
+  c->split = TRUE;
+  g_mutex_unlock (&c->lock);
+}
+
+gboolean
+cs_cutter_close (CsCutter * c, GstPad * muxpad, GstClockTime end_rt)
+{
+  gboolean was_open;
+
+  g_mutex_lock (&c->lock);
+  was_open = c->open;
+  if (was_open) {
+    push_mark (c, end_rt, FALSE, GST_CLOCK_TIME_NONE);
+    c->open = FALSE;
+  }
+  g_mutex_unlock (&c->lock);
+  if (was_open)
+    gst_pad_send_event (muxpad,
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+            gst_structure_new_empty (CLOSE_EVENT)));
+  return was_open;
+}
+
+gboolean
+cs_cutter_is_open (CsCutter * c)
+{
+  gboolean open;
+
+  g_mutex_lock (&c->lock);
+  open = c->open;
+  g_mutex_unlock (&c->lock);
+  return open;
+}
+
+GstClockTime
+cs_cutter_video_end (CsCutter * c)
+{
+  GstClockTime end;
+
+  g_mutex_lock (&c->lock);
+  end = c->video_end;
+  g_mutex_unlock (&c->lock);
+  return end;
+}
