@@ -38,9 +38,4 @@ void cs_s3_lifecycle_set_device (CsStore * store, GPtrArray * rules,
 /* The LifecycleConfiguration document of @rules. */
 gchar *cs_s3_lifecycle_to_xml (GPtrArray * rules);
 
-/* The first level of names under @store's prefix ("cam1", ...), by a
- * delimiter listing: the devices, without listing their recordings. */
-GPtrArray *cs_s3_list_devices (CsStore * store, GCancellable * cancellable,
-    GError ** error);
-
 G_END_DECLS

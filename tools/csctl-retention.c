@@ -47,6 +47,31 @@ one_device (const gchar * device)
   return devices;
 }
 
+/* Every device in the store, listed by the store's first level a page at a
+ * time (never the whole bucket). */
+static GPtrArray *
+all_devices (CsStore * store, GError ** error)
+{
+  GPtrArray *devices = g_ptr_array_new_with_free_func (g_free);
+  const guint page = 1000;
+
+  for (;;) {
+    const gchar *after = devices->len ?
+        g_ptr_array_index (devices, devices->len - 1) : NULL;
+    g_autoptr (GPtrArray) names = cs_store_list_names (store, after, page,
+        NULL, error);
+
+    if (names == NULL) {
+      g_ptr_array_unref (devices);
+      return NULL;
+    }
+    for (guint i = 0; i < names->len; i++)
+      g_ptr_array_add (devices, g_strdup (g_ptr_array_index (names, i)));
+    if (names->len < page)
+      return devices;
+  }
+}
+
 static void
 print_rules (GPtrArray * rules)
 {
@@ -94,8 +119,7 @@ csctl_retention (int argc, char **argv, GError ** error)
     print_rules (rules);
     return 0;
   }
-  devices = argc == 3 ? one_device (argv[2]) : cs_s3_list_devices (store,
-      NULL, error);
+  devices = argc == 3 ? one_device (argv[2]) : all_devices (store, error);
   if (devices == NULL)
     return 1;
   for (guint i = 0; i < devices->len; i++)
