@@ -21,7 +21,8 @@ struct _CsSnapshotter
 {
   CsStore *store;
   CsSnapshotCallbacks cb;
-  GThread *thread;
+  GThread *thread;              /* from the first request: a recording
+                                 * without events costs no thread */
   GMutex lock;
   GCond cond;
   GQueue requests;              /* Request */
@@ -176,7 +177,6 @@ cs_snapshotter_new (CsStore * store, const CsSnapshotCallbacks * callbacks)
   g_queue_init (&self->requests);
   self->latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
-  self->thread = g_thread_new ("cs-snapshot", run, self);
   return self;
 }
 
@@ -189,6 +189,8 @@ queue_request (CsSnapshotter * self, Request * r)
       g_memdup2 (&r->seq, sizeof r->seq));
   g_queue_push_tail (&self->requests, r);
   self->busy = TRUE;
+  if (self->thread == NULL)
+    self->thread = g_thread_new ("cs-snapshot", run, self);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }
@@ -234,13 +236,17 @@ cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms)
 void
 cs_snapshotter_free (CsSnapshotter * self)
 {
+  GThread *thread;
+
   if (self == NULL)
     return;
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
   g_cond_broadcast (&self->cond);
+  thread = g_steal_pointer (&self->thread);
   g_mutex_unlock (&self->lock);
-  g_thread_join (self->thread);
+  if (thread)
+    g_thread_join (thread);
   g_queue_clear_full (&self->requests, (GDestroyNotify) request_free);
   g_hash_table_unref (self->latest);
   cs_store_free (self->store);

@@ -9,7 +9,8 @@ struct _CsUploader {
   CsUploadReportFunc report;
   gpointer user_data;
 
-  GThread *thread;
+  GThread *thread;              /* from the first push: a kind that is never
+                                 * stored costs no thread */
   GCancellable *cancellable;
   GRand *rand;
 
@@ -104,6 +105,8 @@ has_room_locked (CsUploader * self, const CsUploadItem * item)
       || !over_limits_locked (self, 1, item_size (item));
 }
 
+static gpointer worker (gpointer data);
+
 void
 cs_uploader_push (CsUploader * self, CsUploadItem * item,
     gboolean wait_for_room)
@@ -140,6 +143,8 @@ cs_uploader_push (CsUploader * self, CsUploadItem * item,
       break;
     }
   }
+  if (self->thread == NULL)
+    self->thread = g_thread_new ("cs-uploader", worker, self);
   g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->lock);
 
@@ -291,7 +296,6 @@ cs_uploader_new (CsStore * store, const CsUploaderLimits * limits,
   g_cond_init (&self->work_cond);
   g_cond_init (&self->idle_cond);
   g_queue_init (&self->waiting);
-  self->thread = g_thread_new ("cs-uploader", worker, self);
   return self;
 }
 
@@ -314,9 +318,10 @@ void
 cs_uploader_stop (CsUploader * self, const gchar * reason)
 {
   GSList *dropped = NULL;
+  GThread *thread;
 
   g_mutex_lock (&self->lock);
-  if (self->thread == NULL) {
+  if (self->stopping) {
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -324,12 +329,13 @@ cs_uploader_stop (CsUploader * self, const gchar * reason)
   g_cancellable_cancel (self->cancellable);
   g_cond_broadcast (&self->work_cond);
   g_cond_broadcast (&self->idle_cond);
+  thread = g_steal_pointer (&self->thread);
   g_mutex_unlock (&self->lock);
 
-  g_thread_join (self->thread);
+  if (thread)
+    g_thread_join (thread);
 
   g_mutex_lock (&self->lock);
-  self->thread = NULL;
   /* (An upload that gave way was reported by the worker.) */
   if (self->uploading) {
     self->stats.dropped++;
