@@ -182,7 +182,7 @@ one_event (GstElement * gate, CsStore * store, const gchar * device,
     if (key == NULL && event_id) {
       g_autofree gchar *dir = cs_key_event_dir (device, event_id,
           event_start_ms);
-      key = g_strconcat (dir, "event.json", NULL);
+      key = g_strconcat (dir, CS_KEY_EVENT_JSON, NULL);
     }
     seen = entries->len;
     g_mutex_unlock (&lock);
