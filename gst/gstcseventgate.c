@@ -276,16 +276,20 @@ end_event (GstCsEventGate * self, const CsEventInfo * info, gint64 end_ms,
   g_clear_pointer (&self->event_id, g_free);
 }
 
-/* Opens the gate from the last held keyframe at or before @from_rt (or the
- * oldest held, when none is that old); returns where it opened.  The held
- * frames follow with release_held (). */
+/* Opens the gate from the last keyframe at or before @from_rt: a held one,
+ * or @key_rt, the keyframe that is coming in (not held yet: a trigger at
+ * exactly its time starts there, not a GOP earlier; NONE when the frame
+ * coming in is no keyframe); else from the oldest held.  Returns where it
+ * opened.  The held frames follow with release_held (). */
 static GstClockTime
-open_gate (GstCsEventGate * self, GstClockTime from_rt, GQueue * out)
+open_gate (GstCsEventGate * self, GstClockTime from_rt, GstClockTime key_rt,
+    GQueue * out)
 {
   Window w = { GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE };
+  gboolean from_key_rt = GST_CLOCK_TIME_IS_VALID (key_rt) && key_rt <= from_rt;
   GList *start = NULL;
 
-  for (GList * l = self->held.head; l; l = l->next) {
+  for (GList * l = self->held.head; l && !from_key_rt; l = l->next) {
     Held *h = l->data;
     if (h->keyframe && (start == NULL || h->rt <= from_rt))
       start = l;
@@ -298,7 +302,8 @@ open_gate (GstCsEventGate * self, GstClockTime from_rt, GQueue * out)
       self->video_dropped++;
     held_free (h);
   }
-  w.start = start ? ((Held *) start->data)->rt : self->video_position;
+  w.start = from_key_rt ? key_rt : start ? ((Held *) start->data)->rt :
+      self->video_position;
   g_array_append_val (self->windows, w);
   g_queue_push_tail (out, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
           gst_structure_new (CS_GATE_OPEN, "running-time", G_TYPE_UINT64,
@@ -334,10 +339,11 @@ close_gate (GstCsEventGate * self, GstClockTime rt, GQueue * out)
   GST_INFO_OBJECT (self, "closed at %" GST_TIME_FORMAT, GST_TIME_ARGS (rt));
 }
 
-/* One trigger, due now that the video reached its time (@rt). */
+/* One trigger, due now that the video reached its time (@rt; @keyframe:
+ * that frame is one). */
 static void
 apply_trigger (GstCsEventGate * self, PendingTrigger * t, GstClockTime rt,
-    GQueue * out, GQueue * msgs, gboolean * force_key_unit)
+    gboolean keyframe, GQueue * out, GQueue * msgs, gboolean * force_key_unit)
 {
   CsTriggerOutcome o;
   CsEventInfo ended;
@@ -352,7 +358,8 @@ apply_trigger (GstCsEventGate * self, PendingTrigger * t, GstClockTime rt,
         self->video_position_ms, rt, out, msgs);
   if (opening) {
     GstClockTime t_rt = cs_utc_map_to_running_time (&self->utc, t_ms);
-    start_rt = open_gate (self, t_rt - MIN (self->active_pre_roll, t_rt), out);
+    start_rt = open_gate (self, t_rt - MIN (self->active_pre_roll, t_rt),
+        keyframe ? rt : GST_CLOCK_TIME_NONE, out);
   } else if (gate && o.new_event) {
     *force_key_unit = TRUE;     /* so the new event's segment starts soon */
   }
@@ -592,7 +599,7 @@ video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     if (t->time_ms > self->video_position_ms)
       break;
     g_queue_pop_head (&self->pending);
-    apply_trigger (self, t, rt, &out, &msgs, &force_key_unit);
+    apply_trigger (self, t, rt, keyframe, &out, &msgs, &force_key_unit);
     g_free (t);
   }
 

@@ -92,6 +92,26 @@ pull_all (GstHarness * h, GArray * pts, GString * events)
   }
 }
 
+/* A trigger at exactly a keyframe's time with no pre-roll: the recording
+ * starts at that keyframe (3.0 s), not at the one before it, and lasts the
+ * minimum record time (to the keyframe at 7.0 s). */
+GST_START_TEST (test_trigger_at_keyframe)
+{
+  GstHarness *h = new_gate ("pre-roll=0 min-record-time=4 event-interval=4");
+  g_autoptr (GArray) pts = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+
+  fail_unless_equals_int (trigger (h, MD, 3.0), 0);
+  push_frames (h, 0, 10 * FPS);
+  pull_all (h, pts, NULL);
+  fail_unless (pts->len > 0);
+  fail_unless_equals_uint64 (g_array_index (pts, GstClockTime, 0),
+      3 * GST_SECOND);
+  fail_unless_equals_int (pts->len, 4 * FPS);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* No trigger: nothing passes. */
 GST_START_TEST (test_closed_without_trigger)
 {
@@ -206,6 +226,7 @@ cseventgate_harness_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_closed_without_trigger);
   tcase_add_test (tc, test_trigger_opens_with_pre_roll);
+  tcase_add_test (tc, test_trigger_at_keyframe);
   tcase_add_test (tc, test_repeat_extends);
   tcase_add_test (tc, test_trigger_needs_one_bit);
   tcase_add_test (tc, test_mark_passes_everything);
