@@ -44,26 +44,39 @@ cs_test_record_events (const gchar * dir, const gchar * device,
 }
 
 GSubprocess *
-cs_test_csctl_serve (const gchar * csctl, const gchar * store,
-    const gchar * cwd, guint * port)
+cs_test_csctl_serve (GSubprocessLauncher * launcher, const gchar * csctl,
+    const gchar * store, const gchar * const *extra, guint * port,
+    gchar ** base)
 {
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocessLauncher) own = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *line = NULL;
   const gchar *at;
   GSubprocess *process;
 
-  g_subprocess_launcher_unsetenv (launcher, "CSCTL_WEB_DIR");
-  g_subprocess_launcher_set_cwd (launcher, cwd);
-  process = g_subprocess_launcher_spawn (launcher, &error, csctl ? csctl :
-      g_getenv ("CSCTL"), "serve", store, "--listen", "127.0.0.1:0", NULL);
+  if (launcher == NULL)
+    launcher = own = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_ptr_array_add (argv, (gpointer) (csctl ? csctl : g_getenv ("CSCTL")));
+  g_ptr_array_add (argv, (gpointer) "serve");
+  g_ptr_array_add (argv, (gpointer) store);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
+  for (guint i = 0; extra && extra[i]; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher,
+      (const gchar * const *) argv->pdata, &error);
   fail_unless (process != NULL, "%s", error ? error->message : "");
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
   at = line ? strstr (line, " on http://127.0.0.1:") : NULL;
   fail_unless (at != NULL, "csctl serve says: %s", line);
-  *port = atoi (at + strlen (" on http://127.0.0.1:"));
+  if (port)
+    *port = atoi (at + strlen (" on http://127.0.0.1:"));
+  if (base)
+    *base = g_strdup (at + strlen (" on "));
   return process;
 }

@@ -18,10 +18,13 @@ gint cs_test_csctl (gchar ** out, gchar ** err, ...) G_GNUC_NULL_TERMINATED;
  * at @dir, with @triggers at their stream times. */
 void cs_test_record_events (const gchar * dir, const gchar * device,
     gint64 t0_ms, const CsTestTrigger * triggers, guint n);
-/* @csctl (NULL: $CSCTL) serve @store on any port of 127.0.0.1, run in
- * @cwd (NULL: this one) without CSCTL_WEB_DIR; its port in *@port.  Stop
- * it with g_subprocess_force_exit (). */
-GSubprocess *cs_test_csctl_serve (const gchar * csctl, const gchar * store,
-    const gchar * cwd, guint * port);
+/* @csctl (NULL: $CSCTL) serve @store --listen 127.0.0.1:0 and @extra
+ * (NULL-terminated; NULL: nothing more), started by @launcher (NULL: a new
+ * one; its stdout becomes a pipe), once it says where it listens: its port
+ * in *@port, its base URL ("http://127.0.0.1:PORT/") in *@base, each when
+ * not NULL.  Stop it with g_subprocess_force_exit (). */
+GSubprocess *cs_test_csctl_serve (GSubprocessLauncher * launcher,
+    const gchar * csctl, const gchar * store, const gchar * const *extra,
+    guint * port, gchar ** base);
 
 G_END_DECLS

@@ -27,6 +27,20 @@ typedef struct
   guint port;
 } Serve;
 
+/* @csctl (NULL: the build's) serve @store, run in @cwd without
+ * CSCTL_WEB_DIR: where it finds its page on its own. */
+static GSubprocess *
+serve_from (const gchar * csctl, const gchar * store, const gchar * cwd,
+    guint * port)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+  g_subprocess_launcher_unsetenv (launcher, "CSCTL_WEB_DIR");
+  g_subprocess_launcher_set_cwd (launcher, cwd);
+  return cs_test_csctl_serve (launcher, csctl, store, NULL, port, NULL);
+}
+
 static void
 serve_stop (Serve * sv)
 {
@@ -103,7 +117,7 @@ GST_START_TEST (test_installed_serve)
   store = g_build_filename (tmp, "store", NULL);
   fail_unless (g_mkdir_with_parents (store, 0755) == 0);
   store_uri = g_filename_to_uri (store, NULL, NULL);
-  sv.process = cs_test_csctl_serve (csctl, store_uri, tmp, &sv.port);
+  sv.process = serve_from (csctl, store_uri, tmp, &sv.port);
   got_page = fetch (&sv, "/");
   fail_unless (bytes_contain (got_page, MARK), "the installed csctl serves "
       "another page than the installed one");
@@ -114,8 +128,7 @@ GST_START_TEST (test_installed_serve)
   serve_stop (&sv);
 
   /* From the build tree: the checkout's page. */
-  build_sv.process = cs_test_csctl_serve (NULL, store_uri, tmp,
-      &build_sv.port);
+  build_sv.process = serve_from (NULL, store_uri, tmp, &build_sv.port);
   build_page = fetch (&build_sv, "/");
   fail_unless (bytes_contain (build_page, "<html")
       && !bytes_contain (build_page, MARK));

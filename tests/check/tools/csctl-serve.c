@@ -7,6 +7,7 @@
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 
+#include "cs-test-csctl.h"
 #include "cs-test-server.h"
 #include "cs-test-util.h"
 
@@ -64,36 +65,21 @@ static void
 serve_start (Serve * sv, const gchar * uri, guint files, ...)
 {
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
-  const gchar *arg, *port;
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) extra = g_ptr_array_new ();
+  const gchar *arg;
   va_list ap;
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
-  g_ptr_array_add (argv, (gpointer) "serve");
-  g_ptr_array_add (argv, (gpointer) uri);
-  g_ptr_array_add (argv, (gpointer) "--listen");
-  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
   va_start (ap, files);
   while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
+    g_ptr_array_add (extra, (gpointer) arg);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
+  g_ptr_array_add (extra, NULL);
   if (files)
     g_subprocess_launcher_set_child_setup (launcher, limit_files,
         GUINT_TO_POINTER (files), NULL);
-  sv->process = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  fail_unless (sv->process != NULL, "%s", error ? error->message : "");
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe
-      (sv->process));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  port = line ? strstr (line, " on http://127.0.0.1:") : NULL;
-  fail_unless (port != NULL, "csctl serve says: %s", line);
-  sv->port = atoi (port + strlen (" on http://127.0.0.1:"));
+  sv->process = cs_test_csctl_serve (launcher, NULL, uri,
+      (const gchar * const *) extra->pdata, &sv->port, NULL);
 }
 
 static void

@@ -103,35 +103,19 @@ serve_store (const gchar * uri, const gchar * tmp, gchar ** base, ...)
 {
   g_autofree gchar *file_uri = g_strdup_printf ("file://%s", store_dir);
   g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GDataInputStream) lines = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *line = NULL;
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) extra = g_ptr_array_new ();
   const gchar *arg;
-  GSubprocess *p;
   va_list ap;
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
-  g_ptr_array_add (argv, (gpointer) "serve");
-  g_ptr_array_add (argv, (gpointer) (uri ? uri : file_uri));
-  g_ptr_array_add (argv, (gpointer) "--listen");
-  g_ptr_array_add (argv, (gpointer) "127.0.0.1:0");
   va_start (ap, base);
   while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
+    g_ptr_array_add (extra, (gpointer) arg);
   va_end (ap);
-  g_ptr_array_add (argv, NULL);
+  g_ptr_array_add (extra, NULL);
   g_subprocess_launcher_setenv (launcher, "TMPDIR", tmp, TRUE);
-  p = g_subprocess_launcher_spawnv (launcher,
-      (const gchar * const *) argv->pdata, &error);
-  fail_unless (p != NULL, "%s", error ? error->message : "");
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  fail_unless (line != NULL && strstr (line, " on http://127.0.0.1:"), "%s",
-      line);
-  *base = g_strdup (strstr (line, " on ") + 4);
-  return p;
+  return cs_test_csctl_serve (launcher, NULL, uri ? uri : file_uri,
+      (const gchar * const *) extra->pdata, NULL, base);
 }
 
 #define serve(tmp, base) serve_store (NULL, tmp, base, NULL)

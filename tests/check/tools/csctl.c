@@ -370,26 +370,17 @@ GST_START_TEST (test_serve)
 {
   const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
-  g_autofree gchar *line = NULL, *base = NULL, *body = NULL, *url = NULL;
+  g_autofree gchar *base = NULL, *body = NULL, *url = NULL;
   g_autofree gchar *script = NULL, *shot = NULL, *out = NULL, *err = NULL;
   g_autofree gchar *modules = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) lines = NULL;
   g_autoptr (SoupSession) session = soup_session_new ();
-  g_autoptr (GError) error = NULL;
   gboolean require = g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1")
       == 0;
   gint status;
 
   record_events ();
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-      g_getenv ("CSCTL"), "serve", uri, "--listen", "127.0.0.1:0", NULL);
-  fail_unless (server != NULL, "%s", error ? error->message : "");
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, NULL);
-  fail_unless (line != NULL && strstr (line, " on http://127.0.0.1:"), "%s",
-      line);
-  base = g_strdup (strstr (line, " on ") + 4);
+  server = cs_test_csctl_serve (NULL, NULL, uri, NULL, NULL, &base);
 
   url = g_strconcat (base, "api/ls?device=cam2&from=2023-11-14T22:13:00Z&"
       "to=2023-11-14T22:14:00Z", NULL);
