@@ -29,6 +29,7 @@ struct _CsSnapshotter
   GHashTable *latest;           /* event id -> guint64 seq of its newest */
   guint64 next_seq;
   gboolean busy, quit;
+  gboolean interrupted;          /* wait_idle () returns at once */
 };
 
 static void
@@ -226,11 +227,20 @@ cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms)
   gboolean idle;
 
   g_mutex_lock (&self->lock);
-  while (self->busy && g_cond_wait_until (&self->cond, &self->lock,
-          deadline));
+  while (self->busy && !self->interrupted
+      && g_cond_wait_until (&self->cond, &self->lock, deadline));
   idle = !self->busy;
   g_mutex_unlock (&self->lock);
   return idle;
+}
+
+void
+cs_snapshotter_interrupt_waits (CsSnapshotter * self)
+{
+  g_mutex_lock (&self->lock);
+  self->interrupted = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
 
 void

@@ -18,7 +18,8 @@ struct _IvcsPictures
 
   GMutex lock;
   CsEventRules *rules;
-  gint64 last_ms;               /* the rules take times in order */
+  gint64 last_ms;               /* the rules take times in order: the
+                                 * latest trigger or event end */
   CsEventRecord *current;
   GQueue ended;                 /* CsEventRecord, newest last */
 };
@@ -52,6 +53,9 @@ end_current_locked (IvcsPictures * self, gint64 end_ms)
     return;
   r->end_ms = MAX (end_ms, r->start_ms);
   r->ended = TRUE;
+  /* A trigger may be given a time up to the pre-roll back: the next event
+   * starts after this one, not inside it. */
+  self->last_ms = MAX (self->last_ms, r->end_ms);
   publish_locked (self, r);
   g_queue_push_tail (&self->ended, r);
   while (self->ended.length > ENDED_KEPT)
@@ -196,20 +200,33 @@ ivcs_pictures_tick (IvcsPictures * self, gint64 now_ms)
 
   g_mutex_lock (&self->lock);
   until = cs_event_rules_record_until (self->rules);
-  if (cs_event_rules_advance (self->rules, now_ms, NULL))
+  if (cs_event_rules_advance (self->rules, MAX (now_ms, self->last_ms), NULL))
     end_current_locked (self, until);
   g_mutex_unlock (&self->lock);
 }
 
 void
-ivcs_pictures_free (IvcsPictures * self, gint64 drain_ms)
+ivcs_pictures_drain (IvcsPictures * self, gint64 drain_ms)
 {
   gint64 deadline = g_get_monotonic_time () + drain_ms * 1000;
 
   ivcs_pictures_tick (self, G_MAXINT64);
-  if (drain_ms > 0 && cs_snapshotter_wait_idle (self->snapshotter, drain_ms))
+  if (cs_snapshotter_wait_idle (self->snapshotter, drain_ms))
     cs_outbox_drain (self->outbox,
         MAX (0, deadline - g_get_monotonic_time ()) / 1000, NULL);
+}
+
+void
+ivcs_pictures_interrupt (IvcsPictures * self)
+{
+  cs_snapshotter_interrupt_waits (self->snapshotter);
+  cs_outbox_interrupt_drains (self->outbox, TRUE);
+}
+
+void
+ivcs_pictures_free (IvcsPictures * self)
+{
+  ivcs_pictures_tick (self, G_MAXINT64);
   /* Stopping the outbox first ends a picture's wait for its upload. */
   cs_outbox_stop (self->outbox, CS_UPLOAD_DROP_STOPPED);
   cs_snapshotter_free (self->snapshotter);

@@ -30,8 +30,12 @@ void ivcs_pictures_trigger (IvcsPictures * self, guint32 trigger,
     gint64 utc_ms);
 /* Ends the current event once its interval has elapsed at @now_ms. */
 void ivcs_pictures_tick (IvcsPictures * self, gint64 now_ms);
-/* Ends the current event, gives its picture and messages up to @drain_ms
- * to be stored (0: none), and frees the plan. */
-void ivcs_pictures_free (IvcsPictures * self, gint64 drain_ms);
+/* Ends the current event and gives its picture and messages up to
+ * @drain_ms to be stored. */
+void ivcs_pictures_drain (IvcsPictures * self, gint64 drain_ms);
+/* Makes a drain under way (on another thread) return now. */
+void ivcs_pictures_interrupt (IvcsPictures * self);
+/* Ends the current event, drops what is not stored, frees the plan. */
+void ivcs_pictures_free (IvcsPictures * self);
 
 G_END_DECLS

@@ -477,12 +477,28 @@ end_pictures (Ivcs * m)
   return plan;
 }
 
-/* With @drain, its last messages and picture are stored first. */
+static void
+interrupt_pictures (GCancellable * cancel, gpointer plan)
+{
+  ivcs_pictures_interrupt (plan);
+}
+
+/* With @drain, its last messages and picture are stored first, unless a
+ * forced exit (m->cancel) cuts that short. */
 static void
 finish_pictures (Ivcs * m, IvcsPictures * plan, gboolean drain)
 {
-  if (plan)
-    ivcs_pictures_free (plan, drain ? m->config.drain_timeout_s * 1000 : 0);
+  gulong id;
+
+  if (plan == NULL)
+    return;
+  if (drain) {
+    id = g_cancellable_connect (m->cancel, G_CALLBACK (interrupt_pictures),
+        plan, NULL);
+    ivcs_pictures_drain (plan, m->config.drain_timeout_s * 1000);
+    g_cancellable_disconnect (m->cancel, id);
+  }
+  ivcs_pictures_free (plan);
 }
 
 static gboolean

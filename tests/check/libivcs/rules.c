@@ -323,6 +323,53 @@ GST_START_TEST (test_event_pictures_alone)
 
 GST_END_TEST;
 
+static gpointer
+exit_normally (gpointer data)
+{
+  return GINT_TO_POINTER (iv_cs_exit (0));
+}
+
+/* event-pic alone with a store that never answers: a normal exit waits up
+ * to the drain timeout for the picture and event.json; a forced one from
+ * another thread ends that wait now. */
+GST_START_TEST (test_forced_exit_ends_picture_drain)
+{
+  iv_cs_init_parm_s p = ivcs_test_parm ();
+  g_autofree gchar *jpeg = g_malloc (4096);
+  GThread *exiting;
+  gint64 t0;
+
+  picture_path = g_build_filename (store + strlen ("file://"), "alarm.jpg",
+      NULL);
+  memset (jpeg, 0x5a, 4096);
+  fail_unless (g_file_set_contents (picture_path, jpeg, 4096, NULL));
+  captures = pictures_ok = 0;
+  g_setenv ("IVCS_CHANNELS", "event-pic", TRUE);
+  g_setenv ("IVCS_LOCATION", "http://127.0.0.1:9/nothing", TRUE);
+  g_setenv ("IVCS_DRAIN_TIMEOUT_S", "60", TRUE);
+  p.iv_cs_push_stream_start_cb = on_start_trigger;
+  p.iv_cs_event_capture_picture_cb = on_capture;
+  p.iv_cs_event_upload_picture_result_cb = on_picture_result;
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  fail_unless (wait_for_start ());
+  fail_unless_equals_int (trigger_in_start, IV_ERR_NONE);
+  exiting = g_thread_new ("exit", exit_normally, NULL);
+  g_usleep (500 * 1000);
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (iv_cs_exit (1), IV_ERR_CS_EXITING);
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (exiting)),
+      IV_ERR_CS_EXITING);
+  fail_unless (g_get_monotonic_time () - t0 < 5 * G_TIME_SPAN_SECOND,
+      "the exit took %" G_GINT64_FORMAT " ms after the forced one",
+      (g_get_monotonic_time () - t0) / 1000);
+  fail_unless_equals_int (pictures_ok, 0);
+  g_unsetenv ("IVCS_DRAIN_TIMEOUT_S");
+  g_unsetenv ("IVCS_LOCATION");
+  g_clear_pointer (&picture_path, g_free);
+}
+
+GST_END_TEST;
+
 static Suite *
 ivcs_rules_suite (void)
 {
@@ -338,6 +385,7 @@ ivcs_rules_suite (void)
   tcase_add_test (tc, test_parameter_ranges);
   tcase_add_test (tc, test_trigger_times);
   tcase_add_test (tc, test_event_pictures_alone);
+  tcase_add_test (tc, test_forced_exit_ends_picture_drain);
   return s;
 }
 
