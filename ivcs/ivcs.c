@@ -235,15 +235,17 @@ build_pipeline (Ivcs * m, GError ** error)
 {
   const iv_cs_init_parm_s *p = &m->parm;
   GValue priorities = G_VALUE_INIT;
-  GstElement *aparse;
   GstCaps *caps;
 
+  /* Each element goes into the pipeline as it is made: the caller's
+   * stop_pipeline () frees what was made when one is missing. */
   m->pipeline = gst_pipeline_new ("ivcs");
   m->gate = g_object_new (GST_TYPE_CS_EVENT_GATE, NULL);
   m->sink = g_object_new (GST_TYPE_CS_SINK, NULL);
+  gst_bin_add_many (GST_BIN (m->pipeline), m->gate, m->sink, NULL);
   if ((m->vsrc = make ("appsrc", error)) == NULL)
     return FALSE;
-  gst_bin_add_many (GST_BIN (m->pipeline), m->vsrc, m->gate, m->sink, NULL);
+  gst_bin_add (GST_BIN (m->pipeline), m->vsrc);
   gst_element_link_pads (m->gate, "video_src", m->sink, "video");
 
   gst_value_array_init (&priorities, IV_CS_EVENT_MAX_TRIGGER);
@@ -283,17 +285,20 @@ build_pipeline (Ivcs * m, GError ** error)
   g_object_set (m->vsrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
       "block", FALSE, "max-bytes", m->video_max_bytes, NULL);
   if (m->config.audio) {
+    GstElement *aparse;
     GstPad *gate_pad;
 
-    if ((m->asrc = make ("appsrc", error)) == NULL
-        || (aparse = make ("aacparse", error)) == NULL)
+    if ((aparse = make ("aacparse", error)) == NULL)
       return FALSE;
+    gst_bin_add (GST_BIN (m->pipeline), aparse);
+    if ((m->asrc = make ("appsrc", error)) == NULL)
+      return FALSE;
+    gst_bin_add (GST_BIN (m->pipeline), m->asrc);
     caps = gst_caps_from_string ("audio/mpeg,mpegversion=4,"
         "stream-format=adts");
     g_object_set (m->asrc, "is-live", TRUE, "format", GST_FORMAT_TIME,
         "block", FALSE, "max-bytes", m->audio_max_bytes, "caps", caps, NULL);
     gst_caps_unref (caps);
-    gst_bin_add_many (GST_BIN (m->pipeline), m->asrc, aparse, NULL);
     gst_element_link (m->asrc, aparse);
     gate_pad = gst_element_request_pad_simple (m->gate, "audio_sink_%u");
     {
