@@ -9,7 +9,10 @@
  * So connections are accepted here, at most what the open-file limit
  * leaves room for (the others wait in the listen queue), and each must
  * have sent its request within the timeout; after that, its socket times
- * out when it makes no progress for as long.  Main loop only. */
+ * out when it makes no progress for as long.  One client address holds
+ * at most MAX_PER_CLIENT of them (a browser opens 6), so that one client
+ * cannot take them all from the others; the next is closed at once.
+ * Main loop only. */
 #include "csctl-serve.h"
 
 #include <sys/resource.h>
@@ -17,6 +20,7 @@
 /* Open files kept for the rest: stores, the page's files, GLib. */
 #define RESERVED_FILES 64
 #define MAX_CONNECTIONS 1024
+#define MAX_PER_CLIENT 64
 
 struct _CsctlConns
 {
@@ -28,6 +32,7 @@ struct _CsctlConns
   guint open, max_open;
   GHashTable *waiting;          /* peer "address:port" -> Conn whose
                                  * request is not in yet */
+  GHashTable *per_client;       /* address -> connections open */
 };
 
 typedef struct
@@ -35,19 +40,41 @@ typedef struct
   CsctlConns *conns;
   GSocket *socket;              /* alive as long as its connection */
   gchar *peer;
+  gchar *client;                /* the peer's address */
   guint deadline;
 } Conn;
 
 static void start_accepting (CsctlConns * conns);
 
 static gchar *
+client_name (GSocketAddress * address)
+{
+  return g_inet_address_to_string (g_inet_socket_address_get_address
+      (G_INET_SOCKET_ADDRESS (address)));
+}
+
+static gchar *
 peer_name (GSocketAddress * address)
 {
-  g_autofree gchar *ip = g_inet_address_to_string
-      (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  g_autofree gchar *ip = client_name (address);
 
   return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port
       (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Adds @delta to @client's count of open connections; returns the count. */
+static guint
+count_client (CsctlConns * conns, const gchar * client, gint delta)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (conns->per_client,
+          client)) + delta;
+
+  if (n == 0)
+    g_hash_table_remove (conns->per_client, client);
+  else
+    g_hash_table_insert (conns->per_client, g_strdup (client),
+        GUINT_TO_POINTER (n));
+  return n;
 }
 
 static void
@@ -81,7 +108,9 @@ on_closed (gpointer data, GObject * where_the_connection_was)
   CsctlConns *conns = conn->conns;
 
   stop_waiting (conn);
+  count_client (conns, conn->client, -1);
   g_free (conn->peer);
+  g_free (conn->client);
   g_free (conn);
   conns->open--;
   if (conns->accepting == NULL && conns->retry == 0)
@@ -97,10 +126,18 @@ take_connection (CsctlConns * conns, GSocket * socket)
   g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (socket,
       NULL);
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *client = NULL;
   Conn *conn;
 
   if (local == NULL || remote == NULL)
     return;                     /* gone already */
+  client = client_name (remote);
+  if (GPOINTER_TO_UINT (g_hash_table_lookup (conns->per_client, client))
+      >= MAX_PER_CLIENT) {
+    g_socket_close (socket, NULL);
+    return;
+  }
+  count_client (conns, client, 1);
   g_socket_set_timeout (socket, conns->timeout_s);
   stream = g_socket_connection_factory_create_connection (socket);
   /* Known before libsoup starts: it may read the whole request at once. */
@@ -108,6 +145,7 @@ take_connection (CsctlConns * conns, GSocket * socket)
   conn->conns = conns;
   conn->socket = socket;
   conn->peer = peer_name (remote);
+  conn->client = g_steal_pointer (&client);
   conn->deadline = g_timeout_add_seconds (conns->timeout_s, on_deadline,
       conn);
   g_hash_table_replace (conns->waiting, conn->peer, conn);
@@ -180,6 +218,8 @@ csctl_conns_listen (SoupServer * server, GSocketAddress * address,
   conns->server = server;
   conns->timeout_s = timeout_s;
   conns->waiting = g_hash_table_new (g_str_hash, g_str_equal);
+  conns->per_client = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   conns->listener = g_socket_new (g_socket_address_get_family (address),
       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   if (conns->listener == NULL)

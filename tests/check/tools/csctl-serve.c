@@ -90,20 +90,30 @@ serve_stop (Serve * sv)
   g_clear_object (&sv->process);
 }
 
-/* A connection to the server, its reads and writes bounded by @timeout_s. */
+/* A connection to the server from @from (an address on loopback), its
+ * reads and writes bounded by @timeout_s. */
 static GSocket *
-connect_to (Serve * sv, guint timeout_s)
+connect_from (Serve * sv, const gchar * from, guint timeout_s)
 {
   g_autoptr (GSocketAddress) address =
       g_inet_socket_address_new_from_string ("127.0.0.1", sv->port);
+  g_autoptr (GSocketAddress) source =
+      g_inet_socket_address_new_from_string (from, 0);
   g_autoptr (GError) error = NULL;
   GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
       G_SOCKET_PROTOCOL_TCP, &error);
 
-  fail_unless (s != NULL && g_socket_connect (s, address, NULL, &error),
+  fail_unless (s != NULL && g_socket_bind (s, source, FALSE, &error)
+      && g_socket_connect (s, address, NULL, &error),
       "%s", error ? error->message : "");
   g_socket_set_timeout (s, timeout_s);
   return s;
+}
+
+static GSocket *
+connect_to (Serve * sv, guint timeout_s)
+{
+  return connect_from (sv, "127.0.0.1", timeout_s);
 }
 
 static void
@@ -338,6 +348,42 @@ GST_START_TEST (test_slow_clients)
 
 GST_END_TEST;
 
+/* Room for 128 connections (192 open files): one client that opens them
+ * all and sends nothing holds 64, the rest are closed at once, and another
+ * client (127.0.0.2) is answered now, not after the request timeout. */
+GST_START_TEST (test_one_client_cannot_take_all)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autoptr (GPtrArray) idle = g_ptr_array_new_with_free_func
+      (g_object_unref);
+  g_autoptr (GSocket) other = NULL;
+  g_autofree gchar *answer = NULL;
+  guint closed = 0;
+  gchar byte;
+  gint64 t0;
+  Serve sv;
+
+  serve_start (&sv, uri, 192, "--timeout", "20", NULL);
+  for (guint i = 0; i < 128; i++)
+    g_ptr_array_add (idle, connect_to (&sv, 2));
+  /* Closed: the end of the stream, not the 2 s socket timeout. */
+  for (guint i = 64; i < idle->len && g_socket_receive (g_ptr_array_index
+          (idle, i), &byte, 1, NULL, NULL) == 0; i++)
+    closed++;
+  fail_unless_equals_int (closed, 64);
+  t0 = g_get_monotonic_time ();
+  other = connect_from (&sv, "127.0.0.2", 30);
+  send_get (&sv, other, "/api/devices", NULL);
+  answer = read_answer (other);
+  fail_unless_equals_int (status_of (answer), 200);
+  fail_unless (g_get_monotonic_time () - t0 < 10 * G_USEC_PER_SEC,
+      "another client waited %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - t0) / 1000);
+  serve_stop (&sv);
+}
+
+GST_END_TEST;
+
 /* Only the types of the layout; anything else someone stored is an
  * attachment; nothing is sniffed; the page has its CSP. */
 GST_START_TEST (test_types)
@@ -477,6 +523,7 @@ csctl_serve_suite (void)
   tcase_add_test (tc, test_fifo_holds_nothing);
   tcase_add_test (tc, test_slow_store);
   tcase_add_test (tc, test_more_connections_than_files);
+  tcase_add_test (tc, test_one_client_cannot_take_all);
   tcase_add_test (tc, test_slow_clients);
   tcase_add_test (tc, test_types);
   tcase_add_test (tc, test_host_names);
