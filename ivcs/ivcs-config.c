@@ -39,6 +39,35 @@ number (GKeyFile * kf, const gchar * name, guint fallback, guint min,
   return TRUE;
 }
 
+/* true/false (also 1/0, yes/no, on/off, any case): a value that is none
+ * of them is refused rather than taken as one. */
+static gboolean
+boolean (GKeyFile * kf, const gchar * name, gboolean fallback,
+    gboolean * value, GError ** error)
+{
+  static const gchar *const yes[] = { "true", "1", "yes", "on", NULL };
+  static const gchar *const no[] = { "false", "0", "no", "off", NULL };
+  g_autofree gchar *text = setting (kf, name);
+
+  *value = fallback;
+  if (text == NULL)
+    return TRUE;
+  g_strstrip (text);
+  for (guint i = 0; yes[i]; i++) {
+    if (g_ascii_strcasecmp (text, yes[i]) == 0) {
+      *value = TRUE;
+      return TRUE;
+    }
+    if (g_ascii_strcasecmp (text, no[i]) == 0) {
+      *value = FALSE;
+      return TRUE;
+    }
+  }
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+      "%s must be true or false", name);
+  return FALSE;
+}
+
 gboolean
 ivcs_config_load (IvcsConfig * c, GError ** error)
 {
@@ -59,7 +88,7 @@ ivcs_config_load (IvcsConfig * c, GError ** error)
 gboolean
 ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
 {
-  g_autofree gchar *channels = NULL, *audio = NULL;
+  g_autofree gchar *channels = NULL;
 
   memset (c, 0, sizeof *c);
   c->location = setting (kf, "location");
@@ -97,8 +126,10 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
         goto fail;
       }
   }
-  audio = setting (kf, "audio");
-  c->audio = audio == NULL || g_ascii_strcasecmp (audio, "false") != 0;
+  if (!boolean (kf, "audio", TRUE, &c->audio, error)
+      || !boolean (kf, "force_path_style", TRUE, &c->force_path_style,
+          error))
+    goto fail;
   return TRUE;
 
 fail:

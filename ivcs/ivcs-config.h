@@ -9,6 +9,7 @@
  *   region=us-east-1
  *   access_key=...                   (else AWS_ACCESS_KEY_ID)
  *   secret_key=...                   (else AWS_SECRET_ACCESS_KEY)
+ *   force_path_style=true            false: http://bucket.host/key (s3)
  *   tls_ca_file=/etc/ssl/private-ca.pem
  *   spool_dir=/var/spool/ivcs       outages and reboots lose nothing
  *   service_poll_s=60                how often service.json is read
@@ -28,6 +29,7 @@ typedef struct {
   gchar *region;
   gchar *access_key;
   gchar *secret_key;
+  gboolean force_path_style;    /* FALSE: virtual-hosted S3 requests */
   gchar *tls_ca_file;
   gchar *spool_dir;             /* NULL: a 3-segment memory cache */
   guint service_poll_s;

@@ -266,6 +266,7 @@ build_pipeline (Ivcs * m, GError ** error)
       m->config.region : CS_STORE_DEFAULT_REGION, "max-cached-segments", 3,
       "max-cache-bytes", (guint64) 3 * p->u32MaxSizeInAGop,
       "drain-timeout", (guint64) m->config.drain_timeout_s * GST_SECOND,
+      "force-path-style", m->config.force_path_style,
       "auto-snapshot", FALSE, NULL);
   if (m->config.endpoint)
     g_object_set (m->sink, "endpoint", m->config.endpoint, NULL);
@@ -437,6 +438,7 @@ open_store (const IvcsConfig * c, GError ** error)
   sc.region = c->region;
   sc.access_key = c->access_key;
   sc.secret_key = c->secret_key;
+  sc.virtual_hosted = !c->force_path_style;
   cs_store_config_fill_from_env (&sc);
   sc.tls_ca_file = c->tls_ca_file;
   return cs_store_new (c->location, &sc, error);

@@ -174,6 +174,14 @@ GST_START_TEST (test_config_errors)
   g_setenv ("IVCS_LOCATION", "ftp://example.com/x", TRUE);
   g_unsetenv ("IVCS_CONFIG");
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_CS_CONFIG);
+  /* A boolean that is none: not taken as true (audio=0 recorded audio). */
+  g_setenv ("IVCS_LOCATION", store_uri, TRUE);
+  g_setenv ("IVCS_AUDIO", "nope", TRUE);
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_CS_CONFIG);
+  g_unsetenv ("IVCS_AUDIO");
+  g_setenv ("IVCS_FORCE_PATH_STYLE", "virtual", TRUE);
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_CS_CONFIG);
+  g_unsetenv ("IVCS_FORCE_PATH_STYLE");
 
   /* A key file, with the environment over it. */
   g_unsetenv ("IVCS_LOCATION");

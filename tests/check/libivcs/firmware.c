@@ -36,9 +36,15 @@ summary_field (const gchar * out, const gchar * name)
   return atoi (at + strlen (needle));
 }
 
-GST_START_TEST (test_firmware_on_s3)
+/* The reference firmware against the real gateway, its requests
+ * path-style, or with @virtual_hosted the bucket in the host name
+ * (force_path_style=false; the gateway's dns name is localhost). */
+static void
+firmware_on_s3 (gboolean virtual_hosted)
 {
   const gchar *endpoint = cs_test_env ("CS_TEST_S3_ENDPOINT");
+  g_autofree gchar *local_endpoint = g_strdup_printf ("http://localhost:%s",
+      strrchr (endpoint, ':') + 1);
   const gchar *bucket = cs_test_env ("CS_TEST_S3_BUCKET");
   g_autofree gchar *dir = g_dir_make_tmp ("ivcs-fw-XXXXXX", NULL);
   g_autofree gchar *frames = g_build_filename (dir, "cam.frames", NULL);
@@ -65,7 +71,10 @@ GST_START_TEST (test_firmware_on_s3)
   env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY",
       cs_test_env ("CS_TEST_S3_SECRET_KEY"), TRUE);
   env = g_environ_setenv (env, "IVCS_LOCATION", uri, TRUE);
-  env = g_environ_setenv (env, "IVCS_ENDPOINT", endpoint, TRUE);
+  env = g_environ_setenv (env, "IVCS_ENDPOINT", virtual_hosted ?
+      local_endpoint : endpoint, TRUE);
+  env = g_environ_setenv (env, "IVCS_FORCE_PATH_STYLE", virtual_hosted ?
+      "false" : "true", TRUE);
   env = g_environ_setenv (env, "IVCS_DEVICE_ID", "cam1", TRUE);
   env = g_environ_unsetenv (env, "IVCS_CHANNELS");
 
@@ -115,6 +124,18 @@ GST_START_TEST (test_firmware_on_s3)
   cs_test_remove_tree (dir);
 }
 
+GST_START_TEST (test_firmware_on_s3)
+{
+  firmware_on_s3 (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_firmware_virtual_hosted)
+{
+  firmware_on_s3 (TRUE);
+}
+
 GST_END_TEST;
 
 static Suite *
@@ -126,6 +147,7 @@ ivcs_firmware_suite (void)
   tcase_set_timeout (tc, 180);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_firmware_on_s3);
+  tcase_add_test (tc, test_firmware_virtual_hosted);
   return s;
 }
 
