@@ -220,8 +220,8 @@ drain (CsSinkCore * self)
   gboolean spooled;
 
   g_mutex_lock (&self->lock);
-  timeout = self->drain_timeout;
-  spooled = self->spooled;
+  timeout = self->run.drain_timeout;
+  spooled = self->run.spooled;
   outbox = self->outbox;
   g_mutex_unlock (&self->lock);
   if (outbox == NULL)

@@ -27,13 +27,14 @@ cs_sink_idle_check (gpointer data)
   CsSinkCore *self = data;
   GstPad *vsink = NULL, *muxpad = NULL, *asink = NULL;
   CsCutter *cutter;
+  gint64 idle_us;
 
   g_mutex_lock (&self->lock);
   cutter = self->cutter;
+  idle_us = self->run.idle_timeout / GST_USECOND;
   if (self->outbox == NULL || cutter == NULL || self->st.video_eos
       || self->video_parser == NULL
-      || g_get_monotonic_time () - self->st.video_arrival_us <
-      self->idle_timeout_us) {
+      || g_get_monotonic_time () - self->st.video_arrival_us < idle_us) {
     g_mutex_unlock (&self->lock);
     return G_SOURCE_CONTINUE;
   }
@@ -51,7 +52,7 @@ cs_sink_idle_check (gpointer data)
       self->st.idle_closed = TRUE;
       g_mutex_unlock (&self->lock);
       GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
-          "segment ends at %" GST_TIME_FORMAT, self->idle_timeout_us / 1000,
+          "segment ends at %" GST_TIME_FORMAT, idle_us / 1000,
           GST_TIME_ARGS (end));
       /* Audio that stopped as well must not hold the muxer back. */
       if (asink && GST_PAD_STREAM_TRYLOCK (asink)) {

@@ -84,7 +84,7 @@ cs_sink_mux_set_latency (CsSinkCore * self, gboolean live)
   guint64 duration;
 
   g_mutex_lock (&self->lock);
-  duration = self->segment_duration;
+  duration = self->run.segment_duration;
   if (!self->st.mux_latency_set && self->mux)
     mux = gst_object_ref (self->mux);
   self->st.mux_latency_set = TRUE;

@@ -238,7 +238,7 @@ cs_sink_leg_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   uploads = g_ptr_array_new ();
 
   g_mutex_lock (&self->lock);
-  auto_snapshot = self->auto_snapshot;
+  auto_snapshot = self->run.auto_snapshot;
   if (self->st.events)
     split = cs_sink_events_handle (self->st.events, s, uploads);
   if (g_str_equal (name, CS_EVENT_ALARM) && self->snapshotter

@@ -16,6 +16,7 @@
  * - cs-sink-delivery.c: the outbox opened, its reports told, stats, the
  *   drain at EOS and the end of the stream.
  * - cs-sink-pictures.c: the snapshotter's callbacks (alarm pictures).
+ * - cs-sink-state.c: a run's state reset, at start and stop.
  *
  * Lock order (every file): GST_OBJECT_LOCK (settings) is never taken while
  * holding self->lock (streaming state, the outbox and cutter pointers).  A
@@ -57,11 +58,22 @@ typedef struct
   guint64 frames_dropped;
 } CsSinkCounts;
 
+/* The settings a run uses, copied from the properties at start (all are
+ * GST_PARAM_MUTABLE_READY): constant for the run, read under self->lock
+ * (never GST_OBJECT_LOCK) by the stream side and delivery. */
+typedef struct
+{
+  GstClockTime segment_duration;
+  GstClockTime idle_timeout;    /* segment-idle-timeout, its default applied */
+  GstClockTime drain_timeout;
+  gboolean spooled;             /* a spool-dir: what is left stays on disk */
+  gboolean auto_snapshot;
+} CsSinkRunSettings;
+
 /* What one run learns from its stream (counts included), under
- * self->lock; set up by stream_reset() at start and dropped by it at stop,
- * so that a restart begins like the first run.  Constant for a run once
- * set: events, stored (at start), video_codec and upstream_live (at the
- * video caps); everything else follows the stream. */
+ * self->lock.  Constant for a run once set: events, stored (at start),
+ * video_codec and upstream_live (at the video caps); everything else
+ * follows the stream. */
 typedef struct
 {
   CsSinkEvents *events;
@@ -102,21 +114,22 @@ typedef struct
                                  * before the video came */
   CsCutter *cutter;
 
-  /* Under self->lock. */
+  /* Under self->lock.  One run goes from READY -> PAUSED to PAUSED ->
+   * READY; cs_sink_state_reset() at start and at stop leaves run and st as
+   * a fresh run's (so that a restart begins like the first run), keeping
+   * the last run's counts for the stats. */
   GMutex lock;
+  CsSinkRunSettings run;        /* constant for a run */
+  CsSinkStream st;              /* what the run learns from its stream */
+  gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
+  /* The run's objects: made at start, freed at stop (snapshotter, then
+   * outbox, then muxer: each may call into the next). */
   CsOutbox *outbox;             /* everything stored goes through it */
   CsSnapshotter *snapshotter;
-  gchar *active_device_id;      /* copied from settings at start */
-  CsOutboxStats stopped_stats;  /* of the last run, once stopped */
-  gboolean drain_interrupted;   /* not PLAYING: EOS does not wait */
   GSource *idle_source;         /* the idle check, on the ticker thread */
-  gint64 idle_timeout_us;       /* copied from settings at start */
-  guint64 segment_duration;     /* copied from settings at start */
-  guint64 drain_timeout;        /* copied from settings at start */
-  gboolean spooled;             /* copied from settings at start */
-  gboolean auto_snapshot;       /* copied from settings at start */
-  CsSinkStream st;
-  CsSinkCounts stopped_counts;  /* st's counts of the last run, once stopped */
+  /* Across runs: the last one's, for the stats once stopped. */
+  CsOutboxStats stopped_stats;
+  CsSinkCounts stopped_counts;
 } CsSinkCore;
 
 #define CS_SINK_CORE(obj) ((CsSinkCore *) (obj))
@@ -129,9 +142,11 @@ typedef struct
       *session_token, *tls_ca_file, *spool_dir;
   CsStoreConfig store;
   CsOutboxConfig outbox;
-  guint64 idle_timeout, segment_duration, drain_timeout;
-  gboolean auto_snapshot;
+  CsSinkRunSettings run;
 } StartSettings;
+
+/* cs-sink-state.c */
+void cs_sink_state_reset (CsSinkCore * self);
 
 /* cs-sink-mux.c */
 gboolean cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,

@@ -165,27 +165,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
     GST_TYPE_CS_SINK, GST_DEBUG_CATEGORY_INIT (gst_cs_sink_debug, "cssink", 0,
         "cloud storage segment sink"));
 
-/* Drops what the last run left, keeping its counts for the stats, and
- * starts afresh.  With self->lock (or before the element is shared). */
-static void
-stream_reset (CsSinkCore * self)
-{
-  CsSinkStream *st = &self->st;
-
-  self->stopped_counts.segments_recorded = st->segments_recorded;
-  self->stopped_counts.frames_dropped = st->video_order.dropped +
-      st->audio_order.dropped;
-  cs_sink_events_free (st->events);
-  cs_stored_events_free (st->stored);
-  g_free (st->auto_picture_event);
-  g_free (st->auto_picture_key);
-
-  memset (st, 0, sizeof *st);
-  cs_leg_order_reset (&st->video_order);
-  cs_leg_order_reset (&st->audio_order);
-  gst_segment_init (&st->video_segment, GST_FORMAT_TIME);
-}
-
 /* The cutter closed a segment (on the muxer's thread): name it and hand it
  * to the outbox.  The one hand-off from the stream side to delivery. */
 static void
@@ -302,11 +281,12 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->outbox.spool_max_bytes = self->spool_max_bytes;
   ss->outbox.device_id = ss->device_id;
 
-  ss->idle_timeout = self->segment_idle_timeout ? self->segment_idle_timeout :
-      self->segment_duration + 2 * GST_SECOND;
-  ss->segment_duration = self->segment_duration;
-  ss->drain_timeout = self->drain_timeout;
-  ss->auto_snapshot = self->auto_snapshot;
+  ss->run.segment_duration = self->segment_duration;
+  ss->run.idle_timeout = self->segment_idle_timeout ?
+      self->segment_idle_timeout : self->segment_duration + 2 * GST_SECOND;
+  ss->run.drain_timeout = self->drain_timeout;
+  ss->run.spooled = self->spool_dir != NULL;
+  ss->run.auto_snapshot = self->auto_snapshot;
 }
 
 /* Copies the settings, opens the store and starts the outbox. */
@@ -349,19 +329,12 @@ gst_cs_sink_start (GstCsSink * self)
   }
 
   g_mutex_lock (&core->lock);
-  g_free (core->active_device_id);
-  core->active_device_id = g_steal_pointer (&ss.device_id);
-  stream_reset (core);
-  core->drain_interrupted = FALSE;
+  cs_sink_state_reset (core);
+  core->run = ss.run;
+  core->st.events = cs_sink_events_new (ss.device_id);
+  core->st.stored = cs_stored_events_new ();
   memset (&core->stopped_stats, 0, sizeof core->stopped_stats);
   core->outbox = outbox;
-  core->st.events = cs_sink_events_new (core->active_device_id);
-  core->st.stored = cs_stored_events_new ();
-  core->idle_timeout_us = ss.idle_timeout / GST_USECOND;
-  core->segment_duration = ss.segment_duration;
-  core->drain_timeout = ss.drain_timeout;
-  core->spooled = ss.spool_dir != NULL;
-  core->auto_snapshot = ss.auto_snapshot;
   core->snapshotter = cs_sink_pictures_new (core);
   g_mutex_unlock (&core->lock);
   cs_sink_start_settings_clear (&ss);
@@ -378,8 +351,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!gst_cs_sink_start (GST_CS_SINK (element)))
         return GST_STATE_CHANGE_FAILURE;
-      /* segment_duration: set by start, on this thread. */
-      if (!cs_sink_mux_make (self, self->segment_duration,
+      /* run: set by start, on this thread. */
+      if (!cs_sink_mux_make (self, self->run.segment_duration,
               gst_cs_sink_segment_closed))
         return GST_STATE_CHANGE_FAILURE;
       self->idle_source = cs_ticker_add (IDLE_CHECK_MS, cs_sink_idle_check,
@@ -416,7 +389,7 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
     cs_snapshotter_free (g_steal_pointer (&self->snapshotter));
     g_mutex_lock (&self->lock);
     outbox = g_steal_pointer (&self->outbox);
-    stream_reset (self);
+    cs_sink_state_reset (self);
     if (outbox)
       cs_outbox_get_stats (outbox, &self->stopped_stats);
     g_mutex_unlock (&self->lock);
@@ -596,13 +569,12 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->session_token);
   g_free (self->tls_ca_file);
   g_free (self->spool_dir);
-  g_free (core->active_device_id);
   gst_clear_object (&core->video_parser);
   gst_clear_object (&core->audio_parser);
   gst_clear_object (&core->mux_video_pad);
   gst_clear_object (&core->mux);
   cs_cutter_free (core->cutter);
-  stream_reset (core);
+  cs_sink_state_reset (core);
   g_mutex_clear (&core->lock);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -623,7 +595,7 @@ gst_cs_sink_init (GstCsSink * self)
   self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
-  stream_reset (core);
+  cs_sink_state_reset (core);
 
   templ = gst_static_pad_template_get (&video_template);
   core->video_pad = gst_ghost_pad_new_no_target_from_template ("video", templ);
