@@ -7,8 +7,8 @@
  *
  * Threads: the streaming threads of the video and audio pads (their caps,
  * queries and first frames).
- * Locks: self->lock only, never held while posting or linking (see
- * gstcssink-private.h). */
+ * Locks: self->lock only, never held while posting or linking (the whole
+ * order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -72,7 +72,9 @@ cs_sink_video_caps_probe (GstPad * pad, GstPadProbeInfo * info,
   }
   g_object_set (parser, "config-interval", -1, NULL);
   sinkpad = cs_sink_mux_add_leg (self, parser, self->mux_video_pad);
-  self->video_parser = gst_object_ref (parser);
+  g_mutex_lock (&self->lock);
+  self->video_parser = gst_object_ref (parser);   /* the idle check's */
+  g_mutex_unlock (&self->lock);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), sinkpad);
   gst_object_unref (sinkpad);
   /* The probe stays: a later codec change is refused with a clear word. */

@@ -9,7 +9,7 @@
  * drain and the end on a streaming thread (the video's EOS, or the muxer's
  * through the cutter); the stats on the application's.
  * Locks: self->lock only, never held while calling into the outbox or
- * posting (see gstcssink-private.h for the whole order). */
+ * posting (the whole order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -7,7 +7,7 @@
  * IDLE_CHECK_MS.
  * Locks: self->lock to read the run's state, released before the video
  * leg's stream lock is tried (never waited for: frames coming means no
- * idleness) and the cutter called (see gstcssink-private.h). */
+ * idleness) and the cutter called (the whole order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -9,12 +9,13 @@
  * application's thread, no streaming thread running); add_leg, request_pad
  * and set_latency on a streaming thread (the first caps or frame of a leg).
  * Locks: self->lock only, for the mux and cutter pointers, never held while
- * calling into the muxer or the cutter (see gstcssink-private.h). */
+ * calling into the muxer or the cutter (the whole order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include "gstcssink-private.h"
+#include "cs-ticker.h"
 
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 /* A live muxer's room beyond its two frames per stream: cseventgate lets
@@ -167,6 +168,7 @@ cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
     CsCutterSegmentFunc segment_closed)
 {
   GstElement *mux = gst_element_factory_make ("mpegtsmux", NULL);
+  CsCutter *cutter;
 
   if (mux == NULL) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
@@ -176,10 +178,11 @@ cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
   gst_bin_add (GST_BIN (self), mux);
   /* Video's pad first: the muxer takes its clock reference (PCR) from it. */
   self->mux_video_pad = gst_element_request_pad_simple (mux, "sink_%d");
+  /* Outside the lock: the cutter links a pad to the muxer. */
+  cutter = cs_cutter_new (mux, duration, segment_closed, on_cutter_eos, self);
   g_mutex_lock (&self->lock);
   self->mux = gst_object_ref (mux);
-  self->cutter = cs_cutter_new (mux, duration, segment_closed,
-      on_cutter_eos, self);
+  self->cutter = cutter;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -189,19 +192,25 @@ void
 cs_sink_mux_drop (CsSinkCore * self)
 {
   CsCutter *cutter;
+  GstElement *video_parser, *mux;
 
-  if (self->video_parser) {
+  /* An idle check that began before its source was removed may still be
+   * using the cutter: it has returned once the ticker passed this. */
+  cs_ticker_sync ();
+  g_mutex_lock (&self->lock);
+  video_parser = g_steal_pointer (&self->video_parser);
+  cutter = g_steal_pointer (&self->cutter);
+  mux = g_steal_pointer (&self->mux);
+  g_mutex_unlock (&self->lock);
+  if (video_parser) {
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->video_pad), NULL);
-    cs_sink_remove_child (self, &self->video_parser);
+    cs_sink_remove_child (self, &video_parser);
   }
   if (self->audio_parser)
     cs_sink_mux_unlink_audio (self);
-  g_mutex_lock (&self->lock);
-  cutter = g_steal_pointer (&self->cutter);
-  g_mutex_unlock (&self->lock);
   cs_cutter_free (cutter);
   gst_clear_object (&self->mux_video_pad);
-  cs_sink_remove_child (self, &self->mux);
+  cs_sink_remove_child (self, &mux);
 }
 
 /* The audio leg of a requested pad: its parser (whose input waits for the

@@ -6,7 +6,7 @@
  *
  * Threads: the snapshotter's thread.
  * Locks: self->lock only, never held while emitting a signal or calling
- * into the outbox (see gstcssink-private.h). */
+ * into the outbox (the whole order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -10,7 +10,7 @@
  * upstream threads; the probes hold that pad's stream lock).
  * Locks: a pad's stream lock, then self->lock; self->lock is never held
  * while pushing or sending an event, posting, or calling the cutter, the
- * outbox or the snapshotter (see gstcssink-private.h). */
+ * outbox or the snapshotter (the whole order: gstcssink.c). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif

@@ -18,14 +18,8 @@
  * - cs-sink-pictures.c: the snapshotter's callbacks (alarm pictures).
  * - cs-sink-state.c: a run's state reset, at start and stop.
  *
- * Lock order (every file): GST_OBJECT_LOCK (settings) is never taken while
- * holding self->lock (streaming state, the outbox and cutter pointers).  A
- * pad's stream lock may be held when self->lock is taken (probes), never
- * the other way round.  No lock of cssink's is held while posting a
- * message, emitting a signal, pushing or sending an event, calling into
- * the outbox (whose locks come below all of these: see cs-outbox.h),
- * creating the store, or calling the cutter (which has a lock of its own,
- * taken last). */
+ * The threads and the lock order of all of them are written at the top of
+ * gstcssink.c. */
 #pragma once
 
 #include <gst/gst.h>

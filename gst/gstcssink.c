@@ -63,6 +63,30 @@
  *   audiotestsrc is-live=true ! avenc_aac ! aacparse ! s.audio
  * ]|
  */
+/* Threads: the application's (properties, state changes: start opens the
+ * store and the outbox, makes the muxer and the cutter; stop frees them),
+ * the streaming threads of the video and audio legs (cs-sink-caps.c,
+ * cs-sink-probes.c), the muxer's (the cutter's segments, then key and
+ * outbox here), the process's ticker (cs-sink-idle.c), the outbox's
+ * (reports, cs-sink-delivery.c) and the snapshotter's (cs-sink-pictures.c).
+ *
+ * Lock order, outermost first, for every file of cssink:
+ * 1. a pad's stream lock: the probes run with their pad's held; the idle
+ *    check only tries the video parser's input, never waits for it;
+ * 2. GST_OBJECT_LOCK (the settings: set/get_property and start's copy),
+ *    never taken while holding self->lock;
+ * 3. self->lock (the run's state and the pointers to its objects), held for
+ *    bookkeeping only: never while posting, emitting a signal, pushing or
+ *    sending an event, linking, making or calling the cutter, opening the
+ *    store, or putting into, draining, stopping or freeing the outbox.  It
+ *    may be held over cs_outbox_get_stats () and
+ *    cs_outbox_interrupt_drains (), which only take the outbox's own locks
+ *    and never call back;
+ * 4. the cutter's lock and the outbox's (and its uploaders' and spool's),
+ *    last: both call back with none of their locks held.
+ * The stop stops the outbox first (an EOS drain waiting in a streaming
+ * thread ends), and waits for an idle check under way (cs_ticker_sync ())
+ * only once the pads are deactivated, so nothing it waits for can block. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -119,7 +143,6 @@ enum
 
 guint gst_cs_sink_signals[LAST_SIGNAL];
 
-/* The lock order is written in gstcssink-private.h, for every file. */
 struct _GstCsSink
 {
   CsSinkCore core;              /* first: what cssink's other files share */
