@@ -16,6 +16,7 @@
 
 #include "gstcssink-private.h"
 #include "cs-sink-report.h"
+#include "cs-key.h"
 
 #include <string.h>
 
@@ -261,16 +262,17 @@ drain (CsSinkCore * self)
 }
 
 /* The store's notices (the S3 clock correction) as bus warnings. */
-void
-cs_sink_delivery_store_notice (const gchar * message, gpointer data)
+static void
+store_notice (const gchar * message, gpointer data)
 {
   CsSinkCore *self = data;
 
   GST_ELEMENT_WARNING (self, CORE, CLOCK, ("%s", message), (NULL));
 }
 
-/* Opens the store and starts the outbox of a run (the caller sets
- * self->outbox); NULL with an element error.  Without any lock. */
+/* Checks the location and device-id, opens the store and starts the outbox
+ * of a run (the caller sets self->outbox); NULL with an element error.
+ * Without any lock. */
 CsOutbox *
 cs_sink_delivery_open (CsSinkCore * self, StartSettings * ss)
 {
@@ -290,6 +292,31 @@ cs_sink_delivery_open (CsSinkCore * self, StartSettings * ss)
   limits.max_bytes = PICTURES_MAX_BYTES;
   ss->outbox.limits[CS_OUTBOX_PICTURE] = limits;
 
+  if (ss->location == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No store location given."),
+        ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
+    return NULL;
+  }
+  if (!cs_key_name_is_valid (ss->device_id)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid device-id: use 1 to 128 of A-Z a-z 0-9 . _ - "
+            "(not starting with '.')."), (NULL));
+    return NULL;
+  }
+  ss->store.endpoint = ss->endpoint;
+  ss->store.region = ss->region;
+  ss->store.access_key = ss->access_key;
+  ss->store.secret_key = ss->secret_key;
+  ss->store.session_token = ss->session_token;
+  ss->store.tls_ca_file = ss->tls_ca_file;
+  ss->store.notice = store_notice;
+  ss->store.notice_data = self;
+  /* The AWS variables, so that secrets need not be in a launch line (which
+   * ps shows and GStreamer's parser logs). */
+  cs_store_config_fill_from_env (&ss->store);
+  ss->outbox.spool_dir = ss->spool_dir;
+  ss->outbox.device_id = ss->device_id;
   /* The store copies what it keeps of the config. */
   store = cs_store_new (ss->location, &ss->store, &error);
   if (store == NULL) {

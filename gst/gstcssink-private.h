@@ -16,7 +16,7 @@
  * - cs-sink-delivery.c: the outbox opened, its reports told, stats, the
  *   drain at EOS and the end of the stream.
  * - cs-sink-pictures.c: the snapshotter's callbacks (alarm pictures).
- * - cs-sink-state.c: a run's state reset, at start and stop.
+ * - cs-sink-state.c: a run begun, ended, and its state reset.
  *
  * The threads and the lock order of all of them are written at the top of
  * gstcssink.c. */
@@ -141,6 +141,9 @@ typedef struct
 
 /* cs-sink-state.c */
 void cs_sink_state_reset (CsSinkCore * self);
+void cs_sink_state_begin (CsSinkCore * self, const StartSettings * ss,
+    CsOutbox * outbox);
+void cs_sink_state_end (CsSinkCore * self);
 
 /* cs-sink-mux.c */
 gboolean cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
@@ -182,7 +185,6 @@ gboolean cs_sink_idle_check (gpointer data);
 CsOutbox *cs_sink_delivery_open (CsSinkCore * self, StartSettings * ss);
 /* Frees the copies (the secret overwritten first). */
 void cs_sink_start_settings_clear (StartSettings * ss);
-void cs_sink_delivery_store_notice (const gchar * message, gpointer data);
 GstStructure *cs_sink_delivery_stats (CsSinkCore * self);
 void cs_sink_delivery_put_objects (CsSinkCore * self, GPtrArray * uploads);
 void cs_sink_delivery_end (CsSinkCore * self, guint32 seqnum);

@@ -93,7 +93,6 @@
 
 #include "gstcssink-private.h"
 #include "gstcselements.h"
-#include "cs-key.h"
 #include "cs-ticker.h"
 
 #include <string.h>
@@ -282,27 +281,15 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->tls_ca_file = g_strdup (self->tls_ca_file);
   ss->spool_dir = g_strdup (self->spool_dir);
 
-  ss->store.endpoint = ss->endpoint;
-  ss->store.region = ss->region;
-  ss->store.access_key = ss->access_key;
-  ss->store.secret_key = ss->secret_key;
-  ss->store.session_token = ss->session_token;
-  ss->store.tls_ca_file = ss->tls_ca_file;
+  /* The rest of the store's and the outbox's configuration, and the other
+   * kinds' limits: cs_sink_delivery_open (). */
   ss->store.timeout_s = self->timeout;
   ss->store.virtual_hosted = self->virtual_hosted;
-  ss->store.notice = cs_sink_delivery_store_notice;
-  ss->store.notice_data = self;
-  /* The AWS variables, so that secrets need not be in a launch line (which
-   * ps shows and GStreamer's parser logs). */
-  cs_store_config_fill_from_env (&ss->store);
 
-  /* The other kinds' limits and the backoff: cs_sink_delivery_open(). */
   segments->max_items = self->max_cached_segments;
   segments->max_bytes = self->max_cache_bytes;
   segments->max_retries = self->max_retries;
-  ss->outbox.spool_dir = ss->spool_dir;
   ss->outbox.spool_max_bytes = self->spool_max_bytes;
-  ss->outbox.device_id = ss->device_id;
 
   ss->run.segment_duration = self->segment_duration;
   ss->run.idle_timeout = self->segment_idle_timeout ?
@@ -331,35 +318,13 @@ gst_cs_sink_start (GstCsSink * self)
   start_settings_copy_locked (self, &ss);
   GST_OBJECT_UNLOCK (self);
 
-  if (ss.location == NULL) {
-    cs_sink_start_settings_clear (&ss);
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No store location given."),
-        ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
-    return FALSE;
-  }
-  if (!cs_key_name_is_valid (ss.device_id)) {
-    cs_sink_start_settings_clear (&ss);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid device-id: use 1 to 128 of A-Z a-z 0-9 . _ - "
-            "(not starting with '.')."), (NULL));
-    return FALSE;
-  }
   outbox = cs_sink_delivery_open (core, &ss);
   if (outbox == NULL) {
     cs_sink_start_settings_clear (&ss);
     return FALSE;
   }
 
-  g_mutex_lock (&core->lock);
-  cs_sink_state_reset (core);
-  core->run = ss.run;
-  core->st.events = cs_sink_events_new (ss.device_id);
-  core->st.stored = cs_stored_events_new ();
-  memset (&core->stopped_stats, 0, sizeof core->stopped_stats);
-  core->outbox = outbox;
-  core->snapshotter = cs_sink_pictures_new (core);
-  g_mutex_unlock (&core->lock);
+  cs_sink_state_begin (core, &ss, outbox);
   cs_sink_start_settings_clear (&ss);
   return TRUE;
 }
@@ -405,20 +370,8 @@ gst_cs_sink_change_state (GstElement * element, GstStateChange transition)
       && ret != GST_STATE_CHANGE_FAILURE && self->audio_parser)
     cs_sink_mux_announce_audio (self, self->mux);
 
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    CsOutbox *outbox;
-
-    /* First: its thread may call back into the events and the outbox. */
-    cs_snapshotter_free (g_steal_pointer (&self->snapshotter));
-    g_mutex_lock (&self->lock);
-    outbox = g_steal_pointer (&self->outbox);
-    cs_sink_state_reset (self);
-    if (outbox)
-      cs_outbox_get_stats (outbox, &self->stopped_stats);
-    g_mutex_unlock (&self->lock);
-    cs_outbox_free (outbox);
-    cs_sink_mux_drop (self);
-  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    cs_sink_state_end (self);
   return ret;
 }
 
