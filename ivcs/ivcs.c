@@ -994,8 +994,14 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
   gint64 now_us;
   int r;
 
-  while (video && m->vparse_linking)
+  while (video && m->vparse_linking) {
     g_cond_wait (&cond, &lock);
+    /* iv_cs_exit () may have freed the module meanwhile. */
+    if (ivcs != m) {
+      *reason = "the module is exiting";
+      return IV_ERR_CS_EXITING;
+    }
+  }
   now_us = g_get_monotonic_time ();
   if (m->exiting) {
     *reason = "the module is exiting";
