@@ -45,3 +45,45 @@ cs_ticker_remove (GSource * source)
   g_source_destroy (source);
   g_source_unref (source);
 }
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean passed;
+} Barrier;
+
+static gboolean
+barrier_passed (gpointer data)
+{
+  Barrier *b = data;
+
+  g_mutex_lock (&b->lock);
+  b->passed = TRUE;
+  g_cond_signal (&b->cond);
+  g_mutex_unlock (&b->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* The thread runs one call at a time: when it runs the barrier, the call
+ * that was running has returned. */
+void
+cs_ticker_sync (void)
+{
+  Barrier b = { 0 };
+  GSource *source;
+
+  g_mutex_init (&b.lock);
+  g_cond_init (&b.cond);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, barrier_passed, &b, NULL);
+  g_source_attach (source, ticker_context ());
+  g_source_unref (source);
+  g_mutex_lock (&b.lock);
+  while (!b.passed)
+    g_cond_wait (&b.cond, &b.lock);
+  g_mutex_unlock (&b.lock);
+  g_mutex_clear (&b.lock);
+  g_cond_clear (&b.cond);
+}

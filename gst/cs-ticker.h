@@ -14,5 +14,8 @@ GSource *cs_ticker_add (guint interval_ms, GSourceFunc func, gpointer data,
     GDestroyNotify notify);
 /* No call starts after this returns (one running may still finish). */
 void cs_ticker_remove (GSource * source);
+/* Returns once the call running now (if any) has returned.  Never from the
+ * ticker thread; nothing the running call may wait for may be held. */
+void cs_ticker_sync (void);
 
 G_END_DECLS

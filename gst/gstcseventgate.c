@@ -44,6 +44,21 @@
  * ]| and from the application:
  * `g_signal_emit_by_name (gate, "trigger", 1 << 0, (guint64) 0, &result);`
  */
+/* Threads: the video's streaming thread decides (and pushes the audio of
+ * streams at EOS); each audio stream's thread pushes its own audio once the
+ * video has decided on its time, waiting for it on self->cond; the
+ * application's emits trigger and changes state.
+ *
+ * Lock order, outermost first:
+ * 1. a pad's stream lock (held by the thread in a chain or event function);
+ * 2. an audio stream's push_lock: one pusher per audio stream, held across
+ *    its pushes (and its wait for the video) so that its items leave in
+ *    order; the video thread takes it only for a stream at EOS, whose own
+ *    thread no longer waits;
+ * 3. GST_OBJECT_LOCK (settings) or self->lock (state); GST_OBJECT_LOCK is
+ *    never taken inside self->lock;
+ * 4. downstream's locks (cssink's), taken while pushing with push_lock held.
+ * Nothing is pushed, posted or notified with self->lock held. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -122,9 +137,6 @@ typedef struct
   gboolean inside;              /* the last item pushed was in a window */
 } AudioStream;
 
-/* Lock order: an audio stream's push_lock, then GST_OBJECT_LOCK (settings)
- * or self->lock (state); GST_OBJECT_LOCK is never taken inside self->lock.
- * Nothing is pushed, posted or notified with self->lock held. */
 struct _GstCsEventGate
 {
   GstElement parent;

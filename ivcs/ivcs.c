@@ -58,6 +58,8 @@ typedef struct
   GstElement *pipeline, *vsrc, *asrc, *gate, *sink;
   GstElement *vparse;           /* made at the first video frame */
   iv_cm_venc_type_e codec;
+  gboolean vparse_linking;      /* under `lock`: the first frame's thread
+                                 * links vparse, other video frames wait */
   guint64 video_max_bytes, audio_max_bytes;
 
   GThread *worker;
@@ -314,33 +316,45 @@ build_pipeline (Ivcs * m, GError ** error)
   return TRUE;
 }
 
-/* The video parser, once the first frame says which codec comes. */
+/* The video parser, once the first frame says which codec comes: made and
+ * linked into the running pipeline without `lock` (a state change may wait,
+ * and its messages reach bus_sync, which takes `lock`).  Meanwhile
+ * m->vparse_linking holds the other video frames back (take_frame). */
 static gboolean
-link_video_parser (Ivcs * m, iv_cm_venc_type_e codec)
+link_video_parser (Ivcs * m, iv_cm_venc_type_e codec, GstElement * pipeline,
+    GstElement * vsrc, GstElement * gate)
 {
   const gchar *caps_text = codec == IV_CM_VENC_TYPE_H265 ?
       "video/x-h265,stream-format=byte-stream,alignment=au" :
       "video/x-h264,stream-format=byte-stream,alignment=au";
-  GstCaps *caps = gst_caps_from_string (caps_text);
+  GstElement *vparse = gst_element_factory_make (codec ==
+      IV_CM_VENC_TYPE_H265 ? "h265parse" : "h264parse", NULL);
+  GstCaps *caps;
 
-  m->vparse = gst_element_factory_make (codec == IV_CM_VENC_TYPE_H265 ?
-      "h265parse" : "h264parse", NULL);
-  if (m->vparse == NULL) {
+  if (vparse != NULL) {
+    /* Headers in front of every keyframe: a recording may start at any. */
+    g_object_set (vparse, "config-interval", -1, NULL);
+    /* Into the running pipeline: started and linked downstream before
+     * anything can flow into it, then fed. */
+    gst_bin_add (GST_BIN (pipeline), vparse);
+    gst_element_link_pads (vparse, "src", gate, "video_sink");
+    gst_element_sync_state_with_parent (vparse);
+    gst_element_link (vsrc, vparse);
+    caps = gst_caps_from_string (caps_text);
+    g_object_set (vsrc, "caps", caps, NULL);
     gst_caps_unref (caps);
-    return FALSE;
   }
-  /* Headers in front of every keyframe: a recording may start at any. */
-  g_object_set (m->vparse, "config-interval", -1, NULL);
-  /* Into the running pipeline: started and linked downstream before
-   * anything can flow into it, then fed. */
-  gst_bin_add (GST_BIN (m->pipeline), m->vparse);
-  gst_element_link_pads (m->vparse, "src", m->gate, "video_sink");
-  gst_element_sync_state_with_parent (m->vparse);
-  gst_element_link (m->vsrc, m->vparse);
-  g_object_set (m->vsrc, "caps", caps, NULL);
-  gst_caps_unref (caps);
-  m->codec = codec;
-  return TRUE;
+  g_mutex_lock (&lock);
+  m->vparse_linking = FALSE;
+  /* A recording that ended meanwhile took its elements away. */
+  if (m->pipeline == pipeline)
+    m->vparse = vparse;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+  gst_object_unref (pipeline);
+  gst_object_unref (vsrc);
+  gst_object_unref (gate);
+  return vparse != NULL;
 }
 
 /* The recording ends: frames are no longer taken, and the pipeline is
@@ -879,6 +893,9 @@ iv_cs_exit (unsigned int force_exit)
   g_mutex_lock (&lock);
   forced = m->forced;
   ivcs = NULL;
+  /* A first video frame's thread still linking its parser uses m. */
+  while (m->vparse_linking)
+    g_cond_wait (&cond, &lock);
   g_mutex_unlock (&lock);
   ivcs_free (m);
   ivcs_refusals_say_totals (&refusals);
@@ -993,13 +1010,22 @@ static int
 take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     const void *stream, gboolean audio_packs, IvcsFrame * frame,
     GstClockTime * pts, gint64 * utc_ms, GstElement ** src,
-    const gchar ** reason)
+    gboolean * link_parser, const gchar ** reason)
 {
   gint64 step_ms;
   gboolean video = type == IV_CS_STREAM_TYPE_VIDEO;
-  gint64 now_us = g_get_monotonic_time ();
+  gint64 now_us;
   int r;
 
+  while (video && m->vparse_linking) {
+    g_cond_wait (&cond, &lock);
+    /* iv_cs_exit () may have freed the module meanwhile. */
+    if (ivcs != m) {
+      *reason = "the module is exiting";
+      return IV_ERR_CS_EXITING;
+    }
+  }
+  now_us = g_get_monotonic_time ();
   if (m->exiting) {
     *reason = "the module is exiting";
     return IV_ERR_CS_EXITING;
@@ -1030,10 +1056,11 @@ take_frame (Ivcs * m, iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     *reason = "the queue is full (the recording is behind)";
     return IV_ERR_CS_QUEUE_FULL;
   }
-  /* The first frame taken says which codec comes. */
-  if (video && m->vparse == NULL && !link_video_parser (m, codec)) {
-    *reason = "the video parser is missing";
-    return IV_ERR_CS_PIPELINE;
+  /* The first frame taken says which codec comes: its thread links the
+   * parser (link_video_parser) before it pushes. */
+  if (video && m->vparse == NULL) {
+    *link_parser = m->vparse_linking = TRUE;
+    m->codec = codec;
   }
   commit_time (m, type, frame->ts, now_us, *utc_ms, step_ms);
   gst_object_ref (*src);
@@ -1051,6 +1078,9 @@ push_stream (iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
   gint64 utc_ms = 0;
   GstBuffer *buf;
   GstMapInfo map;
+  gboolean link_parser = FALSE;
+  GstElement *pipeline = NULL, *gate = NULL;
+  Ivcs *m;
   int r;
 
   if (type != IV_CS_STREAM_TYPE_VIDEO && type != IV_CS_STREAM_TYPE_AUDIO)
@@ -1060,9 +1090,20 @@ push_stream (iv_cs_stream_type_e type, iv_cm_venc_type_e codec,
     g_mutex_unlock (&lock);
     return IV_ERR_NOT_INIT;
   }
-  r = take_frame (ivcs, type, codec, stream, audio_packs, &frame, &pts,
-      &utc_ms, &src, &reason);
+  m = ivcs;
+  r = take_frame (m, type, codec, stream, audio_packs, &frame, &pts,
+      &utc_ms, &src, &link_parser, &reason);
+  if (link_parser) {
+    pipeline = gst_object_ref (m->pipeline);
+    gate = gst_object_ref (m->gate);
+  }
   g_mutex_unlock (&lock);
+  if (link_parser && !link_video_parser (m, codec, pipeline,
+          gst_object_ref (src), gate)) {
+    gst_object_unref (src);
+    r = IV_ERR_CS_PIPELINE;
+    reason = "the video parser is missing";
+  }
   if (r != IV_ERR_NONE) {
     /* Legacy firmware ignores return codes. */
     ivcs_refusals_note (&refusals, type, r, reason);
