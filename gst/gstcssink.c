@@ -138,6 +138,7 @@ enum
   PROP_ENDPOINT_URI,
   PROP_SECRET_ACCESS_KEY,
   PROP_FORCE_PATH_STYLE,
+  PROP_ENCRYPTION_KEY_FILE,
 };
 
 enum
@@ -224,6 +225,7 @@ struct _GstCsSink
   gboolean auto_snapshot;
   gchar *spool_dir;
   guint64 spool_max_bytes;
+  gchar *encryption_key_file;
 
   /* Under self->lock. */
   GMutex lock;
@@ -1317,7 +1319,7 @@ on_store_notice (const gchar * message, gpointer data)
 typedef struct
 {
   gchar *location, *device_id, *endpoint, *region, *access_key, *secret_key,
-      *session_token, *tls_ca_file, *spool_dir;
+      *session_token, *tls_ca_file, *spool_dir, *encryption_key_file;
   CsStoreConfig store;
   CsOutboxConfig outbox;
   guint64 idle_timeout;
@@ -1337,6 +1339,8 @@ start_settings_clear (StartSettings * ss)
   g_free (ss->session_token);
   g_free (ss->tls_ca_file);
   g_free (ss->spool_dir);
+  g_free (ss->encryption_key_file);
+  g_clear_pointer (&ss->outbox.keyring, cs_keyring_unref);
 }
 
 /* With GST_OBJECT_LOCK. */
@@ -1354,6 +1358,7 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->session_token = g_strdup (self->session_token);
   ss->tls_ca_file = g_strdup (self->tls_ca_file);
   ss->spool_dir = g_strdup (self->spool_dir);
+  ss->encryption_key_file = g_strdup (self->encryption_key_file);
 
   ss->store.endpoint = ss->endpoint;
   ss->store.region = ss->region;
@@ -1420,6 +1425,15 @@ gst_cs_sink_start (GstCsSink * self)
         ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
     return FALSE;
   }
+  if (ss.encryption_key_file != NULL
+      && !(ss.outbox.keyring = cs_keyring_load (ss.encryption_key_file,
+              &error))) {
+    start_settings_clear (&ss);
+    /* The message names the file and the line, never a key. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot use the encryption key file: %s", error->message), (NULL));
+    return FALSE;
+  }
   if (!cs_key_name_is_valid (ss.device_id)) {
     start_settings_clear (&ss);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -1470,7 +1484,9 @@ gst_cs_sink_start (GstCsSink * self)
   self->drain_interrupted = FALSE;
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
   self->outbox = outbox;
-  self->st.events = cs_sink_events_new (self->active_device_id);
+  self->st.events = cs_sink_events_new (self->active_device_id,
+      ss.outbox.keyring ? (gint64) cs_keyring_writing_id (ss.outbox.keyring) :
+      CS_KEY_NO_KEY_ID);
   self->st.stored = cs_stored_events_new ();
   self->idle_timeout_us = ss.idle_timeout / GST_USECOND;
   self->snapshotter = cs_snapshotter_new (NULL, &pictures);
@@ -1615,6 +1631,10 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_SPOOL_MAX_BYTES:
       self->spool_max_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_ENCRYPTION_KEY_FILE:
+      g_free (self->encryption_key_file);
+      self->encryption_key_file = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1686,6 +1706,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SPOOL_MAX_BYTES:
       g_value_set_uint64 (value, self->spool_max_bytes);
       break;
+    case PROP_ENCRYPTION_KEY_FILE:
+      g_value_set_string (value, self->encryption_key_file);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1707,6 +1730,7 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->session_token);
   g_free (self->tls_ca_file);
   g_free (self->spool_dir);
+  g_free (self->encryption_key_file);
   g_free (self->active_device_id);
   gst_clear_object (&self->video_parser);
   gst_clear_object (&self->audio_parser);
@@ -1858,6 +1882,13 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Most bytes in the spool; beyond, the oldest is dropped and "
           "reported (0 = no limit)", 0, G_MAXUINT64, DEFAULT_SPOOL_MAX_BYTES,
           rw));
+  g_object_class_install_property (gobject_class, PROP_ENCRYPTION_KEY_FILE,
+      g_param_spec_string ("encryption-key-file", "Encryption key file",
+          "Encrypt every object on the device, before the spool or the "
+          "store sees it, with the first key of this file (lines "
+          "'<key-id> <32 hex digits>', mode 600; segments as HLS "
+          "METHOD=AES-128, the rest AES-128-GCM; see README) "
+          "(NULL = stored in plaintext)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
