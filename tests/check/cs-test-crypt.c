@@ -29,6 +29,24 @@ cs_test_write_raw_key (const gchar * path, const gchar * hex)
   fail_unless (g_chmod (path, 0600) == 0);
 }
 
+gint
+cs_test_ffprobe_hls_frames (const gchar * playlist)
+{
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-allowed_extensions",
+    "ALL", "-protocol_whitelist", "file,http,tcp,crypto", "-select_streams",
+    "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of",
+    "csv=p=0", playlist, NULL
+  };
+  g_autofree gchar *out = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL))
+    return -1;
+  return atoi (out);
+}
+
 gdouble
 cs_test_entropy (GBytes * data)
 {

@@ -19,6 +19,11 @@ gchar *cs_test_write_key_file (const gchar * dir, const gchar * name,
 /* Writes the 16 raw bytes of @hex to @path (as an HLS key URI serves). */
 void cs_test_write_raw_key (const gchar * path, const gchar * hex);
 
+/* Video frames ffprobe decodes through an HLS playlist whose keys are
+ * local files (ffmpeg opens local files of media extensions only, unless
+ * -allowed_extensions ALL), or -1 when it fails. */
+gint cs_test_ffprobe_hls_frames (const gchar * playlist);
+
 /* Shannon entropy of @data's bytes, in bits per byte (8: random). */
 gdouble cs_test_entropy (GBytes * data);
 /* Fails the test unless @data (named @what) looks like ciphertext: no

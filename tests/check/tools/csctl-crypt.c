@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* An encrypted recording end to end: cssink encryption-key-file stores
+ * nothing readable (segments, event.json, index.m3u8, snapshot.jpg), an
+ * HLS player with the key plays it (ffmpeg and GStreamer's hlsdemux, from
+ * a playlist csctl writes), csctl ls/export read it with --key-file, a
+ * wrong or missing key fails with a clear message, a key file others may
+ * read is refused, and the key is never in a log. */
+#include <gst/check/gstcheck.h>
+#include <glib/gstdio.h>
+
+#include "cs-test-crypt.h"
+#include "cs-test-csctl.h"
+#include "cs-test-util.h"
+
+#include <string.h>
+
+#define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
+#define FROM "2023-11-14T22:13:00Z"
+#define TO "2023-11-14T22:14:00Z"
+/* Key 7 with other bytes: the wrong key. */
+#define WRONG_KEY_TEXT "7 00112233445566778899aabbccddeeff\n"
+#define VIDEO(n) "videotestsrc num-buffers=" #n " ! " \
+  "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc " \
+  "key-int-max=15 bframes=0 speed-preset=ultrafast " \
+  "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+
+static gchar *dir, *store_dir, *store_uri, *key_file;
+
+/* cam1: 2 s full-time (60 frames); cam2: an event (trigger at 1 s). */
+static void
+setup (void)
+{
+  static const CsTestTrigger triggers[] = { {1, 1.0} };
+  CsTestTimeline tl = { triggers, 1, T0 };
+  gint64 t0 = T0;
+  g_autofree gchar *full_time = NULL, *event = NULL;
+  CsRun run;
+
+  dir = g_dir_make_tmp ("csctl-crypt-XXXXXX", NULL);
+  store_dir = g_build_filename (dir, "store", NULL);
+  store_uri = g_strconcat ("file://", store_dir, NULL);
+  key_file = cs_test_write_key_file (dir, "keys", CS_TEST_KEY_FILE_TEXT,
+      0600);
+  full_time = g_strdup_printf (VIDEO (60) "cssink name=s location=%s "
+      "device-id=cam1 segment-duration=1000000000 encryption-key-file=%s",
+      store_uri, key_file);
+  cs_test_run (full_time, 0, 60, cs_test_stamp_unix_time, &t0, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "");
+  cs_run_clear (&run);
+  event = g_strdup_printf (VIDEO (240) "cseventgate name=g "
+      "pre-roll=1000000000 min-record-time=4 event-interval=4 ! cssink "
+      "name=s location=%s device-id=cam2 segment-duration=1000000000 "
+      "encryption-key-file=%s", store_uri, key_file);
+  cs_test_run (event, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL, "%s",
+      run.error ? run.error->message : "");
+  cs_run_clear (&run);
+}
+
+static void
+teardown (void)
+{
+  cs_test_remove_tree (dir);
+  g_clear_pointer (&dir, g_free);
+  g_clear_pointer (&store_dir, g_free);
+  g_clear_pointer (&store_uri, g_free);
+  g_clear_pointer (&key_file, g_free);
+}
+
+/* Every file under @path: checked as ciphertext; their names in @names. */
+static void
+check_tree (const gchar * path, GPtrArray * names)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+    GStatBuf st;
+
+    fail_unless (g_lstat (child, &st) == 0);
+    if (S_ISDIR (st.st_mode)) {
+      check_tree (child, names);
+    } else if (S_ISREG (st.st_mode)) {
+      gchar *data;
+      gsize n;
+      g_autoptr (GBytes) bytes = NULL;
+
+      fail_unless (g_file_get_contents (child, &data, &n, NULL));
+      bytes = g_bytes_new_take (data, n);
+      cs_test_assert_ciphertext (bytes, child);
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  }
+}
+
+static guint
+count_suffix (GPtrArray * names, const gchar * suffix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < names->len; i++)
+    n += g_str_has_suffix (g_ptr_array_index (names, i), suffix);
+  return n;
+}
+
+GST_START_TEST (test_store_holds_ciphertext)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  check_tree (store_dir, names);
+  /* Every segment names its key; the event's objects are all there. */
+  fail_unless (count_suffix (names, ".ts") >= 4);
+  fail_unless_equals_int (count_suffix (names, "_k7.ts"),
+      count_suffix (names, ".ts"));
+  fail_unless_equals_int (count_suffix (names, "event.json"), 1);
+  fail_unless_equals_int (count_suffix (names, "index.m3u8"), 1);
+  fail_unless_equals_int (count_suffix (names, "snapshot.jpg"), 1);
+}
+
+GST_END_TEST;
+
+/* Any HLS player with the key: a playlist with the key as a local file. */
+GST_START_TEST (test_players_play_with_the_key)
+{
+  g_autofree gchar *m3u8 = g_build_filename (dir, "all.m3u8", NULL);
+  g_autofree gchar *raw = g_build_filename (dir, "7.key", NULL);
+  g_autofree gchar *key_uri = g_strdup_printf ("file://%s/{id}.key", dir);
+  g_autofree gchar *text = NULL;
+
+  cs_test_write_raw_key (raw, CS_TEST_KEY_7);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-uri", key_uri, "-o",
+          m3u8, NULL), 0);
+  fail_unless (g_file_get_contents (m3u8, &text, NULL, NULL));
+  fail_unless (strstr (text, "#EXT-X-KEY:METHOD=AES-128,URI=\"file://") !=
+      NULL, "%s", text);
+  fail_unless_equals_int (cs_test_ffprobe_hls_frames (m3u8), 60);
+  fail_unless_equals_int (cs_test_hls_video_frames (m3u8), 60);
+
+  /* The wrong key: no frames. */
+  cs_test_write_raw_key (raw, "00112233445566778899aabbccddeeff");
+  fail_unless (cs_test_ffprobe_hls_frames (m3u8) <= 0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_ls_and_export_with_key_file)
+{
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autofree gchar *mp4 = g_build_filename (dir, "event.mp4", NULL);
+  g_autofree gchar *all = g_build_filename (dir, "all.mp4", NULL);
+  g_autofree gchar *event_id = g_strdup_printf ("%" G_GINT64_FORMAT,
+      T0 + 1000);
+  CsProbe v;
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
+          "--from", FROM, "--to", TO, "--key-file", key_file, NULL), 0);
+  fail_unless (strstr (out, event_id) != NULL, "%s%s", out, err);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
+          "cam2", "--event", event_id, "--key-file", key_file, "-o", mp4,
+          NULL), 0);
+  fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
+  fail_unless (v.frames >= 120, "%d frames", v.frames);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-file", key_file, "-o",
+          all, NULL), 0);
+  fail_unless (cs_test_ffprobe (all, "v:0", &v));
+  fail_unless_equals_int (v.frames, 60);
+}
+
+GST_END_TEST;
+
+/* A wrong or missing key says so, and never shows a key. */
+GST_START_TEST (test_wrong_key_fails_clearly)
+{
+  g_autofree gchar *wrong = cs_test_write_key_file (dir, "wrong",
+      WRONG_KEY_TEXT, 0600);
+  g_autofree gchar *older = cs_test_write_key_file (dir, "older",
+      "3 " CS_TEST_KEY_3 "\n", 0600);
+  g_autofree gchar *mp4 = g_build_filename (dir, "x.mp4", NULL);
+  gchar *out = NULL, *err = NULL;
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
+          "--from", FROM, "--to", TO, NULL), 1);
+  fail_unless (strstr (err, "encrypted with key 7: give its key file") !=
+      NULL, "%s", err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
+          "--from", FROM, "--to", TO, "--key-file", wrong, NULL), 1);
+  fail_unless (strstr (err, "does not decrypt with key 7") != NULL, "%s",
+      err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-file", wrong, "-o", mp4,
+          NULL), 1);
+  fail_unless (strstr (err, "does not decrypt") != NULL, "%s", err);
+  fail_if (strstr (err, "00112233") || strstr (err, "0a0b0c"), "%s", err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-file", older, "-o", mp4,
+          NULL), 1);
+  fail_unless (strstr (err, "encrypted with key 7, which the key file does "
+          "not have") != NULL, "%s", err);
+  g_free (out);
+  g_free (err);
+}
+
+GST_END_TEST;
+
+/* A key file group or others may read is refused, by cssink and csctl,
+ * with a message that says why and shows no key. */
+GST_START_TEST (test_readable_key_file_refused)
+{
+  g_autofree gchar *open_file = cs_test_write_key_file (dir, "open",
+      CS_TEST_KEY_FILE_TEXT, 0644);
+  g_autofree gchar *desc = g_strdup_printf (VIDEO (30) "cssink name=s "
+      "location=%s device-id=cam3 encryption-key-file=%s", store_uri,
+      open_file);
+  g_autofree gchar *cam3 = g_build_filename (store_dir, "cam3", NULL);
+  gchar *out = NULL, *err = NULL;
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (run.error != NULL);
+  fail_unless (strstr (run.error->message, "chmod 600") != NULL, "%s",
+      run.error->message);
+  fail_if (strstr (run.error->message, CS_TEST_KEY_7) != NULL);
+  fail_if (run.error_debug && strstr (run.error_debug, CS_TEST_KEY_7));
+  cs_run_clear (&run);
+  fail_if (g_file_test (cam3, G_FILE_TEST_EXISTS));
+
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam1",
+          "--from", FROM, "--to", TO, "--key-file", open_file, NULL), 1);
+  fail_unless (strstr (err, "may be accessed by group or others") != NULL,
+      "%s", err);
+  g_free (out);
+  g_free (err);
+}
+
+GST_END_TEST;
+
+/* GST_DEBUG=*:9: every log line of a recording, and not a key in them. */
+GST_START_TEST (test_key_never_logged)
+{
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *log_path = g_build_filename (dir, "debug.log", NULL);
+  g_autofree gchar *location = g_strdup_printf ("location=%s", store_uri);
+  g_autofree gchar *keys = g_strdup_printf ("encryption-key-file=%s",
+      key_file);
+  g_autofree gchar *log = NULL, *lower = NULL;
+  gsize n;
+
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG", "*:9", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_NO_COLOR", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GST_DEBUG_FILE", log_path, TRUE);
+  p = g_subprocess_launcher_spawn (launcher, &error, "gst-launch-1.0", "-e",
+      "videotestsrc", "num-buffers=45", "!",
+      "video/x-raw,framerate=30/1,width=64,height=48", "!", "x264enc",
+      "key-int-max=15", "speed-preset=ultrafast", "!", "h264parse", "!",
+      "cssink", location, "device-id=cam4", "segment-duration=500000000",
+      keys, NULL);
+  fail_unless (p != NULL, "%s", error ? error->message : "");
+  fail_unless (g_subprocess_wait_check (p, NULL, &error), "%s",
+      error->message);
+  fail_unless (g_file_get_contents (log_path, &log, &n, NULL));
+  /* It did log at level 9, and cssink stored what it says. */
+  fail_unless (n > 100000, "%" G_GSIZE_FORMAT " bytes of log", n);
+  fail_unless (strstr (log, "_k7.ts") != NULL);
+  lower = g_ascii_strdown (log, n);
+  fail_if (strstr (lower, CS_TEST_KEY_7) != NULL);
+  fail_if (strstr (lower, CS_TEST_KEY_3) != NULL);
+  /* Nor the key's bytes raw. */
+  fail_if (memmem (log, n, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a",
+          11) != NULL);
+  g_unlink (log_path);
+}
+
+GST_END_TEST;
+
+static Suite *
+csctl_crypt_suite (void)
+{
+  Suite *s = suite_create ("csctl-crypt");
+  TCase *tc = tcase_create ("general");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_store_holds_ciphertext);
+  tcase_add_test (tc, test_players_play_with_the_key);
+  tcase_add_test (tc, test_ls_and_export_with_key_file);
+  tcase_add_test (tc, test_wrong_key_fails_clearly);
+  tcase_add_test (tc, test_readable_key_file_refused);
+  tcase_add_test (tc, test_key_never_logged);
+  return s;
+}
+
+GST_CHECK_MAIN (csctl_crypt);
