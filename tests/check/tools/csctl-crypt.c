@@ -12,6 +12,7 @@
 #include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
+#include <libsoup/soup.h>
 #include <string.h>
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
@@ -288,6 +289,127 @@ GST_START_TEST (test_key_never_logged)
 
 GST_END_TEST;
 
+/* GET @base@path with @headers ("Name", "value", ..., NULL); the status,
+ * the body in @body. */
+static guint
+get (SoupSession * session, const gchar * base, const gchar * path,
+    GBytes ** body, ...)
+{
+  g_autofree gchar *url = g_strconcat (base, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  const gchar *name;
+  va_list ap;
+
+  va_start (ap, body);
+  while ((name = va_arg (ap, const gchar *)) != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        name, va_arg (ap, const gchar *));
+  va_end (ap);
+  *body = soup_session_send_and_read (session, msg, NULL, NULL);
+  fail_unless (*body != NULL, "no answer from %s", url);
+  return soup_message_get_status (msg);
+}
+
+static gboolean
+bytes_start_with (GBytes * b, const gchar * text)
+{
+  return g_bytes_get_size (b) >= strlen (text)
+      && memcmp (g_bytes_get_data (b, NULL), text, strlen (text)) == 0;
+}
+
+/* csctl serve --key-file: the key to its own page only; event objects
+ * decrypted, segments as stored; the page plays the event in chromium
+ * (hls.js decrypting with the key) and shows its picture. */
+GST_START_TEST (test_serve_plays_in_chromium)
+{
+  const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
+  const gchar *extra[] = { "--key-file", key_file, NULL };
+  g_autofree gchar *base = NULL, *origin = NULL, *out = NULL, *err = NULL;
+  g_autofree gchar *modules = NULL, *script = NULL, *shot = NULL;
+  g_autofree gchar *event_path = g_strdup_printf ("store/cam2/ev/20231114/%"
+      G_GINT64_FORMAT "/", T0 + 1000);
+  g_autofree gchar *json_path = g_strconcat (event_path, "event.json", NULL);
+  g_autofree gchar *jpeg_path = g_strconcat (event_path, "snapshot.jpg",
+      NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GSubprocess) server = NULL;
+  GBytes *body;
+  gchar *playlist, *segment;
+  guint8 key7[16];
+  gint status;
+
+  server = cs_test_csctl_serve (NULL, NULL, store_uri, extra, NULL, &base);
+  origin = g_strndup (base, strlen (base) - 1);
+
+  /* The key: to the page (its Origin, or a same-origin fetch) alone. */
+  fail_unless_equals_int (get (session, base, "api/key?id=7", &body, NULL),
+      403);
+  g_bytes_unref (body);
+  fail_unless_equals_int (get (session, base, "api/key?id=7", &body,
+          "Origin", "http://evil.example", NULL), 403);
+  g_bytes_unref (body);
+  fail_unless_equals_int (get (session, base, "api/key?id=7", &body,
+          "Sec-Fetch-Site", "cross-site", NULL), 403);
+  g_bytes_unref (body);
+  fail_unless_equals_int (get (session, base, "api/key?id=9", &body,
+          "Origin", origin, NULL), 404);
+  g_bytes_unref (body);
+  fail_unless_equals_int (get (session, base, "api/key?id=7", &body,
+          "Origin", origin, NULL), 200);
+  for (guint i = 0; i < 16; i++)
+    key7[i] = i;                /* CS_TEST_KEY_7 */
+  fail_unless (g_bytes_get_size (body) == 16
+      && memcmp (g_bytes_get_data (body, NULL), key7, 16) == 0);
+  g_bytes_unref (body);
+
+  /* The event's playlist names the key; its objects read decrypted, its
+   * segments as stored. */
+  fail_unless_equals_int (get (session, base, "api/playlist.m3u8?device="
+          "cam2&from=" FROM "&to=" TO, &body, NULL), 200);
+  playlist = g_strndup (g_bytes_get_data (body, NULL),
+      g_bytes_get_size (body));
+  g_bytes_unref (body);
+  fail_unless (strstr (playlist, "#EXT-X-KEY:METHOD=AES-128,URI=\"/api/key?"
+          "id=7\",IV=0x") != NULL, "%s", playlist);
+  segment = strstr (playlist, "\n/store/");
+  fail_unless (segment != NULL);
+  *strchr (segment + 1, '\n') = '\0';
+  fail_unless_equals_int (get (session, base, segment + 2, &body, NULL), 200);
+  cs_test_assert_ciphertext (body, segment + 2);
+  g_bytes_unref (body);
+  g_free (playlist);
+  fail_unless_equals_int (get (session, base, json_path, &body, NULL), 200);
+  fail_unless (bytes_start_with (body, "{"));
+  g_bytes_unref (body);
+  fail_unless_equals_int (get (session, base, jpeg_path, &body, NULL), 200);
+  fail_unless (bytes_start_with (body, "\xff\xd8"));
+  g_bytes_unref (body);
+
+  modules = g_build_filename (web, "node_modules", "playwright-core", NULL);
+  if (!g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)
+      || !g_file_test (modules, G_FILE_TEST_IS_DIR)) {
+    fail_if (g_strcmp0 (g_getenv ("CS_TEST_REQUIRE_SERVERS"), "1") == 0,
+        "chromium or web/node_modules is missing (scripts/setup.sh --tests "
+        "installs them)");
+    g_subprocess_force_exit (server);
+    return;
+  }
+  script = g_build_filename (web, "test", "viewer.test.mjs", NULL);
+  shot = g_build_filename (g_getenv ("CS_TEST_ARTIFACTS"),
+      "viewer-encrypted.png", NULL);
+  {
+    const gchar *argv[] = { "node", script, base, "cam2", "2023-11-14", shot,
+      "1", "1", NULL
+    };
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+            G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL));
+  }
+  g_subprocess_force_exit (server);
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s%s", out, err);
+}
+
+GST_END_TEST;
+
 static Suite *
 csctl_crypt_suite (void)
 {
@@ -302,6 +424,7 @@ csctl_crypt_suite (void)
   tcase_add_test (tc, test_wrong_key_fails_clearly);
   tcase_add_test (tc, test_readable_key_file_refused);
   tcase_add_test (tc, test_key_never_logged);
+  tcase_add_test (tc, test_serve_plays_in_chromium);
   return s;
 }
 
