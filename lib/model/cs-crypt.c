@@ -88,27 +88,33 @@ cs_crypt_segment_encrypt (CsKeyring * keyring, const gchar * key,
     GBytes * plain, GError ** error)
 {
   const guint8 *aes;
-  guint8 iv[CS_CRYPT_IV_LEN];
-  gsize n = g_bytes_get_size (plain);
-  gsize padded = (n / BLOCK + 1) * BLOCK;       /* PKCS#7: 1 to 16 bytes */
+  guint8 iv[CS_CRYPT_IV_LEN], last[BLOCK];
+  gsize n;
+  const guint8 *p = g_bytes_get_data (plain, &n);
+  gsize full = n - n % BLOCK;   /* PKCS#7 pads the rest: 1 to 16 bytes */
   guint8 *buf;
   gnutls_cipher_hd_t h;
-  int rc;
+  int rc = 0;
 
   if (!segment_key_iv (keyring, key, &aes, iv, error)
       || (h = cbc_open (aes, iv, error)) == NULL)
     return NULL;
-  buf = g_malloc (padded);
-  memcpy (buf, g_bytes_get_data (plain, NULL), n);
-  memset (buf + n, (int) (padded - n), padded - n);
-  rc = gnutls_cipher_encrypt (h, buf, padded);
+  buf = g_malloc (full + BLOCK);
+  memcpy (last, p + full, n - full);
+  memset (last + n - full, (int) (BLOCK - (n - full)), BLOCK - (n - full));
+  /* Straight from the segment (no copy of it first); the handle chains the
+   * last block on. */
+  if (full > 0)
+    rc = gnutls_cipher_encrypt2 (h, p, full, buf, full);
+  if (rc >= 0)
+    rc = gnutls_cipher_encrypt2 (h, last, BLOCK, buf + full, BLOCK);
   gnutls_cipher_deinit (h);
   if (rc < 0) {
     g_free (buf);
     set_gnutls_error (error, "AES-128-CBC", rc);
     return NULL;
   }
-  return g_bytes_new_take (buf, padded);
+  return g_bytes_new_take (buf, full + BLOCK);
 }
 
 GBytes *
