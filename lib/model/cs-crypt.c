@@ -43,6 +43,20 @@ set_gnutls_error (GError ** error, const gchar * what, int rc)
       what, gnutls_strerror (rc));
 }
 
+/* @buf (@len bytes) as the result, or NULL with @error set when @rc says
+ * that @what failed. */
+static GBytes *
+take_result (guint8 * buf, gsize len, int rc, const gchar * what,
+    GError ** error)
+{
+  if (rc < 0) {
+    g_free (buf);
+    set_gnutls_error (error, what, rc);
+    return NULL;
+  }
+  return g_bytes_new_take (buf, len);
+}
+
 /* The key and IV of segment @key; FALSE (@error set) when its name names
  * no key, or one @keyring does not have. */
 static gboolean
@@ -109,12 +123,7 @@ cs_crypt_segment_encrypt (CsKeyring * keyring, const gchar * key,
   if (rc >= 0)
     rc = gnutls_cipher_encrypt2 (h, last, BLOCK, buf + full, BLOCK);
   gnutls_cipher_deinit (h);
-  if (rc < 0) {
-    g_free (buf);
-    set_gnutls_error (error, "AES-128-CBC", rc);
-    return NULL;
-  }
-  return g_bytes_new_take (buf, full + BLOCK);
+  return take_result (buf, full + BLOCK, rc, "AES-128-CBC", error);
 }
 
 GBytes *
@@ -220,12 +229,7 @@ cs_crypt_seal (CsKeyring * keyring, GBytes * plain, GError ** error)
         HEADER_LEN, TAG_LEN, g_bytes_get_data (plain, NULL), n,
         buf + HEADER_LEN, &out_len);
   gnutls_aead_cipher_deinit (h);
-  if (rc < 0) {
-    g_free (buf);
-    set_gnutls_error (error, "AES-128-GCM", rc);
-    return NULL;
-  }
-  return g_bytes_new_take (buf, HEADER_LEN + out_len);
+  return take_result (buf, HEADER_LEN + out_len, rc, "AES-128-GCM", error);
 }
 
 gboolean

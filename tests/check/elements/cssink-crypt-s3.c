@@ -11,6 +11,7 @@
 #include "cs-crypt.h"
 #include "cs-store.h"
 #include "cs-test-crypt.h"
+#include "cs-test-csctl.h"
 #include "cs-test-util.h"
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
@@ -33,6 +34,9 @@ setup (void)
   access_key = cs_test_env ("CS_TEST_S3_ACCESS_KEY");
   secret_key = cs_test_env ("CS_TEST_S3_SECRET_KEY");
   bucket = cs_test_env ("CS_TEST_S3_BUCKET");
+  /* For csctl. */
+  g_setenv ("AWS_ACCESS_KEY_ID", access_key, TRUE);
+  g_setenv ("AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
   dir = g_dir_make_tmp ("cs-crypt-s3-XXXXXX", NULL);
 }
 
@@ -41,31 +45,6 @@ teardown (void)
 {
   cs_test_remove_tree (dir);
   g_clear_pointer (&dir, g_free);
-}
-
-/* csctl with the store's endpoint and credentials; its exit status. */
-static gint
-csctl (gchar ** err, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_auto (GStrv) env = g_get_environ ();
-  const gchar *arg;
-  gint status;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("CSCTL"));
-  va_start (ap, err);
-  while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, (gpointer) "--endpoint");
-  g_ptr_array_add (argv, (gpointer) endpoint);
-  g_ptr_array_add (argv, NULL);
-  env = g_environ_setenv (env, "AWS_ACCESS_KEY_ID", access_key, TRUE);
-  env = g_environ_setenv (env, "AWS_SECRET_ACCESS_KEY", secret_key, TRUE);
-  fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, env, 0, NULL,
-          NULL, NULL, err, &status, NULL));
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
 }
 
 GST_START_TEST (test_s3_holds_ciphertext)
@@ -141,16 +120,19 @@ GST_START_TEST (test_s3_holds_ciphertext)
 
   /* A player with the key: presigned URLs, the key a local file. */
   cs_test_write_raw_key (raw, CS_TEST_KEY_7);
-  fail_unless_equals_int (csctl (NULL, "playlist", uri, "cam1", "--from",
-          FROM, "--to", TO, "--key-uri", key_uri, "-o", m3u8, NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", uri, "cam1",
+          "--endpoint", endpoint, "--from", FROM, "--to", TO, "--key-uri",
+          key_uri, "-o", m3u8, NULL), 0);
   fail_unless_equals_int (cs_test_ffprobe_hls_frames (m3u8), 150);
-  fail_unless_equals_int (csctl (NULL, "export", uri, "cam1", "--from", FROM,
-          "--to", TO, "--key-file", keys, "-o", mp4, NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", uri, "cam1",
+          "--endpoint", endpoint, "--from", FROM, "--to", TO, "--key-file",
+          keys, "-o", mp4, NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &probe));
   fail_unless_equals_int (probe.frames, 150);
   /* Without the key: a clear refusal. */
-  fail_unless_equals_int (csctl (&err, "export", uri, "cam1", "--from", FROM,
-          "--to", TO, "-o", mp4, NULL), 1);
+  fail_unless_equals_int (cs_test_csctl (NULL, &err, "export", uri, "cam1",
+          "--endpoint", endpoint, "--from", FROM, "--to", TO, "-o", mp4, NULL),
+      1);
   fail_unless (strstr (err, "is encrypted with key 7: give its key file") !=
       NULL, "%s", err);
 }
