@@ -146,7 +146,7 @@ push_to_uploader (CsOutbox * self, CsOutboxKind kind, const gchar * key,
     GBytes * data, gboolean wait_for_room)
 {
   cs_uploader_push (self->uploaders[kind], cs_upload_item_new (key, data,
-          cs_key_content_type (key), 0, 0), wait_for_room);
+          cs_crypt_content_type (key, data), 0, 0), wait_for_room);
 }
 
 /* Writes @p to the spool (fsync), reports what that pushed out, and wakes

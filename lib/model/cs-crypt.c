@@ -284,6 +284,13 @@ cs_crypt_open (CsKeyring * keyring, GBytes * sealed, GError ** error)
   return g_bytes_new_take (buf, out_len);
 }
 
+const gchar *
+cs_crypt_content_type (const gchar * key, GBytes * data)
+{
+  return cs_crypt_is_sealed (data) ? "application/octet-stream" :
+      cs_key_content_type (key);
+}
+
 GBytes *
 cs_crypt_read (CsKeyring * keyring, const gchar * key, GBytes * data,
     GError ** error)

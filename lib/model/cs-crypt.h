@@ -49,6 +49,11 @@ GBytes *cs_crypt_open (CsKeyring * keyring, GBytes * sealed, GError ** error);
 /* @data begins like an envelope. */
 gboolean cs_crypt_is_sealed (GBytes * data);
 
+/* The MIME type to store @data (of object @key) with: an envelope is
+ * application/octet-stream, anything else as its key says (an encrypted
+ * segment keeps its media type, as HLS has it). */
+const gchar *cs_crypt_content_type (const gchar * key, GBytes * data);
+
 /* The object @key as it was before it was stored: a segment whose name
  * names a key decrypted, an envelope opened, anything else as it is.
  * @keyring may be NULL (then an encrypted object is a

@@ -6,6 +6,7 @@
  * presigned URLs played by ffmpeg with the key, a csctl export. */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "cs-crypt.h"
@@ -20,6 +21,21 @@
 
 static const gchar *endpoint, *access_key, *secret_key, *bucket;
 static gchar *dir;
+
+/* The Content-Type the store gives @key (a GET of its presigned URL). */
+static gchar *
+stored_type (CsStore * store, const gchar * key)
+{
+  g_autofree gchar *url = cs_store_get_url (store, key, 60, NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GInputStream) in = soup_session_send (session, msg, NULL, NULL);
+
+  fail_unless (in != NULL && soup_message_get_status (msg) == 200, "%s",
+      key);
+  return g_strdup (soup_message_headers_get_content_type
+      (soup_message_get_response_headers (msg), NULL));
+}
 
 static void
 setup (void)
@@ -109,6 +125,10 @@ GST_START_TEST (test_s3_holds_ciphertext)
       segments++;
       cs_media_info_clear (&info);
     } else {
+      g_autofree gchar *type = stored_type (store, key);
+
+      /* Not what it was (application/json, image/jpeg...). */
+      fail_unless_equals_string (type, "application/octet-stream");
       events += g_str_has_suffix (key, "/event.json")
           || g_str_has_suffix (key, "/index.m3u8")
           || g_str_has_suffix (key, "/snapshot.jpg");
