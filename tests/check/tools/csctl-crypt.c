@@ -336,8 +336,9 @@ bytes_start_with (GBytes * b, const gchar * text)
 }
 
 /* csctl serve --key-file: the key to its own page only; event objects
- * decrypted, segments as stored; the page plays the event in chromium
- * (hls.js decrypting with the key) and shows its picture. */
+ * decrypted, segments as stored; the page's export decrypts; the page
+ * plays the event in chromium (hls.js decrypting with the key) and shows
+ * its picture. */
 GST_START_TEST (test_serve_plays_in_chromium)
 {
   const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
@@ -402,6 +403,52 @@ GST_START_TEST (test_serve_plays_in_chromium)
   fail_unless_equals_int (get (session, base, jpeg_path, &body, NULL), 200);
   fail_unless (bytes_start_with (body, "\xff\xd8"));
   g_bytes_unref (body);
+
+  /* The page's export: serve's csctl export gets the key file too. */
+  {
+    g_autofree gchar *post = g_strdup_printf ("%sapi/export?device=cam2&"
+        "event=%" G_GINT64_FORMAT, base, T0 + 1000);
+    g_autoptr (SoupMessage) msg = soup_message_new ("POST", post);
+    g_autoptr (GBytes) answer = NULL;
+    g_autofree gchar *id = NULL, *state_path = NULL, *mp4_path = NULL;
+    g_autofree gchar *mp4 = g_build_filename (dir, "page.mp4", NULL);
+    const gchar *at;
+    gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+    CsProbe v;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Origin", origin);
+    answer = soup_session_send_and_read (session, msg, NULL, NULL);
+    fail_unless_equals_int (soup_message_get_status (msg), 202);
+    at = g_strstr_len (g_bytes_get_data (answer, NULL),
+        g_bytes_get_size (answer), "\"id\"");
+    fail_unless (at != NULL);
+    at = strchr (at + 4, '"');
+    id = g_strndup (at + 1, strcspn (at + 1, "\""));
+    state_path = g_strdup_printf ("api/export?id=%s", id);
+    for (;;) {
+      fail_unless_equals_int (get (session, base, state_path, &body, NULL),
+          200);
+      if (g_strstr_len (g_bytes_get_data (body, NULL),
+              g_bytes_get_size (body), "\"done\"") != NULL)
+        break;
+      fail_if (g_strstr_len (g_bytes_get_data (body, NULL),
+              g_bytes_get_size (body), "\"failed\"") != NULL, "%.*s",
+          (int) g_bytes_get_size (body), (char *) g_bytes_get_data (body,
+              NULL));
+      fail_unless (g_get_monotonic_time () < deadline);
+      g_bytes_unref (body);
+      g_usleep (G_USEC_PER_SEC / 5);
+    }
+    g_bytes_unref (body);
+    mp4_path = g_strdup_printf ("api/export.mp4?id=%s", id);
+    fail_unless_equals_int (get (session, base, mp4_path, &body, NULL), 200);
+    fail_unless (g_file_set_contents (mp4, g_bytes_get_data (body, NULL),
+            g_bytes_get_size (body), NULL));
+    g_bytes_unref (body);
+    fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
+    fail_unless (v.frames >= 120, "%d frames", v.frames);
+  }
 
   modules = g_build_filename (web, "node_modules", "playwright-core", NULL);
   if (!g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)
