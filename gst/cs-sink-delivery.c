@@ -298,6 +298,14 @@ cs_sink_delivery_open (CsSinkCore * self, StartSettings * ss)
         ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
     return NULL;
   }
+  if (ss->encryption_key_file != NULL
+      && !(ss->outbox.keyring = cs_keyring_load (ss->encryption_key_file,
+              &error))) {
+    /* The message names the file and the line, never a key. */
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Cannot use the encryption key file: %s", error->message), (NULL));
+    return NULL;
+  }
   if (!cs_key_name_is_valid (ss->device_id)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid device-id: use 1 to 128 of A-Z a-z 0-9 . _ - "
@@ -367,4 +375,6 @@ cs_sink_start_settings_clear (StartSettings * ss)
   g_free (ss->session_token);
   g_free (ss->tls_ca_file);
   g_free (ss->spool_dir);
+  g_free (ss->encryption_key_file);
+  g_clear_pointer (&ss->outbox.keyring, cs_keyring_unref);
 }

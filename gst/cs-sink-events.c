@@ -28,6 +28,7 @@ typedef struct
 struct _CsSinkEvents
 {
   gchar *device_id;
+  gint64 key_id;                /* in segment names, or CS_KEY_NO_KEY_ID */
   GArray *marks;                /* Mark, in stream order */
   GList *events;                /* SinkEvent, open or waiting for segments */
   GQueue finished;              /* SinkEvent, the latest done: a picture may
@@ -54,11 +55,12 @@ sink_event_free (SinkEvent * e)
 }
 
 CsSinkEvents *
-cs_sink_events_new (const gchar * device_id)
+cs_sink_events_new (const gchar * device_id, gint64 key_id)
 {
   CsSinkEvents *ev = g_new0 (CsSinkEvents, 1);
 
   ev->device_id = g_strdup (device_id);
+  ev->key_id = key_id;
   ev->marks = g_array_new (FALSE, FALSE, sizeof (Mark));
   g_array_set_clear_func (ev->marks, (GDestroyNotify) mark_clear);
   ev->close_rt = GST_CLOCK_TIME_NONE;
@@ -159,13 +161,16 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
     if (!cs_key_parse_segment (seg, &p->start_ms, &p->duration_ms))
       continue;
     p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
+    p->key_uri = cs_playlist_key_uri (seg, CS_PLAYLIST_DEFAULT_KEY_URI);
     n++;
   }
   if (n > 0)
     upload_text (uploads, key, cs_playlist_vod (entries, n),
         e->record->start_ms);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
     g_free (entries[i].uri);
+    g_free (entries[i].key_uri);
+  }
 }
 
 static void
@@ -283,7 +288,7 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
 
   if (!ev->gated)
     return cs_key_recording_segment (ev->device_id, start_ms, duration_ms,
-        "ts");
+        ev->key_id, "ts");
   /* The latest mark at or before the start; the ones before it are done. */
   for (guint i = 0; i < ev->marks->len; i++) {
     const Mark *m = &g_array_index (ev->marks, Mark, i);
@@ -296,11 +301,11 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
     return NULL;
   keep = owner - (const Mark *) ev->marks->data;
   {
-    g_autofree gchar *name = g_strdup_printf ("%s%" G_GINT64_FORMAT "_%"
-        G_GINT64_FORMAT ".ts", e->dir, start_ms, duration_ms);
+    g_autofree gchar *name = cs_key_segment_name (start_ms, duration_ms,
+        ev->key_id, "ts");
     if (keep > 0)
       g_array_remove_range (ev->marks, 0, keep);
-    return g_steal_pointer (&name);
+    return g_strconcat (e->dir, name, NULL);
   }
 }
 

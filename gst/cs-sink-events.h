@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 typedef struct _CsSinkEvents CsSinkEvents;
 
-CsSinkEvents *cs_sink_events_new (const gchar * device_id);
+/* Segments are named with @key_id (CS_KEY_NO_KEY_ID: none, plaintext). */
+CsSinkEvents *cs_sink_events_new (const gchar * device_id, gint64 key_id);
 void cs_sink_events_free (CsSinkEvents * ev);
 
 /* An event's last segment ends this long before the gate's close: the

@@ -17,6 +17,7 @@
 #endif
 
 #include "gstcssink-private.h"
+#include "cs-key.h"
 
 #include <string.h>
 
@@ -55,7 +56,9 @@ cs_sink_state_begin (CsSinkCore * self, const StartSettings * ss,
   g_mutex_lock (&self->lock);
   cs_sink_state_reset (self);
   self->run = ss->run;
-  self->st.events = cs_sink_events_new (ss->device_id);
+  self->st.events = cs_sink_events_new (ss->device_id,
+      ss->outbox.keyring ? (gint64) cs_keyring_writing_id (ss->outbox.keyring)
+      : CS_KEY_NO_KEY_ID);
   self->st.stored = cs_stored_events_new ();
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
   self->outbox = outbox;

@@ -133,7 +133,7 @@ typedef struct
 typedef struct
 {
   gchar *location, *device_id, *endpoint, *region, *access_key, *secret_key,
-      *session_token, *tls_ca_file, *spool_dir;
+      *session_token, *tls_ca_file, *spool_dir, *encryption_key_file;
   CsStoreConfig store;
   CsOutboxConfig outbox;
   CsSinkRunSettings run;

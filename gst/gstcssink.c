@@ -138,6 +138,7 @@ enum
   PROP_ENDPOINT_URI,
   PROP_SECRET_ACCESS_KEY,
   PROP_FORCE_PATH_STYLE,
+  PROP_ENCRYPTION_KEY_FILE,
 };
 
 guint gst_cs_sink_signals[LAST_SIGNAL];
@@ -166,6 +167,7 @@ struct _GstCsSink
   gboolean auto_snapshot;
   gchar *spool_dir;
   guint64 spool_max_bytes;
+  gchar *encryption_key_file;
 };
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
@@ -280,6 +282,7 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->session_token = g_strdup (self->session_token);
   ss->tls_ca_file = g_strdup (self->tls_ca_file);
   ss->spool_dir = g_strdup (self->spool_dir);
+  ss->encryption_key_file = g_strdup (self->encryption_key_file);
 
   /* The rest of the store's and the outbox's configuration, and the other
    * kinds' limits: cs_sink_delivery_open (). */
@@ -451,6 +454,10 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_SPOOL_MAX_BYTES:
       self->spool_max_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_ENCRYPTION_KEY_FILE:
+      g_free (self->encryption_key_file);
+      self->encryption_key_file = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -523,6 +530,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_SPOOL_MAX_BYTES:
       g_value_set_uint64 (value, self->spool_max_bytes);
       break;
+    case PROP_ENCRYPTION_KEY_FILE:
+      g_value_set_string (value, self->encryption_key_file);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -545,6 +555,7 @@ gst_cs_sink_finalize (GObject * object)
   g_free (self->session_token);
   g_free (self->tls_ca_file);
   g_free (self->spool_dir);
+  g_free (self->encryption_key_file);
   gst_clear_object (&core->video_parser);
   gst_clear_object (&core->audio_parser);
   gst_clear_object (&core->mux_video_pad);
@@ -697,6 +708,13 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Most bytes in the spool; beyond, the oldest is dropped and "
           "reported (0 = no limit)", 0, G_MAXUINT64, DEFAULT_SPOOL_MAX_BYTES,
           rw));
+  g_object_class_install_property (gobject_class, PROP_ENCRYPTION_KEY_FILE,
+      g_param_spec_string ("encryption-key-file", "Encryption key file",
+          "Encrypt every object on the device, before the spool or the "
+          "store sees it, with the first key of this file (lines "
+          "'<key-id> <32 hex digits>', mode 600; segments as HLS "
+          "METHOD=AES-128, the rest AES-128-GCM; see README) "
+          "(NULL = stored in plaintext)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "

@@ -99,6 +99,7 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
   c->secret_key = setting (kf, "secret_key");
   c->tls_ca_file = setting (kf, "tls_ca_file");
   c->spool_dir = setting (kf, "spool_dir");
+  c->encryption_key_file = setting (kf, "encryption_key_file");
   if (c->location == NULL || c->device_id == NULL) {
     g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_NOT_FOUND,
         "no store location or device id: set IVCS_CONFIG to a key file with "
@@ -126,6 +127,12 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
         goto fail;
       }
   }
+  /* Read now, so that a bad key file is a configuration error. */
+  if (c->encryption_key_file != NULL
+      && !(c->keyring = cs_keyring_load (c->encryption_key_file, error))) {
+    g_prefix_error (error, "encryption_key_file: ");
+    goto fail;
+  }
   if (!boolean (kf, "audio", TRUE, &c->audio, error)
       || !boolean (kf, "force_path_style", TRUE, &c->force_path_style,
           error))
@@ -148,6 +155,8 @@ ivcs_config_clear (IvcsConfig * c)
   g_free (c->secret_key);
   g_free (c->tls_ca_file);
   g_free (c->spool_dir);
+  g_free (c->encryption_key_file);
+  g_clear_pointer (&c->keyring, cs_keyring_unref);
   g_strfreev (c->channels);
   memset (c, 0, sizeof *c);
 }

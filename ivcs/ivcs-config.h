@@ -12,6 +12,8 @@
  *   force_path_style=true            false: http://bucket.host/key (s3)
  *   tls_ca_file=/etc/ssl/private-ca.pem
  *   spool_dir=/var/spool/ivcs       outages and reboots lose nothing
+ *   encryption_key_file=/etc/ivcs/keys  everything stored is encrypted on the
+ *                                    device (lines '<id> <32 hex>', mode 600)
  *   service_poll_s=60                how often service.json is read
  *   channels=full-time;event-video   set: service.json is not read
  *   audio=true                       false: video only (no audio pushed)
@@ -19,6 +21,8 @@
 #pragma once
 
 #include <glib.h>
+
+#include "cs-keyring.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +36,8 @@ typedef struct {
   gboolean force_path_style;    /* FALSE: virtual-hosted S3 requests */
   gchar *tls_ca_file;
   gchar *spool_dir;             /* NULL: a 3-segment memory cache */
+  gchar *encryption_key_file;   /* NULL: stored in plaintext */
+  CsKeyring *keyring;           /* its keys, read when the config is */
   guint service_poll_s;
   gchar **channels;             /* NULL: read service.json */
   gboolean audio;

@@ -130,7 +130,8 @@ store_picture (const gchar * key, GBytes * jpeg, gpointer data,
 
 IvcsPictures *
 ivcs_pictures_new (CsStore * store, const gchar * device_id,
-    const CsEventRulesConfig * rules, const CsSnapshotCallbacks * callbacks)
+    CsKeyring * keyring, const CsEventRulesConfig * rules,
+    const CsSnapshotCallbacks * callbacks)
 {
   IvcsPictures *self = g_new0 (IvcsPictures, 1);
   CsSnapshotCallbacks own = { on_capture, on_result, on_stored,
@@ -142,7 +143,7 @@ ivcs_pictures_new (CsStore * store, const gchar * device_id,
           [CS_OUTBOX_SEGMENT] = {1, 0, -1, 500, 30000},
           [CS_OUTBOX_EVENT_OBJECT] = {16, 1024 * 1024, -1, 500, 30000},
           [CS_OUTBOX_PICTURE] = {8, 8 * 1024 * 1024, -1, 500, 30000},
-      }
+      },.keyring = keyring
   };
 
   self->device_id = g_strdup (device_id);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "cs-event-rules.h"
+#include "cs-keyring.h"
 #include "cs-snapshot.h"
 #include "cs-store.h"
 
@@ -20,11 +21,12 @@ G_BEGIN_DECLS
 
 typedef struct _IvcsPictures IvcsPictures;
 
-/* Takes @store, where pictures and event.json go through one outbox.
- * @callbacks' capture and result are the application's; stored and store
- * are the plan's own. */
+/* Takes @store, where pictures and event.json go through one outbox
+ * (encrypted with @keyring, when not NULL).  @callbacks' capture and result
+ * are the application's; stored and store are the plan's own. */
 IvcsPictures *ivcs_pictures_new (CsStore * store, const gchar * device_id,
-    const CsEventRulesConfig * rules, const CsSnapshotCallbacks * callbacks);
+    CsKeyring * keyring, const CsEventRulesConfig * rules,
+    const CsSnapshotCallbacks * callbacks);
 /* A trigger of one source (a single bit) at @utc_ms; never blocks. */
 void ivcs_pictures_trigger (IvcsPictures * self, guint32 trigger,
     gint64 utc_ms);

@@ -280,6 +280,9 @@ build_pipeline (Ivcs * m, GError ** error)
     g_object_set (m->sink, "tls-ca-file", m->config.tls_ca_file, NULL);
   if (m->config.spool_dir)
     g_object_set (m->sink, "spool-dir", m->config.spool_dir, NULL);
+  if (m->config.encryption_key_file)
+    g_object_set (m->sink, "encryption-key-file",
+        m->config.encryption_key_file, NULL);
   g_signal_connect (m->sink, "capture-snapshot", G_CALLBACK (on_capture), m);
   g_signal_connect (m->sink, "snapshot-result",
       G_CALLBACK (on_picture_result), m);
@@ -479,7 +482,8 @@ start_pictures (Ivcs * m)
   rules.interval_ms = m->parm.event_interval_time_s * 1000;
   for (guint i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
     rules.priority[i] = m->parm.event_trigger_priority[i];
-  plan = ivcs_pictures_new (store, m->config.device_id, &rules, &cb);
+  plan = ivcs_pictures_new (store, m->config.device_id, m->config.keyring,
+      &rules, &cb);
   g_mutex_lock (&lock);
   m->pictures = plan;
   g_mutex_unlock (&lock);

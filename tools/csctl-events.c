@@ -34,7 +34,8 @@ static CsEventRecord *
 read_event (CsStore * store, const gchar * key, GCancellable * cancellable,
     GError ** error)
 {
-  g_autoptr (GBytes) data = cs_store_get (store, key, cancellable, error);
+  g_autoptr (GBytes) data = csctl_read_object (store, key, cancellable,
+      error);
   g_autoptr (GError) parse_error = NULL;
   CsEventRecord *r;
 
@@ -192,6 +193,7 @@ csctl_event_segments (CsStore * store, const gchar * device,
     else if (!(e.uri = cs_store_get_url (store, key, csctl_url_expiry (),
                 error)))
       return NULL;
+    e.key_uri = cs_playlist_key_uri (key, csctl_key_uri ());
     g_array_append_val (found, e);
   }
   g_array_sort (found, csctl_compare_entries);

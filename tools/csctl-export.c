@@ -261,7 +261,8 @@ timeline_position (GArray * segs, gint64 t)
   return ms * GST_MSECOND;
 }
 
-/* Local files for the segments: a file store's own, others downloaded. */
+/* Local files for the segments: a file store's own, others downloaded
+ * (and encrypted ones decrypted). */
 static GStrv
 local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
     GError ** error)
@@ -269,15 +270,16 @@ local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
   g_autoptr (GStrvBuilder) files = g_strv_builder_new ();
 
   for (guint i = 0; i < segs->len; i++) {
-    const gchar *key = g_array_index (segs, CsPlaylistEntry, i).uri;
+    const CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
+    const gchar *key = e->uri;
     g_autofree gchar *url = cs_store_get_url (store, key, 3600, error);
-    g_autofree gchar *path = url ? g_filename_from_uri (url, NULL, NULL) :
-        NULL;
+    g_autofree gchar *path = url && e->key_uri == NULL ?
+        g_filename_from_uri (url, NULL, NULL) : NULL;
 
     if (url == NULL)
       return NULL;
     if (path == NULL) {
-      g_autoptr (GBytes) data = cs_store_get (store, key, NULL, error);
+      g_autoptr (GBytes) data = csctl_read_object (store, key, NULL, error);
       path = g_strdup_printf ("%s/%05u.ts", tmpdir, i);
       if (data == NULL || !g_file_set_contents (path,
               g_bytes_get_data (data, NULL), g_bytes_get_size (data), error))

@@ -248,19 +248,26 @@ export_args (CsctlExports * exports, GHashTable * query, gchar ** name,
     g_ptr_array_add (args, g_strdup ("--region"));
     g_ptr_array_add (args, g_strdup (opt_region));
   }
+  if (csctl_key_file () != NULL) {
+    g_ptr_array_add (args, g_strdup ("--key-file"));
+    g_ptr_array_add (args, g_strdup (csctl_key_file ()));
+  }
   return g_steal_pointer (&args);
 }
 
-/* Only the page itself may start an export: its Origin is this server
- * (https:// too, behind a proxy that adds TLS). */
-static gboolean
-from_the_page (SoupServerMessage * msg)
+gboolean
+csctl_from_the_page (SoupServerMessage * msg)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   const gchar *origin = soup_message_headers_get_one (h, "Origin");
   const gchar *host = soup_message_headers_get_one (h, "Host");
+  const gchar *site = soup_message_headers_get_one (h, "Sec-Fetch-Site");
   const gchar *name;
 
+  /* A browser sends no Origin with a GET of its own origin, but says
+   * where the request comes from (a header no page can set). */
+  if (origin == NULL && host != NULL)
+    return g_strcmp0 (site, "same-origin") == 0;
   if (origin == NULL || host == NULL)
     return FALSE;
   name = g_str_has_prefix (origin, "http://") ? origin + strlen ("http://") :
@@ -280,7 +287,7 @@ start_export (CsctlExports * exports, SoupServerMessage * msg,
   g_autofree gchar *name = NULL;
   Export *ex;
 
-  if (!from_the_page (msg)) {
+  if (!csctl_from_the_page (msg)) {
     csctl_reply_error (msg, SOUP_STATUS_FORBIDDEN,
         "an export is started from the page of this server only");
     return;

@@ -7,7 +7,12 @@
  *   GET /api/playlist.m3u8?device=D&from=T&to=T | &event=ID
  *   GET /api/live.m3u8?device=D               the newest segments, live
  *   POST/GET /api/export…                     MP4s (csctl-serve-export.c)
+ *   GET /api/key?id=N                         key N of --key-file (16 bytes)
  *   GET /store/<key>                          an object of the store
+ *
+ * With --key-file, objects are served decrypted, but segments: their
+ * playlists name the key (#EXT-X-KEY), which only the page gets, and the
+ * player decrypts them.
  *
  * Playlists name their segments as /store/<key>, so a page plays any store
  * (file://, s3:// with credentials) through this server.  Keys are
@@ -232,11 +237,45 @@ take_text (gchar * text)
   return text ? g_bytes_new_take (text, strlen (text)) : NULL;
 }
 
+/* Segments as stored (a player decrypts them), other objects decrypted. */
 static GBytes *
 get_object (CsStore * store, gpointer data, GCancellable * cancellable,
     GError ** error)
 {
-  return cs_store_get (store, ((Request *) data)->key, cancellable, error);
+  const gchar *key = ((Request *) data)->key;
+  gint64 start_ms, duration_ms;
+
+  if (cs_key_parse_segment (key, &start_ms, &duration_ms))
+    return cs_store_get (store, key, cancellable, error);
+  return csctl_read_object (store, key, cancellable, error);
+}
+
+/* A key of --key-file, to the page alone (never logged). */
+static void
+on_key (SoupServer * server, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer data)
+{
+  const gchar *id_text = query ? g_hash_table_lookup (query, "id") : NULL;
+  const guint8 *key = NULL;
+  guint64 id;
+
+  if (!csctl_from_the_page (msg)) {
+    csctl_reply_error (msg, SOUP_STATUS_FORBIDDEN,
+        "a key is given to the page of this server only");
+    return;
+  }
+  if (id_text != NULL && g_ascii_string_to_unsigned (id_text, 10, 0,
+          G_MAXUINT32, &id, NULL) && csctl_keyring () != NULL)
+    key = cs_keyring_lookup (csctl_keyring (), (guint32) id, NULL);
+  if (key == NULL) {
+    csctl_reply_error (msg, SOUP_STATUS_NOT_FOUND, csctl_keyring () ?
+        "no such key in the key file" : "csctl serve has no --key-file");
+    return;
+  }
+  {
+    g_autoptr (GBytes) body = g_bytes_new (key, CS_KEYRING_KEY_LEN);
+    csctl_reply (msg, SOUP_STATUS_OK, "application/octet-stream", body);
+  }
 }
 
 static void
@@ -528,6 +567,11 @@ csctl_serve (int argc, char **argv, GError ** error)
         "'%s' is not an IP address", host);
     return 2;
   }
+  /* Before the workers that read with them; playlists name the keys
+   * here. */
+  if (!csctl_load_keys (error))
+    return 2;
+  opt_key_uri = (gchar *) "/api/key?id={id}";
   sv.jobs = csctl_jobs_new (argv[1], WORKERS, opt_timeout, error);
   if (sv.jobs == NULL)
     return 1;
@@ -548,6 +592,7 @@ csctl_serve (int argc, char **argv, GError ** error)
       NULL);
   soup_server_add_handler (server, "/api/devices", on_devices, &sv, NULL);
   soup_server_add_handler (server, "/api/live.m3u8", on_live, &sv, NULL);
+  soup_server_add_handler (server, "/api/key", on_key, &sv, NULL);
   csctl_exports_add_handlers (exports, server);
   sv.conns = csctl_conns_listen (server, address, opt_timeout, error);
   if (sv.conns == NULL) {

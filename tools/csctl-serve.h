@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * that makes it no document (unless @msg has a CSP of its own). */
 void csctl_reply (SoupServerMessage * msg, guint status, const gchar * type,
     GBytes * body);
+/* The request comes from the page itself: its Origin is this server
+ * (https:// too, behind a proxy that adds TLS), or for a GET without an
+ * Origin, the browser says Sec-Fetch-Site: same-origin. */
+gboolean csctl_from_the_page (SoupServerMessage * msg);
 /* {"error": @what} */
 void csctl_reply_error (SoupServerMessage * msg, guint status,
     const gchar * what);

@@ -12,6 +12,7 @@
  * the epoch. */
 #include "config.h"
 #include "csctl.h"
+#include "cs-crypt.h"
 #include "cs-key.h"
 #include "cs-json.h"
 
@@ -32,6 +33,9 @@ gchar *opt_listen = (gchar *) "127.0.0.1:8080";
 gchar **opt_allow_host;
 gint opt_timeout = 30;
 static gboolean opt_json, opt_virtual_hosted;
+static gchar *opt_key_file;
+gchar *opt_key_uri;
+static CsKeyring *keyring;      /* from --key-file, with the store */
 
 static const GOptionEntry store_entries[] = {
   {"endpoint", 0, 0, G_OPTION_ARG_STRING, &opt_endpoint,
@@ -40,6 +44,9 @@ static const GOptionEntry store_entries[] = {
   {"virtual-hosted", 0, 0, G_OPTION_ARG_NONE, &opt_virtual_hosted,
       "S3 requests with the bucket in the host name (bucket.host), as cssink "
         "force-path-style=false makes", NULL},
+  {"key-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_key_file,
+        "The keys of an encrypted store (cssink encryption-key-file: lines "
+        "'<key-id> <32 hex>', mode 600)", "FILE"},
   {NULL}
 };
 
@@ -94,6 +101,10 @@ static const GOptionEntry playlist_entries[] = {
         "604800)", "S"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
       "Write the playlist here instead of to standard output", "FILE"},
+  {"key-uri", 0, 0, G_OPTION_ARG_STRING, &opt_key_uri,
+        "Where a player gets the key of encrypted segments, {id} standing "
+        "for its id (default '{id}.key': the key's 16 bytes beside the "
+        "playlist)", "URI"},
   {NULL}
 };
 
@@ -158,6 +169,43 @@ void
 csctl_playlist_entry_clear (CsPlaylistEntry * e)
 {
   g_free (e->uri);
+  g_free (e->key_uri);
+}
+
+const gchar *
+csctl_key_uri (void)
+{
+  return opt_key_uri ? opt_key_uri : CS_PLAYLIST_DEFAULT_KEY_URI;
+}
+
+gboolean
+csctl_load_keys (GError ** error)
+{
+  if (opt_key_file != NULL && keyring == NULL
+      && !(keyring = cs_keyring_load (opt_key_file, error)))
+    return FALSE;
+  return TRUE;
+}
+
+const gchar *
+csctl_key_file (void)
+{
+  return opt_key_file;
+}
+
+CsKeyring *
+csctl_keyring (void)
+{
+  return keyring;
+}
+
+GBytes *
+csctl_read_object (CsStore * store, const gchar * key,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GBytes) data = cs_store_get (store, key, cancellable, error);
+
+  return data ? cs_crypt_read (keyring, key, data, error) : NULL;
 }
 
 guint
@@ -202,6 +250,7 @@ add_segment (CsStore * store, const gchar * key, gint64 from, gint64 to,
     e.uri = g_strdup (key);
   else if (!(e.uri = cs_store_get_url (store, key, opt_expires, error)))
     return FALSE;
+  e.key_uri = cs_playlist_key_uri (key, csctl_key_uri ());
   g_array_append_val (found, e);
   return TRUE;
 }
@@ -257,7 +306,10 @@ csctl_open_store (const gchar * uri, GError ** error)
     .virtual_hosted = opt_virtual_hosted,
   };
 
-  cs_store_config_fill_from_env (&config);  return cs_store_new (uri, &config, error);
+  cs_store_config_fill_from_env (&config);
+  if (!csctl_load_keys (error))
+    return NULL;
+  return cs_store_new (uri, &config, error);
 }
 
 gboolean
@@ -572,6 +624,11 @@ cmd_playlist (int argc, char **argv, GError ** error)
   }
   if (!csctl_check_event_or_range (error))
     return 2;
+  if (!cs_playlist_key_uri_is_valid (csctl_key_uri ())) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+        "--key-uri cannot hold '\"' or a line break");
+    return 2;
+  }
   if (opt_expires <= 0 || opt_expires > MAX_EXPIRES_S) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
         "--expires must be 1 to %d s (7 days: S3 refuses a presigned URL "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cs-event-record.h"
+#include "cs-keyring.h"
 #include "cs-playlist.h"
 #include "cs-store.h"
 
@@ -25,8 +26,21 @@ gboolean csctl_parse_range (const gchar * from_text, const gchar * to_text,
     gint64 * from, gint64 * to, GError ** error);
 /* "2026-11-24 05:00:00.000" (UTC), or "N ms" for a time out of range. */
 gchar *csctl_format_time (gint64 ms);
-/* STORE with --endpoint, --region and the AWS_* credentials. */
+/* STORE with --endpoint, --region and the AWS_* credentials; reads
+ * --key-file's keys too. */
 CsStore *csctl_open_store (const gchar * uri, GError ** error);
+/* Reads --key-file's keys (the first call; before any thread). */
+gboolean csctl_load_keys (GError ** error);
+/* --key-file, or NULL. */
+const gchar *csctl_key_file (void);
+/* --key-file's keys (once read), or NULL. */
+CsKeyring *csctl_keyring (void);
+/* Object @key as it was before it was stored (decrypted, see cs-crypt.h). */
+GBytes *csctl_read_object (CsStore * store, const gchar * key,
+    GCancellable * cancellable, GError ** error);
+/* The key URI playlists name ({id}: the key id): --key-uri, or serve's. */
+extern gchar *opt_key_uri;
+const gchar *csctl_key_uri (void);
 
 /* --event excludes --from and --to, and is an event id. */
 gboolean csctl_check_event_or_range (GError ** error);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-outbox.h"
+#include "cs-crypt.h"
 #include "cs-key.h"
 #include "cs-spool-feeder.h"
 
@@ -39,6 +40,7 @@ struct _CsOutbox {
   CsSpool *spool;
   CsSpoolFeeder *feeder;
   GThread *writer;
+  CsKeyring *keyring;           /* NULL: stored as put */
 
   GMutex lock;
   GCond cond;                   /* written, answered, or stopping */
@@ -144,7 +146,7 @@ push_to_uploader (CsOutbox * self, CsOutboxKind kind, const gchar * key,
     GBytes * data, gboolean wait_for_room)
 {
   cs_uploader_push (self->uploaders[kind], cs_upload_item_new (key, data,
-          cs_key_content_type (key), 0, 0), wait_for_room);
+          cs_crypt_content_type (key, data), 0, 0), wait_for_room);
 }
 
 /* Writes @p to the spool (fsync), reports what that pushed out, and wakes
@@ -236,6 +238,7 @@ cs_outbox_new (CsStore * store, const CsOutboxConfig * config,
   }
   self = g_new0 (CsOutbox, 1);
   self->store = store;
+  self->keyring = config->keyring ? cs_keyring_ref (config->keyring) : NULL;
   self->report = report;
   self->user_data = user_data;
   g_mutex_init (&self->lock);
@@ -300,10 +303,44 @@ pending_new (CsOutboxKind kind, const gchar * key, GBytes * data,
   return p;
 }
 
+/* What is stored for @data: with a keyring, encrypted here, on the
+ * caller's thread, so that neither the spool nor the store ever holds the
+ * plaintext.  NULL (@error set) when it cannot be. */
+static GBytes *
+encrypt_for_store (CsOutbox * self, CsOutboxKind kind, const gchar * key,
+    GBytes * data, GError ** error)
+{
+  if (self->keyring == NULL)
+    return g_bytes_ref (data);
+  if (kind == CS_OUTBOX_SEGMENT)
+    return cs_crypt_segment_encrypt (self->keyring, key, data, error);
+  return cs_crypt_seal (self->keyring, data, error);
+}
+
+/* The report of an object that could not be encrypted (never stored). */
+static void
+report_not_encrypted (CsOutbox * self, CsOutboxKind kind, const gchar * key,
+    GBytes * data, const GError * error)
+{
+  CsOutboxReport o = report_of (kind, CS_OUTBOX_FAILED, key,
+      g_bytes_get_size (data));
+
+  o.error = error;
+  self->report (&o, self->user_data);
+}
+
 void
 cs_outbox_put (CsOutbox * self, CsOutboxKind kind, const gchar * key,
-    GBytes * data, gboolean wait_for_room)
+    GBytes * plain, gboolean wait_for_room)
 {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) data = encrypt_for_store (self, kind, key, plain,
+      &error);
+
+  if (data == NULL) {
+    report_not_encrypted (self, kind, key, plain, error);
+    return;
+  }
   if (self->spool != NULL) {
     Pending *p = pending_new (kind, key, data, wait_for_room, NULL);
 
@@ -320,10 +357,18 @@ cs_outbox_put (CsOutbox * self, CsOutboxKind kind, const gchar * key,
 
 gboolean
 cs_outbox_put_and_wait (CsOutbox * self, CsOutboxKind kind,
-    const gchar * key, GBytes * data, GError ** error)
+    const gchar * key, GBytes * plain, GError ** error)
 {
   Waiter w = { 0 };
+  GError *crypt_error = NULL;
+  g_autoptr (GBytes) data = encrypt_for_store (self, kind, key, plain,
+      &crypt_error);
 
+  if (data == NULL) {
+    report_not_encrypted (self, kind, key, plain, crypt_error);
+    g_propagate_error (error, crypt_error);
+    return FALSE;
+  }
   if (self->spool != NULL) {
     Pending *p = pending_new (kind, key, data, FALSE, &w);
 
@@ -432,6 +477,7 @@ cs_outbox_free (CsOutbox * self)
     cs_uploader_free (self->uploaders[k]);
   cs_spool_free (self->spool);
   cs_store_free (self->store);
+  cs_keyring_unref (self->keyring);
   g_hash_table_unref (self->waiters);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

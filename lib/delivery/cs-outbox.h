@@ -20,6 +20,7 @@
  * uploaders, the feeder and the spool take their own locks below it. */
 #pragma once
 
+#include "cs-keyring.h"
 #include "cs-spool.h"
 #include "cs-uploader.h"
 
@@ -73,6 +74,11 @@ typedef struct {
   const gchar *spool_dir;       /* NULL: memory only */
   guint64 spool_max_bytes;
   const gchar *device_id;       /* whose objects the spool holds */
+  /* NULL: objects are stored as they are put.  Else every object is
+   * encrypted when it is put, before the spool or the store sees it
+   * (cs-crypt.h): a segment with the key its name names (one that names
+   * none fails), anything else in an envelope with the writing key. */
+  CsKeyring *keyring;
 } CsOutboxConfig;
 
 typedef struct {
@@ -94,7 +100,8 @@ CsStore *cs_outbox_get_store (CsOutbox * self);
 
 /* Queues @data for @key (of @kind).  Never waits unless @wait_for_room (a
  * source that is not live: then it waits for room in the cache instead of
- * dropping the earliest).  With a spool, the writer takes it. */
+ * dropping the earliest).  With a spool, the writer takes it.  What cannot
+ * be encrypted is reported as FAILED. */
 void cs_outbox_put (CsOutbox * self, CsOutboxKind kind, const gchar * key,
     GBytes * data, gboolean wait_for_room);
 /* Queues like put () and waits for the last word on it: TRUE once the store

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-spool-feeder.h"
+#include "cs-crypt.h"
 #include "cs-key.h"
 
 /* A failed upload is tried again at the next round, at most this late. */
@@ -60,7 +61,7 @@ feed_round (CsSpoolFeeder * self)
     cs_key_parse_segment (key, &start, &duration);
     /* Waits for room: the spool, not the memory cache, holds the backlog. */
     cs_uploader_push (uploader_of (self, key), cs_upload_item_new (key, data,
-            cs_key_content_type (key), start, duration), TRUE);
+            cs_crypt_content_type (key, data), start, duration), TRUE);
   }
   return TRUE;
 }

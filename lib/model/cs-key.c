@@ -88,12 +88,12 @@ cs_key_recording_hour (const gchar * device_id, gint64 utc_ms)
 }
 
 gboolean
-cs_key_parse_segment (const gchar * key, gint64 * start_ms,
-    gint64 * duration_ms)
+cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
+    gint64 * duration_ms, gint64 * key_id)
 {
   const gchar *name = strrchr (key, '/');
   gchar *end;
-  guint64 start, dur;
+  guint64 start, dur, id = (guint64) CS_KEY_NO_KEY_ID;
 
   name = name ? name + 1 : key;
   if (!g_ascii_isdigit (name[0]))
@@ -102,27 +102,58 @@ cs_key_parse_segment (const gchar * key, gint64 * start_ms,
   if (*end != '_' || !g_ascii_isdigit (end[1]))
     return FALSE;
   dur = g_ascii_strtoull (end + 1, &end, 10);
+  if (end[0] == '_' && end[1] == 'k') {
+    if (!g_ascii_isdigit (end[2]))
+      return FALSE;
+    id = g_ascii_strtoull (end + 2, &end, 10);
+    if (id > G_MAXUINT32)
+      return FALSE;
+  }
   if (*end != '.' || start > G_MAXINT64 / 2 || dur > G_MAXINT64 / 2)
     return FALSE;
   *start_ms = start;
   *duration_ms = dur;
+  if (key_id != NULL)
+    *key_id = (gint64) id;
   return TRUE;
+}
+
+gboolean
+cs_key_parse_segment (const gchar * key, gint64 * start_ms,
+    gint64 * duration_ms)
+{
+  return cs_key_parse_segment_full (key, start_ms, duration_ms, NULL);
+}
+
+gchar *
+cs_key_segment_name (gint64 start_ms, gint64 duration_ms, gint64 key_id,
+    const gchar * ext)
+{
+  g_return_val_if_fail (cs_key_name_is_valid (ext), NULL);
+  g_return_val_if_fail (start_ms >= 0 && duration_ms >= 0, NULL);
+  g_return_val_if_fail (key_id >= CS_KEY_NO_KEY_ID && key_id <= G_MAXUINT32,
+      NULL);
+
+  if (key_id == CS_KEY_NO_KEY_ID)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT ".%s",
+        start_ms, duration_ms, ext);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT "_k%"
+      G_GINT64_FORMAT ".%s", start_ms, duration_ms, key_id, ext);
 }
 
 gchar *
 cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
-    gint64 duration_ms, const gchar * ext)
+    gint64 duration_ms, gint64 key_id, const gchar * ext)
 {
   g_autofree gchar *hour = NULL;
+  g_autofree gchar *name = NULL;
 
   g_return_val_if_fail (cs_key_name_is_valid (device_id), NULL);
-  g_return_val_if_fail (cs_key_name_is_valid (ext), NULL);
-  g_return_val_if_fail (start_ms >= 0 && duration_ms >= 0, NULL);
-
+  name = cs_key_segment_name (start_ms, duration_ms, key_id, ext);
+  g_return_val_if_fail (name != NULL, NULL);
   hour = cs_key_recording_hour (device_id, start_ms);
   g_return_val_if_fail (hour != NULL, NULL);
-  return g_strdup_printf ("%s%" G_GINT64_FORMAT "_%" G_GINT64_FORMAT ".%s",
-      hour, start_ms, duration_ms, ext);
+  return g_strconcat (hour, name, NULL);
 }
 
 gchar *

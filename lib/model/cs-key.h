@@ -17,10 +17,22 @@ gboolean cs_key_prefix_is_valid (const gchar * prefix);
 /* A non-empty valid prefix no longer than CS_KEY_MAX_LEN. */
 gboolean cs_key_is_valid (const gchar * key);
 
-/* "<device>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.<ext>", UTC. */
+/* A segment stored as it was made: no key id in its name. */
+#define CS_KEY_NO_KEY_ID (-1)
+
+/* A segment's name: "<start_ms>_<duration_ms>.<ext>", or encrypted with
+ * key @key_id (0 to G_MAXUINT32) "<start_ms>_<duration_ms>_k<key_id>.<ext>"
+ * (see cs-crypt.h). */
+gchar *cs_key_segment_name (gint64 start_ms, gint64 duration_ms,
+    gint64 key_id, const gchar * ext);
+/* "<device>/rec/<YYYYMMDD>/<HH>/" and the segment's name, UTC. */
 gchar *cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
-    gint64 duration_ms, const gchar * ext);
-/* Start and duration from a segment key's last name, "<start>_<dur>.ts". */
+    gint64 duration_ms, gint64 key_id, const gchar * ext);
+/* Start, duration and key id (CS_KEY_NO_KEY_ID when none; @key_id may be
+ * NULL) from a segment key's last name: the one parser of segment names. */
+gboolean cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
+    gint64 * duration_ms, gint64 * key_id);
+/* cs_key_parse_segment_full () without the key id. */
 gboolean cs_key_parse_segment (const gchar * key, gint64 * start_ms,
     gint64 * duration_ms);
 /* "<device>/rec/<YYYYMMDD>/<HH>/": where segments starting in the hour of

@@ -1,5 +1,48 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-playlist.h"
+#include "cs-crypt.h"
+#include "cs-key.h"
+
+#include <string.h>
+
+gboolean
+cs_playlist_key_uri_is_valid (const gchar * uri_template)
+{
+  return uri_template != NULL && *uri_template != '\0'
+      && strpbrk (uri_template, "\"\r\n") == NULL;
+}
+
+gchar *
+cs_playlist_key_uri (const gchar * key, const gchar * uri_template)
+{
+  g_autofree gchar *id = NULL;
+  g_auto (GStrv) parts = NULL;
+  gint64 start_ms, duration_ms, key_id;
+
+  if (!cs_key_parse_segment_full (key, &start_ms, &duration_ms, &key_id)
+      || key_id == CS_KEY_NO_KEY_ID)
+    return NULL;
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, key_id);
+  parts = g_strsplit (uri_template, "{id}", -1);
+  return g_strjoinv (id, parts);
+}
+
+/* The #EXT-X-KEY line @e needs after @prev (NULL: the first). */
+static void
+append_key (GString * out, const CsPlaylistEntry * prev,
+    const CsPlaylistEntry * e)
+{
+  g_autofree gchar *iv = NULL;
+
+  if (e->key_uri == NULL) {
+    if (prev != NULL && prev->key_uri != NULL)
+      g_string_append (out, "#EXT-X-KEY:METHOD=NONE\n");
+    return;
+  }
+  iv = cs_crypt_segment_iv_hex (e->start_ms, e->duration_ms);
+  g_string_append_printf (out, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\",IV=%s\n",
+      e->key_uri, iv);
+}
 
 /* #EXT-X-TARGETDURATION and every entry, with a #EXT-X-DISCONTINUITY
  * before one that does not start where the previous one ended. */
@@ -23,6 +66,7 @@ append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
     if (i > 0 && e->start_ms != entries[i - 1].start_ms +
         entries[i - 1].duration_ms)
       g_string_append (out, "#EXT-X-DISCONTINUITY\n");
+    append_key (out, i > 0 ? &entries[i - 1] : NULL, e);
     g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n"
         "#EXTINF:%" G_GINT64_FORMAT ".%03d,\n%s\n", date,
         (int) (e->start_ms % 1000), e->duration_ms / 1000,

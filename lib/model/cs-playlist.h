@@ -10,11 +10,26 @@ typedef struct {
   gchar *uri;
   gint64 start_ms;
   gint64 duration_ms;
+  /* An encrypted segment's: the URI of its key (its IV comes from start
+   * and duration, cs-crypt.h); NULL for a segment stored in plaintext. */
+  gchar *key_uri;
 } CsPlaylistEntry;
 
+/* The key URI a playlist names for key <ID> by default: a file beside it,
+ * the key's 16 bytes ("<ID>.key"). */
+#define CS_PLAYLIST_DEFAULT_KEY_URI "{id}.key"
+
+/* The key URI of the segment @key: @uri_template with "{id}" replaced by
+ * the key id its name names; NULL when it names none (plaintext). */
+gchar *cs_playlist_key_uri (const gchar * key, const gchar * uri_template);
+/* @uri_template can be written in a playlist: no '"', CR or LF. */
+gboolean cs_playlist_key_uri_is_valid (const gchar * uri_template);
+
 /* #EXTM3U … #EXT-X-ENDLIST over @entries, sorted by start: each segment
- * with its #EXT-X-PROGRAM-DATE-TIME, and #EXT-X-DISCONTINUITY before one
- * that does not start where the previous one ended. */
+ * with its #EXT-X-PROGRAM-DATE-TIME, #EXT-X-DISCONTINUITY before one
+ * that does not start where the previous one ended, and before an
+ * encrypted one #EXT-X-KEY:METHOD=AES-128 with its key URI and IV (and
+ * METHOD=NONE before a plaintext one that follows it). */
 gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
 
 /* A live playlist (no #EXT-X-ENDLIST; a player reloads it) of the newest

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "cs-gate-events.h"
+#include "cs-key.h"
 #include "cs-sink-events.h"
 
 #define DEVICE "cam1"
@@ -118,7 +119,7 @@ new_uploads (void)
  * with every segment, and event.json ended with them all. */
 GST_START_TEST (test_gated_event_whole_at_last_segment)
 {
-  CsSinkEvents *ev = cs_sink_events_new (DEVICE);
+  CsSinkEvents *ev = cs_sink_events_new (DEVICE, CS_KEY_NO_KEY_ID);
   g_autoptr (GPtrArray) uploads = new_uploads ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree gchar *seg1 = NULL, *seg2 = NULL, *after = NULL;
@@ -193,7 +194,7 @@ GST_END_TEST;
  * and the segments from there on are the new event's. */
 GST_START_TEST (test_next_event_cuts)
 {
-  CsSinkEvents *ev = cs_sink_events_new (DEVICE);
+  CsSinkEvents *ev = cs_sink_events_new (DEVICE, CS_KEY_NO_KEY_ID);
   g_autoptr (GPtrArray) uploads = new_uploads ();
   g_autofree gchar *seg1 = NULL, *seg2 = NULL;
 
@@ -214,7 +215,7 @@ GST_END_TEST;
  * little ahead of the video's); its playlist points up to them. */
 GST_START_TEST (test_mark_mode_points_at_recording)
 {
-  CsSinkEvents *ev = cs_sink_events_new (DEVICE);
+  CsSinkEvents *ev = cs_sink_events_new (DEVICE, CS_KEY_NO_KEY_ID);
   g_autoptr (GPtrArray) uploads = new_uploads ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree gchar *seg0 = NULL, *seg1 = NULL, *seg2 = NULL;
@@ -248,7 +249,7 @@ GST_END_TEST;
  * comes after its event still rewrites its event.json. */
 GST_START_TEST (test_finish_then_late_snapshot)
 {
-  CsSinkEvents *ev = cs_sink_events_new (DEVICE);
+  CsSinkEvents *ev = cs_sink_events_new (DEVICE, CS_KEY_NO_KEY_ID);
   g_autoptr (GPtrArray) uploads = new_uploads ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autofree gchar *seg = NULL;

@@ -84,7 +84,7 @@ GST_START_TEST (test_size_limit)
 
   for (gint64 t = T0; t < T0 + 48 * 3600 * 1000; t += 4000)
     g_ptr_array_add (longest->segments, cs_key_recording_segment ("cam1", t,
-            4000, "ts"));
+            4000, CS_KEY_NO_KEY_ID, "ts"));
   json = cs_event_record_to_json (longest);
   fail_unless (strlen (json) < CS_JSON_MAX_BYTES);
   back = cs_event_record_parse (json, strlen (json), &error);

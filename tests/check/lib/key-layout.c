@@ -37,7 +37,7 @@ GST_START_TEST (test_relative_to_event_dir)
   g_autofree gchar *dir = cs_key_event_dir ("cam1", "e7", 1700000000000);
   g_autofree gchar *own = g_strconcat (dir, "1700000000000_4000.ts", NULL);
   g_autofree gchar *full_time = cs_key_recording_segment ("cam1",
-      1700000000000, 4000, "ts");
+      1700000000000, 4000, CS_KEY_NO_KEY_ID, "ts");
   g_autofree gchar *a = cs_key_relative_to_event_dir (dir, "cam1", own);
   g_autofree gchar *b = cs_key_relative_to_event_dir (dir, "cam1",
       full_time);

@@ -43,9 +43,9 @@ GST_END_TEST;
 GST_START_TEST (test_segment_key)
 {
   g_autofree gchar *k = cs_key_recording_segment ("cam1", 1700000000000,
-      4000, "ts");
+      4000, CS_KEY_NO_KEY_ID, "ts");
   g_autofree gchar *midnight = cs_key_recording_segment ("cam1",
-      1700006399999, 1, "ts");
+      1700006399999, 1, CS_KEY_NO_KEY_ID, "ts");
 
   fail_unless_equals_string (k, "cam1/rec/20231114/22/1700000000000_4000.ts");
   fail_unless_equals_string (midnight,

@@ -75,8 +75,8 @@ GST_START_TEST (test_event_after_ended_one)
   cs_event_rules_config_init (&rules);
   rules.min_record_ms = 2000;
   rules.interval_ms = 4000;
-  plan = ivcs_pictures_new (cs_store_new (uri, NULL, NULL), "cam1", &rules,
-      &cb);
+  plan = ivcs_pictures_new (cs_store_new (uri, NULL, NULL), "cam1", NULL,
+      &rules, &cb);
   ivcs_pictures_trigger (plan, MD, T0 + 10000);
   /* Recorded until 12 s; the interval is over at 14 s. */
   ivcs_pictures_tick (plan, T0 + 14500);
