@@ -159,6 +159,7 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
     if (!cs_key_parse_segment (seg, &p->start_ms, &p->duration_ms))
       continue;
     p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
+    p->fmp4 = cs_key_segment_is_fmp4 (seg);
     n++;
   }
   if (n > 0)
@@ -275,7 +276,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
 
 gchar *
 cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
-    gint64 start_ms, gint64 duration_ms)
+    gint64 start_ms, gint64 duration_ms, const gchar * ext)
 {
   const Mark *owner = NULL;
   SinkEvent *e;
@@ -283,7 +284,7 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
 
   if (!ev->gated)
     return cs_key_recording_segment (ev->device_id, start_ms, duration_ms,
-        "ts");
+        ext);
   /* The latest mark at or before the start; the ones before it are done. */
   for (guint i = 0; i < ev->marks->len; i++) {
     const Mark *m = &g_array_index (ev->marks, Mark, i);
@@ -297,7 +298,7 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
   keep = owner - (const Mark *) ev->marks->data;
   {
     g_autofree gchar *name = g_strdup_printf ("%s%" G_GINT64_FORMAT "_%"
-        G_GINT64_FORMAT ".ts", e->dir, start_ms, duration_ms);
+        G_GINT64_FORMAT ".%s", e->dir, start_ms, duration_ms, ext);
     if (keep > 0)
       g_array_remove_range (ev->marks, 0, keep);
     return g_steal_pointer (&name);

@@ -78,6 +78,7 @@
 #include "cs-utc.h"
 #include "cs-leg-order.h"
 #include "cs-cutter.h"
+#include "cs-fmp4.h"
 #include "cs-stored-events.h"
 #include "cs-ticker.h"
 
@@ -138,6 +139,7 @@ enum
   PROP_ENDPOINT_URI,
   PROP_SECRET_ACCESS_KEY,
   PROP_FORCE_PATH_STYLE,
+  PROP_CONTAINER,
 };
 
 enum
@@ -180,6 +182,7 @@ typedef struct
   guint64 segments_recorded;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
+  GstCsSinkContainer container; /* copied from settings at start */
 } CsSinkStream;
 
 /* Lock order: GST_OBJECT_LOCK (settings) is never taken while holding
@@ -224,6 +227,7 @@ struct _GstCsSink
   gboolean auto_snapshot;
   gchar *spool_dir;
   guint64 spool_max_bytes;
+  GstCsSinkContainer container;
 
   /* Under self->lock. */
   GMutex lock;
@@ -476,6 +480,26 @@ gst_cs_sink_upload_meta (GstCsSink * self, GPtrArray * uploads)
   g_ptr_array_set_size (uploads, 0);
 }
 
+/* container=fmp4: the cutter's MPEG-TS segment @data remade as a
+ * self-contained fragmented MP4 (see cs-fmp4.h); FALSE (an error posted)
+ * when it cannot be. */
+static gboolean
+gst_cs_sink_remux_fmp4 (GstCsSink * self, GBytes ** data, gint64 start_ms)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *mp4 = cs_fmp4_from_ts (*data, start_ms, &error);
+
+  if (mp4 == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, MUX,
+        ("A segment could not be written as fragmented MP4."),
+        ("%s", error->message));
+    return FALSE;
+  }
+  g_bytes_unref (*data);
+  *data = mp4;
+  return TRUE;
+}
+
 /* The cutter closed a segment (on the muxer's thread): name it and hand it
  * to the outbox.  The one hand-off from the stream side to delivery. */
 static void
@@ -487,6 +511,7 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
   g_autofree gchar *key = NULL;
   gint64 start_ms, end_ms;
+  GstCsSinkContainer container;
   CsOutbox *outbox;
   gboolean live;
 
@@ -496,6 +521,7 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
     return;
   }
   cs_utc_map_span_to_ms (&self->st.utc, start_rt, end_rt, &start_ms, &end_ms);
+  container = self->st.container;
   if (start_ms < 0) {
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
@@ -504,8 +530,19 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
             start_ms));
     return;
   }
+  if (container == GST_CS_SINK_CONTAINER_FMP4) {
+    /* Remuxed without the lock: the streams' probes take it meanwhile. */
+    g_mutex_unlock (&self->lock);
+    if (!gst_cs_sink_remux_fmp4 (self, &data, start_ms))
+      return;
+    g_mutex_lock (&self->lock);
+    if (self->outbox == NULL) {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  }
   key = cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
-      MAX (end_ms - start_ms, 0));
+      MAX (end_ms - start_ms, 0), gst_cs_sink_container_ext (container));
   if (key == NULL) {
     /* What the gate let through while no event owned it. */
     g_mutex_unlock (&self->lock);
@@ -1401,6 +1438,7 @@ gst_cs_sink_start (GstCsSink * self)
   CsStore *store;
   CsOutbox *outbox;
   CsSpoolOpenInfo found = { 0 };
+  GstCsSinkContainer container;
 
   if (!gst_pad_is_linked (self->video_pad)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
@@ -1463,10 +1501,14 @@ gst_cs_sink_start (GstCsSink * self)
         ss.spool_dir, stats.spool_bytes);
   }
 
+  GST_OBJECT_LOCK (self);
+  container = self->container;
+  GST_OBJECT_UNLOCK (self);
   g_mutex_lock (&self->lock);
   g_free (self->active_device_id);
   self->active_device_id = g_steal_pointer (&ss.device_id);
   stream_reset (self);
+  self->st.container = container;
   self->drain_interrupted = FALSE;
   memset (&self->stopped_stats, 0, sizeof self->stopped_stats);
   self->outbox = outbox;
@@ -1615,6 +1657,9 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
     case PROP_SPOOL_MAX_BYTES:
       self->spool_max_bytes = g_value_get_uint64 (value);
       break;
+    case PROP_CONTAINER:
+      self->container = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1685,6 +1730,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_SPOOL_MAX_BYTES:
       g_value_set_uint64 (value, self->spool_max_bytes);
+      break;
+    case PROP_CONTAINER:
+      g_value_set_enum (value, self->container);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1858,6 +1906,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "Most bytes in the spool; beyond, the oldest is dropped and "
           "reported (0 = no limit)", 0, G_MAXUINT64, DEFAULT_SPOOL_MAX_BYTES,
           rw));
+  g_object_class_install_property (gobject_class, PROP_CONTAINER,
+      g_param_spec_enum ("container", "Container",
+          "How segments are stored: mpegts (<start>_<dur>.ts) or fmp4 "
+          "(<start>_<dur>.mp4: fragmented MP4, each segment with its own "
+          "init part of 4096 bytes)", GST_TYPE_CS_SINK_CONTAINER,
+          GST_CS_SINK_CONTAINER_MPEGTS, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "

@@ -148,9 +148,11 @@ csctl_live_playlist (CsctlLive * live, CsStore * store, const gchar * device,
     CsPlaylistEntry e = { NULL, n->start_ms, n->duration_ms };
 
     for (guint j = 0; j < recent->len && e.uri == NULL; j++)
-      if (g_array_index (recent, CsPlaylistEntry, j).start_ms == n->start_ms)
+      if (g_array_index (recent, CsPlaylistEntry, j).start_ms == n->start_ms) {
         e.uri = g_strconcat ("/store/", g_array_index (recent,
                 CsPlaylistEntry, j).uri, NULL);
+        e.fmp4 = g_array_index (recent, CsPlaylistEntry, j).fmp4;
+      }
     g_array_append_val (entries, e);
   }
   if (window->len == 0) {

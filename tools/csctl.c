@@ -194,10 +194,10 @@ add_segment (CsStore * store, const gchar * key, gint64 from, gint64 to,
 {
   CsPlaylistEntry e = { NULL, 0, 0 };
 
-  if (!g_str_has_suffix (key, ".ts")
-      || !cs_key_parse_segment (key, &e.start_ms, &e.duration_ms)
+  if (!cs_key_parse_segment (key, &e.start_ms, &e.duration_ms)
       || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
     return TRUE;
+  e.fmp4 = cs_key_segment_is_fmp4 (key);
   if (!urls)
     e.uri = g_strdup (key);
   else if (!(e.uri = cs_store_get_url (store, key, opt_expires, error)))

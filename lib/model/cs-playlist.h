@@ -10,11 +10,16 @@ typedef struct {
   gchar *uri;
   gint64 start_ms;
   gint64 duration_ms;
+  /* A fragmented MP4 segment (cs_key_segment_is_fmp4 ()): its own init
+   * part is stated with #EXT-X-MAP (HLS version 7). */
+  gboolean fmp4;
 } CsPlaylistEntry;
 
 /* #EXTM3U … #EXT-X-ENDLIST over @entries, sorted by start: each segment
  * with its #EXT-X-PROGRAM-DATE-TIME, and #EXT-X-DISCONTINUITY before one
- * that does not start where the previous one ended. */
+ * that does not start where the previous one ended.  Version 3, or 7 with
+ * fmp4 entries: each of those after an #EXT-X-MAP of its own init part
+ * (the first CS_KEY_FMP4_INIT_SIZE bytes of the segment). */
 gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
 
 /* A live playlist (no #EXT-X-ENDLIST; a player reloads it) of the newest
