@@ -6,6 +6,7 @@
  * headers), the export goes on in a file of its own, FILE-2.mp4, ...  Each
  * MP4's creation time is the time of the recording it starts with. */
 #include "csctl.h"
+#include "cs-fmp4-boxes.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -261,7 +262,24 @@ timeline_position (GArray * segs, gint64 t)
   return ms * GST_MSECOND;
 }
 
-/* Local files for the segments: a file store's own, others downloaded. */
+/* A fragmented MP4 segment's own copy at @path, its times from 0: its
+ * stored times run on from its UTC start, which a demuxer takes for its
+ * length (splitmuxsrc would put the next segment hours later). */
+static gboolean
+write_fmp4_from_zero (GBytes * data, const gchar * path, GError ** error)
+{
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  gint64 start_us = cs_fmp4_boxes_start_us (bytes, len);
+  g_autoptr (GBytes) moved = cs_fmp4_boxes_lay_out (bytes, len, -start_us,
+      -start_us, error);
+
+  return moved != NULL && g_file_set_contents (path,
+      g_bytes_get_data (moved, NULL), g_bytes_get_size (moved), error);
+}
+
+/* Local files for the segments: a file store's own MPEG-TS, others
+ * downloaded (fragmented MP4 always copied, its times from 0). */
 static GStrv
 local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
     GError ** error)
@@ -269,18 +287,21 @@ local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
   g_autoptr (GStrvBuilder) files = g_strv_builder_new ();
 
   for (guint i = 0; i < segs->len; i++) {
-    const gchar *key = g_array_index (segs, CsPlaylistEntry, i).uri;
-    g_autofree gchar *url = cs_store_get_url (store, key, 3600, error);
-    g_autofree gchar *path = url ? g_filename_from_uri (url, NULL, NULL) :
-        NULL;
+    const CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
+    g_autofree gchar *url = cs_store_get_url (store, e->uri, 3600, error);
+    g_autofree gchar *path = url && !e->fmp4 ? g_filename_from_uri (url, NULL,
+        NULL) : NULL;
 
     if (url == NULL)
       return NULL;
     if (path == NULL) {
-      g_autoptr (GBytes) data = cs_store_get (store, key, NULL, error);
-      path = g_strdup_printf ("%s/%05u.ts", tmpdir, i);
-      if (data == NULL || !g_file_set_contents (path,
-              g_bytes_get_data (data, NULL), g_bytes_get_size (data), error))
+      g_autoptr (GBytes) data = cs_store_get (store, e->uri, NULL, error);
+      path = g_strdup_printf ("%s/%05u.%s", tmpdir, i, e->fmp4 ? "mp4" :
+          "ts");
+      if (data == NULL || !(e->fmp4 ? write_fmp4_from_zero (data, path,
+                  error) : g_file_set_contents (path,
+                  g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                  error)))
         return NULL;
     }
     g_strv_builder_add (files, path);

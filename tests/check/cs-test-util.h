@@ -7,7 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* What a real demuxer (tsdemux + parsers) reads from one MPEG-TS segment. */
+/* What a real demuxer (tsdemux or qtdemux, + parsers) reads from one
+ * segment (MPEG-TS or fragmented MP4). */
 typedef struct {
   guint video_frames;
   guint audio_frames;
