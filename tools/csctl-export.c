@@ -3,8 +3,9 @@
  * MP4 (splitmuxsrc ! parsers ! mp4mux), cut at the keyframe at or before
  * --from and at --to.  An MP4 holds one format per stream: where the
  * recording changes format (codec, picture size, audio rate, codec
- * headers), the export goes on in a file of its own, FILE-2.mp4, ...  Each
- * MP4's creation time is the time of the recording it starts with. */
+ * headers, container), the export goes on in a file of its own, FILE-2.mp4,
+ * ...  Each MP4's creation time is the time of the recording it starts
+ * with. */
 #include "csctl.h"
 #include "cs-fmp4-boxes.h"
 
@@ -503,6 +504,20 @@ export_part (GArray * segs, GStrv files, guint first, guint end, gint64 from,
   return rc;
 }
 
+/* The end of the run of segments of one container from @first: splitmuxsrc
+ * reads one container, so MPEG-TS and fMP4 go to files of their own. */
+static guint
+container_end (GArray * segs, guint first)
+{
+  gboolean fmp4 = g_array_index (segs, CsPlaylistEntry, first).fmp4;
+  guint end = first + 1;
+
+  while (end < segs->len && g_array_index (segs, CsPlaylistEntry, end).fmp4
+      == fmp4)
+    end++;
+  return end;
+}
+
 int
 csctl_export (int argc, char **argv, GError ** error)
 {
@@ -540,7 +555,7 @@ csctl_export (int argc, char **argv, GError ** error)
     gst_init (NULL, NULL);
   /* One part per format: a part that meets a change is made again up to
    * the segment that changes, and the next starts there. */
-  end = segs->len;
+  end = segs->len ? container_end (segs, 0) : 0;
   while (rc == 0 && first < segs->len) {
     g_autofree gchar *path = part_path (written->len), *what = NULL;
     guint change;
@@ -577,7 +592,7 @@ csctl_export (int argc, char **argv, GError ** error)
       g_string_append_printf (said, "%s: %s to %s UTC\n", path, f, t);
       g_ptr_array_add (written, g_steal_pointer (&path));
       first = end;
-      end = segs->len;
+      end = first < segs->len ? container_end (segs, first) : segs->len;
     }
   }
   remove_downloads (tmpdir);

@@ -152,6 +152,7 @@ csctl_live_playlist (CsctlLive * live, CsStore * store, const gchar * device,
         e.uri = g_strconcat ("/store/", g_array_index (recent,
                 CsPlaylistEntry, j).uri, NULL);
         e.fmp4 = g_array_index (recent, CsPlaylistEntry, j).fmp4;
+        e.size = g_array_index (recent, CsPlaylistEntry, j).size;
       }
     g_array_append_val (entries, e);
   }

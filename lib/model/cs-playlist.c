@@ -35,8 +35,12 @@ append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
         entries[i - 1].duration_ms)
       g_string_append (out, "#EXT-X-DISCONTINUITY\n");
     if (e->fmp4)
-      g_string_append_printf (out, "#EXT-X-MAP:URI=\"%s\",BYTERANGE=\"%d@0\"\n",
-          e->uri, CS_KEY_FMP4_INIT_SIZE);
+      g_string_append_printf (out,
+          "#EXT-X-MAP:URI=\"%s\",BYTERANGE=\"%d@0\"\n", e->uri,
+          CS_KEY_FMP4_INIT_SIZE);
+    if (e->fmp4 && e->size > CS_KEY_FMP4_INIT_SIZE)
+      g_string_append_printf (out, "#EXT-X-BYTERANGE:%" G_GUINT64_FORMAT
+          "@%d\n", e->size - CS_KEY_FMP4_INIT_SIZE, CS_KEY_FMP4_INIT_SIZE);
     g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n"
         "#EXTINF:%" G_GINT64_FORMAT ".%03d,\n%s\n", date,
         (int) (e->start_ms % 1000), e->duration_ms / 1000,

@@ -13,6 +13,10 @@ typedef struct {
   /* A fragmented MP4 segment (cs_key_segment_is_fmp4 ()): its own init
    * part is stated with #EXT-X-MAP (HLS version 7). */
   gboolean fmp4;
+  /* Its size in bytes (0: not known): its media part after the init part
+   * is then stated with #EXT-X-BYTERANGE, which GStreamer's hlsdemux needs
+   * (without it, it reads the init part's range again). */
+  guint64 size;
 } CsPlaylistEntry;
 
 /* #EXTM3U … #EXT-X-ENDLIST over @entries, sorted by start: each segment
