@@ -4,6 +4,7 @@
 #   (a) splitmuxsink muxer=mpegtsmux to local files   (the baseline)
 #   (b) cssink to file://
 #   (c) cssink to s3:// on a local Ceph RADOS Gateway (started here)
+#   (d) cssink container=fmp4 to file://
 # Prints CPU seconds (user+sys, best of RUNS), peak RSS, stored bytes per
 # elementary byte, and the ratios to (a).
 set -euo pipefail
@@ -41,14 +42,15 @@ declare -A sink=(
   [a]="splitmuxsink name=s muxer=mpegtsmux max-size-time=4000000000 location=$out/a/%05d.ts $audio"audio_%u
   [b]="cssink name=s location=file://$PWD/$out/b device-id=cam1 $audio"audio
   [c]="cssink name=s location=s3://bench/RUN endpoint=$ep access-key=$ak secret-key=$sk device-id=cam1 $audio"audio
+  [d]="cssink name=s location=file://$PWD/$out/d device-id=cam1 container=fmp4 $audio"audio
 )
 
 declare -A cpu rss stored
 hangs=0
-for v in a b c; do
+for v in a b c d; do
   best_cpu="" best_rss=""
   for run in $(seq "$RUNS"); do
-    rm -rf "$out/a" "$out/b" && mkdir -p "$out/a"
+    rm -rf "$out/a" "$out/b" "$out/d" && mkdir -p "$out/a"
     # GStreamer 1.22.0 sometimes loses the final EOS of a file-fed pipeline
     # at full speed (plain splitmuxsink too): such a run is timed out and
     # done again, and counted.  Each try stores under a prefix of its own, so
@@ -60,7 +62,7 @@ for v in a b c; do
       if /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 60 \
           gst-launch-1.0 -q $desc >/dev/null; then break; fi
       hangs=$((hangs + 1))
-      rm -rf "$out/a" "$out/b" && mkdir -p "$out/a"
+      rm -rf "$out/a" "$out/b" "$out/d" && mkdir -p "$out/a"
     done
     read -r u s m < "$out/time"
     c=$(echo "$u + $s" | bc)
@@ -70,6 +72,7 @@ for v in a b c; do
   cpu[$v]=$best_cpu rss[$v]=$best_rss
   case $v in
     a|b) stored[$v]=$(find "$out/$v" -name '*.ts' -printf '%s\n' | paste -sd+ | bc) ;;
+    d) stored[$v]=$(find "$out/$v" -name '*.mp4' -printf '%s\n' | paste -sd+ | bc) ;;
     c) stored[$v]=$(s3 "$ep/bench?list-type=2&prefix=$prefix%2F" | grep -o '<Size>[0-9]*' | cut -d'>' -f2 | paste -sd+ | bc) ;;
   esac
 done
@@ -78,8 +81,13 @@ seg_bytes=$(( es_bytes * 4 / 60 ))
 printf '\ninput: 60 s, %d elementary bytes (%.2f Mb/s), segments of 4 s, best of %d runs\n' \
   "$es_bytes" "$(echo "$es_bytes * 8 / 60 / 1000000" | bc -l)" "$RUNS"
 printf '%-28s %8s %10s %12s %10s %10s\n' case "CPU s" "peak RSS" "stored/ES" "CPU/(a)" "RSS-(a)"
-for v in a b c; do
-  name=$([ $v = a ] && echo "(a) splitmuxsink to files" || { [ $v = b ] && echo "(b) cssink file://" || echo "(c) cssink s3:// (Ceph)"; })
+for v in a b c d; do
+  case $v in
+    a) name="(a) splitmuxsink to files" ;;
+    b) name="(b) cssink file://" ;;
+    c) name="(c) cssink s3:// (Ceph)" ;;
+    d) name="(d) cssink fmp4 file://" ;;
+  esac
   printf '%-28s %8.2f %8d KB %12.4f %10.2f %7d KB\n' "$name" "${cpu[$v]}" "${rss[$v]}" \
     "$(echo "${stored[$v]} / $es_bytes" | bc -l)" "$(echo "${cpu[$v]} / ${cpu[a]}" | bc -l)" \
     "$(( rss[$v] - rss[a] ))"

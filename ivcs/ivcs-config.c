@@ -99,6 +99,13 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
   }
   audio = setting (kf, "audio");
   c->audio = audio == NULL || g_ascii_strcasecmp (audio, "false") != 0;
+  c->container = setting (kf, "container");
+  if (c->container != NULL && !g_str_equal (c->container, "mpegts")
+      && !g_str_equal (c->container, "fmp4")) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "container: '%s' is not mpegts or fmp4", c->container);
+    goto fail;
+  }
   return TRUE;
 
 fail:
@@ -117,6 +124,7 @@ ivcs_config_clear (IvcsConfig * c)
   g_free (c->secret_key);
   g_free (c->tls_ca_file);
   g_free (c->spool_dir);
+  g_free (c->container);
   g_strfreev (c->channels);
   memset (c, 0, sizeof *c);
 }

@@ -275,6 +275,9 @@ build_pipeline (Ivcs * m, GError ** error)
     g_object_set (m->sink, "tls-ca-file", m->config.tls_ca_file, NULL);
   if (m->config.spool_dir)
     g_object_set (m->sink, "spool-dir", m->config.spool_dir, NULL);
+  if (m->config.container)
+    gst_util_set_object_arg (G_OBJECT (m->sink), "container",
+        m->config.container);
   g_signal_connect (m->sink, "capture-snapshot", G_CALLBACK (on_capture), m);
   g_signal_connect (m->sink, "snapshot-result",
       G_CALLBACK (on_picture_result), m);
