@@ -283,6 +283,54 @@ GST_START_TEST (test_store_with_both)
 
 GST_END_TEST;
 
+/* An event recorded in fMP4: its segments are .mp4, its index.m3u8 (written
+ * by cssink, with no sizes) states each one's init part, and ffmpeg -c copy
+ * reads every frame of them through it. */
+GST_START_TEST (test_event_playlist)
+{
+  static const CsTestTrigger triggers[] = { {1, 2.0} };
+  CsTestTimeline tl = { triggers, G_N_ELEMENTS (triggers), T0 };
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=240 ! "
+      "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+      "key-int-max=15 bframes=0 speed-preset=ultrafast "
+      "option-string=scenecut=0 ! h264parse ! identity name=p ! "
+      "cseventgate name=g pre-roll=1000000000 min-record-time=4 "
+      "event-interval=4 ! cssink name=s location=%s device-id=ev "
+      "container=fmp4 segment-duration=1000000000", store_uri);
+  g_autoptr (CsStore) store = cs_store_new (store_uri, NULL, NULL);
+  g_autoptr (GPtrArray) objects = NULL;
+  g_autofree gchar *dir = NULL, *index = NULL, *text = NULL;
+  gint frames = 0, segments = 0;
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, cs_test_timeline_tick, &tl, &run);
+  fail_unless (run.eos && run.error == NULL);
+  cs_run_clear (&run);
+  objects = cs_store_list (store, "ev/ev/", NULL, NULL);
+  fail_unless (objects != NULL);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) g_ptr_array_index (objects,
+            i))->key;
+    g_autofree gchar *path = g_build_filename (store_dir, key, NULL);
+
+    fail_if (g_str_has_suffix (key, ".ts"), "%s", key);
+    if (g_str_has_suffix (key, ".mp4")) {
+      frames += video_frames (path);
+      segments++;
+    } else if (g_str_has_suffix (key, "/index.m3u8")) {
+      index = g_steal_pointer (&path);
+    }
+  }
+  fail_unless (index != NULL && segments >= 3, "%u segments", segments);
+  fail_unless (g_file_get_contents (index, &text, NULL, NULL));
+  fail_unless (strstr (text, "#EXT-X-VERSION:7\n") != NULL, "%s", text);
+  fail_unless_equals_int (count (text, "#EXT-X-MAP:"), segments);
+  fail_unless_equals_int (count (text, "#EXTINF:"), segments);
+  fail_unless_equals_int (ffmpeg_copy_frames (index), frames);
+}
+
+GST_END_TEST;
+
 /* The playlist writer states the init part of .mp4 entries only, and
  * their media part where their size is known. */
 GST_START_TEST (test_playlist_maps)
@@ -324,6 +372,7 @@ cssink_fmp4_suite (void)
   tcase_add_test (tc, test_h265_fmp4);
   tcase_add_test (tc, test_fmp4_playlist_and_export);
   tcase_add_test (tc, test_store_with_both);
+  tcase_add_test (tc, test_event_playlist);
   suite_add_tcase (s, tc);
   return s;
 }
