@@ -449,8 +449,13 @@ cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
 gint
 cs_test_hls_video_frames (const gchar * playlist)
 {
+  g_autofree gchar *text = NULL;
+  /* Fragmented MP4 segments come with their init part (#EXT-X-MAP). */
+  gboolean mp4 = g_file_get_contents (playlist, &text, NULL, NULL)
+      && strstr (text, "#EXT-X-MAP:") != NULL;
   g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! hlsdemux "
-      "! tsdemux ! h264parse ! fakesink name=sink", playlist);
+      "! %s ! h264parse ! fakesink name=sink", playlist,
+      mp4 ? "qtdemux" : "tsdemux");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstMessage *msg;

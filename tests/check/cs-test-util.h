@@ -96,7 +96,8 @@ G_BEGIN_DECLS
  * its running time. */
 void cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
     gpointer base_ms);
-/* Video frames gst's hlsdemux reads through a playlist file, or -1. */
+/* Video frames gst's hlsdemux reads through a playlist file (of MPEG-TS or
+ * fragmented MP4 segments), or -1. */
 gint cs_test_hls_video_frames (const gchar * playlist);
 G_END_DECLS
 

@@ -161,33 +161,6 @@ ffmpeg_copy_frames (const gchar * playlist)
   return video_frames (out);
 }
 
-/* Video frames GStreamer's hlsdemux reads through @playlist of fragmented
- * MP4 segments, or -1. */
-static gint
-hlsdemux_frames (const gchar * playlist)
-{
-  g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! hlsdemux "
-      "! qtdemux ! h264parse ! fakesink name=sink signal-handoffs=true",
-      playlist);
-  GstElement *pipeline = gst_parse_launch (desc, NULL);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  GstMessage *msg;
-  gint frames = 0;
-  gboolean eos;
-
-  g_signal_connect_swapped (sink, "handoff", G_CALLBACK (g_atomic_int_inc),
-      &frames);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  eos = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  g_clear_pointer (&msg, gst_message_unref);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  return eos ? frames : -1;
-}
-
 /* A playlist of fMP4 segments: HLS 7, each segment after an #EXT-X-MAP of
  * its own init part; ffmpeg -c copy and hlsdemux read every frame; export
  * makes one MP4 of every frame. */
@@ -211,7 +184,7 @@ GST_START_TEST (test_fmp4_playlist_and_export)
   /* The media part of each, which hlsdemux needs stated. */
   fail_unless_equals_int (count (text, "@4096\n"), count (text, "#EXTINF:"));
   fail_unless_equals_int (ffmpeg_copy_frames (path), 150);
-  fail_unless_equals_int (hlsdemux_frames (path), 150);
+  fail_unless_equals_int (cs_test_hls_video_frames (path), 150);
 
   fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
           "cam", "--from", FROM, "--to", TO, "-o", mp4, NULL), 0);
