@@ -45,7 +45,6 @@ first_buffer_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_REMOVE;
 }
 
-
 /* A stream of the segment: queue (the demuxer feeds every stream from one
  * thread, the muxer waits for all) ! parser ! the muxer. */
 static void
@@ -156,6 +155,17 @@ lay_out (Remux * r, GByteArray * bytes, gint64 start_ms, GError ** error)
       GST_CLOCK_DIFF (video_pts, audio_dts) / GST_USECOND, error);
 }
 
+/* An element of @factory added to @bin, or NULL. */
+static GstElement *
+make (GstElement * bin, const gchar * factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  if (e)
+    gst_bin_add (GST_BIN (bin), e);
+  return e;
+}
+
 GType
 gst_cs_sink_container_get_type (void)
 {
@@ -198,17 +208,13 @@ cs_fmp4_from_ts (GBytes * ts, gint64 start_ms, GError ** error)
     g_once_init_leave (&debug_init, 1);
   }
   r.pipeline = gst_pipeline_new ("cs-fmp4");
-  src = gst_element_factory_make ("appsrc", NULL);
-  demux = gst_element_factory_make ("tsdemux", NULL);
-  r.mux = gst_element_factory_make ("mp4mux", NULL);
-  sink = gst_element_factory_make ("appsink", NULL);
+  src = make (r.pipeline, "appsrc");
+  demux = make (r.pipeline, "tsdemux");
+  r.mux = make (r.pipeline, "mp4mux");
+  sink = make (r.pipeline, "appsink");
   if (!src || !demux || !r.mux || !sink) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
         "tsdemux or mp4mux is missing (gst-plugins-bad, gst-plugins-good)");
-    gst_clear_object (&src);
-    gst_clear_object (&demux);
-    gst_clear_object (&r.mux);
-    gst_clear_object (&sink);
     gst_object_unref (r.pipeline);
     return NULL;
   }
@@ -219,7 +225,6 @@ cs_fmp4_from_ts (GBytes * ts, gint64 start_ms, GError ** error)
   g_object_set (r.mux, "fragment-duration", FRAGMENT_MS, "streamable", TRUE,
       NULL);
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add_many (GST_BIN (r.pipeline), src, demux, r.mux, sink, NULL);
   gst_element_link (src, demux);
   gst_element_link (r.mux, sink);
   g_signal_connect (demux, "pad-added", G_CALLBACK (on_pad_added), &r);
