@@ -13,6 +13,7 @@
 #include "cs-test-util.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #define T0 G_GINT64_CONSTANT (1700000000000)    /* 2023-11-14T22:13:20Z */
@@ -122,6 +123,38 @@ GST_START_TEST (test_h265_fmp4)
       TRUE);
   check_layout (store, "hevc");
   cs_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* Audio that starts 0.5 s after the video starts 0.5 s after it in the
+ * stored segment too (mp4mux starts every track of a file at 0: cssink
+ * puts their distance back). */
+GST_START_TEST (test_audio_starts_later)
+{
+  g_autofree gchar *desc = g_strdup_printf (VIDEO_H264 "cssink name=s "
+      "location=%s device-id=late container=fmp4 segment-duration=1000000000 "
+      "audiotestsrc num-buffers=100 samplesperbuffer=1024 "
+      "timestamp-offset=500000000 ! avenc_aac ! aacparse ! s.audio", 60,
+      store_uri);
+  g_autoptr (CsStore) store = cs_store_new (store_uri, NULL, NULL);
+  g_autoptr (GPtrArray) objects = NULL;
+  g_autofree gchar *path = NULL;
+  CsProbe v, a;
+  CsRun run;
+
+  cs_test_run (desc, 0, 60, NULL, NULL, &run);
+  fail_unless (run.eos && run.error == NULL);
+  cs_run_clear (&run);
+  objects = cs_store_list (store, "late/rec/", NULL, NULL);
+  fail_unless (objects != NULL && objects->len > 0);
+  path = g_build_filename (store_dir, ((CsStoreObject *)
+          g_ptr_array_index (objects, 0))->key, NULL);
+  fail_unless (cs_test_ffprobe (path, "v:0", &v));
+  fail_unless (cs_test_ffprobe (path, "a:0", &a));
+  /* Within an audio frame (23 ms) and rounding. */
+  fail_unless (fabs (a.first - v.first - 0.5) < 0.03,
+      "audio starts %.3f s after the video", a.first - v.first);
 }
 
 GST_END_TEST;
@@ -343,6 +376,7 @@ cssink_fmp4_suite (void)
   tcase_add_test (tc, test_playlist_maps);
   tcase_add_test (tc, test_h264_aac_fmp4);
   tcase_add_test (tc, test_h265_fmp4);
+  tcase_add_test (tc, test_audio_starts_later);
   tcase_add_test (tc, test_fmp4_playlist_and_export);
   tcase_add_test (tc, test_store_with_both);
   tcase_add_test (tc, test_event_playlist);
