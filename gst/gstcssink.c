@@ -4,8 +4,9 @@
  * @title: cssink
  *
  * Cuts encoded H.264/H.265 video (and optional AAC audio) into keyframe-aligned
- * MPEG-TS segments and uploads each to a store, named
- * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (UTC).
+ * MPEG-TS segments (fragmented MP4 with #GstCsSink:container=fmp4) and
+ * uploads each to a store, named
+ * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (`.mp4`), UTC.
  *
  * The store is `file:///dir`, `s3://bucket/prefix` (any S3-compatible service,
  * with #GstCsSink:endpoint and credentials) or `http(s)://host/path` (plain
@@ -1955,7 +1956,7 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Cloud storage sink", "Sink/Muxer/Network",
       "Records encoded video and audio into a cloud store in "
-      "keyframe-aligned MPEG-TS segments. Element messages: "
+      "keyframe-aligned MPEG-TS or fragmented MP4 segments. Element messages: "
       "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
       "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "
