@@ -5,6 +5,7 @@
 #   (b) cssink to file://
 #   (c) cssink to s3:// on a local Ceph RADOS Gateway (started here)
 #   (d) cssink to file:// with encryption-key-file (its cost against (b))
+#   (e) cssink container=fmp4 to file://
 # Prints CPU seconds (user+sys, best of RUNS), peak RSS, stored bytes per
 # elementary byte, and the ratios to (a).
 set -euo pipefail
@@ -45,11 +46,12 @@ declare -A sink=(
   [b]="cssink name=s location=file://$PWD/$out/b device-id=cam1 $audio"audio
   [c]="cssink name=s location=s3://bench/RUN endpoint=$ep access-key=$ak secret-key=$sk device-id=cam1 $audio"audio
   [d]="cssink name=s location=file://$PWD/$out/d device-id=cam1 encryption-key-file=$PWD/$keys $audio"audio
+  [e]="cssink name=s location=file://$PWD/$out/e device-id=cam1 container=fmp4 $audio"audio
 )
 
 declare -A cpu rss stored
 hangs=0
-for v in a b c d; do
+for v in a b c d e; do
   best_cpu="" best_rss=""
   for run in $(seq "$RUNS"); do
     rm -rf "$out/a" "$out/b" "$out/d" && mkdir -p "$out/a"
@@ -74,6 +76,7 @@ for v in a b c d; do
   cpu[$v]=$best_cpu rss[$v]=$best_rss
   case $v in
     a|b|d) stored[$v]=$(find "$out/$v" -name '*.ts' -printf '%s\n' | paste -sd+ | bc) ;;
+    e) stored[$v]=$(find "$out/$v" -name '*.mp4' -printf '%s\n' | paste -sd+ | bc) ;;
     c) stored[$v]=$(s3 "$ep/bench?list-type=2&prefix=$prefix%2F" | grep -o '<Size>[0-9]*' | cut -d'>' -f2 | paste -sd+ | bc) ;;
   esac
 done
@@ -82,10 +85,13 @@ seg_bytes=$(( es_bytes * 4 / 60 ))
 printf '\ninput: 60 s, %d elementary bytes (%.2f Mb/s), segments of 4 s, best of %d runs\n' \
   "$es_bytes" "$(echo "$es_bytes * 8 / 60 / 1000000" | bc -l)" "$RUNS"
 printf '%-28s %8s %10s %12s %10s %10s\n' case "CPU s" "peak RSS" "stored/ES" "CPU/(a)" "RSS-(a)"
-for v in a b c d; do
+for v in a b c d e; do
   case $v in
-    a) name="(a) splitmuxsink to files" ;; b) name="(b) cssink file://" ;;
-    c) name="(c) cssink s3:// (Ceph)" ;; d) name="(d) cssink file:// encrypted" ;;
+    a) name="(a) splitmuxsink to files" ;;
+    b) name="(b) cssink file://" ;;
+    c) name="(c) cssink s3:// (Ceph)" ;;
+    d) name="(d) cssink file:// encrypted" ;;
+    e) name="(e) cssink fmp4 file://" ;;
   esac
   printf '%-28s %8.2f %8d KB %12.4f %10.2f %7d KB\n' "$name" "${cpu[$v]}" "${rss[$v]}" \
     "$(echo "${stored[$v]} / $es_bytes" | bc -l)" "$(echo "${cpu[$v]} / ${cpu[a]}" | bc -l)" \

@@ -162,6 +162,7 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
       continue;
     p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
     p->key_uri = cs_playlist_key_uri (seg, CS_PLAYLIST_DEFAULT_KEY_URI);
+    p->fmp4 = cs_key_segment_is_fmp4 (seg);
     n++;
   }
   if (n > 0)
@@ -280,7 +281,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
 
 gchar *
 cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
-    gint64 start_ms, gint64 duration_ms)
+    gint64 start_ms, gint64 duration_ms, const gchar * ext)
 {
   const Mark *owner = NULL;
   SinkEvent *e;
@@ -288,7 +289,7 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
 
   if (!ev->gated)
     return cs_key_recording_segment (ev->device_id, start_ms, duration_ms,
-        ev->key_id, "ts");
+        ev->key_id, ext);
   /* The latest mark at or before the start; the ones before it are done. */
   for (guint i = 0; i < ev->marks->len; i++) {
     const Mark *m = &g_array_index (ev->marks, Mark, i);
@@ -302,7 +303,7 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
   keep = owner - (const Mark *) ev->marks->data;
   {
     g_autofree gchar *name = cs_key_segment_name (start_ms, duration_ms,
-        ev->key_id, "ts");
+        ev->key_id, ext);
     if (keep > 0)
       g_array_remove_range (ev->marks, 0, keep);
     return g_strconcat (e->dir, name, NULL);

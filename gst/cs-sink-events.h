@@ -24,10 +24,11 @@ void cs_sink_events_free (CsSinkEvents * ev);
  * start at the next keyframe. */
 gboolean cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
     GPtrArray * uploads);
-/* Where a segment starting at @start_rt goes: the key for it, or NULL when
- * it holds only what the gate let through after closing (discarded). */
+/* Where a segment starting at @start_rt goes: the key for it (its name
+ * ending in @ext, "ts" or "mp4"), or NULL when it holds only what the gate
+ * let through after closing (discarded). */
 gchar *cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
-    gint64 start_ms, gint64 duration_ms);
+    gint64 start_ms, gint64 duration_ms, const gchar * ext);
 /* A segment was stored: added to the events it holds; events it completes
  * are finished (uploads added). */
 void cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,

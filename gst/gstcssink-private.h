@@ -25,6 +25,7 @@
 #include <gst/gst.h>
 #include "gstcssink.h"
 #include "cs-cutter.h"
+#include "cs-fmp4.h"
 #include "cs-leg-order.h"
 #include "cs-outbox.h"
 #include "cs-sink-events.h"
@@ -62,6 +63,7 @@ typedef struct
   GstClockTime drain_timeout;
   gboolean spooled;             /* a spool-dir: what is left stays on disk */
   gboolean auto_snapshot;
+  GstCsSinkContainer container;
 } CsSinkRunSettings;
 
 /* What one run learns from its stream (counts included), under

@@ -4,8 +4,9 @@
  * @title: cssink
  *
  * Cuts encoded H.264/H.265 video (and optional AAC audio) into keyframe-aligned
- * MPEG-TS segments and uploads each to a store, named
- * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (UTC).
+ * MPEG-TS segments (fragmented MP4 with #GstCsSink:container=fmp4) and
+ * uploads each to a store, named
+ * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (`.mp4`), UTC.
  *
  * The store is `file:///dir`, `s3://bucket/prefix` (any S3-compatible service,
  * with #GstCsSink:endpoint and credentials) or `http(s)://host/path` (plain
@@ -139,6 +140,7 @@ enum
   PROP_SECRET_ACCESS_KEY,
   PROP_FORCE_PATH_STYLE,
   PROP_ENCRYPTION_KEY_FILE,
+  PROP_CONTAINER,
 };
 
 guint gst_cs_sink_signals[LAST_SIGNAL];
@@ -168,6 +170,7 @@ struct _GstCsSink
   gchar *spool_dir;
   guint64 spool_max_bytes;
   gchar *encryption_key_file;
+  GstCsSinkContainer container;
 };
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video",
@@ -189,6 +192,26 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
     GST_TYPE_CS_SINK, GST_DEBUG_CATEGORY_INIT (gst_cs_sink_debug, "cssink", 0,
         "cloud storage segment sink"));
 
+/* container=fmp4: the cutter's MPEG-TS segment @data remade as a
+ * self-contained fragmented MP4 (see cs-fmp4.h); FALSE (an error posted)
+ * when it cannot be. */
+static gboolean
+gst_cs_sink_remux_fmp4 (CsSinkCore * self, GBytes ** data, gint64 start_ms)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *mp4 = cs_fmp4_from_ts (*data, start_ms, &error);
+
+  if (mp4 == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, MUX,
+        ("A segment could not be written as fragmented MP4."),
+        ("%s", error->message));
+    return FALSE;
+  }
+  g_bytes_unref (*data);
+  *data = mp4;
+  return TRUE;
+}
+
 /* The cutter closed a segment (on the muxer's thread): name it and hand it
  * to the outbox.  The one hand-off from the stream side to delivery. */
 static void
@@ -200,6 +223,7 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
   g_autofree gchar *key = NULL;
   gint64 start_ms, end_ms;
+  GstCsSinkContainer container;
   CsOutbox *outbox;
   gboolean live;
 
@@ -209,6 +233,7 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
     return;
   }
   cs_utc_map_span_to_ms (&self->st.utc, start_rt, end_rt, &start_ms, &end_ms);
+  container = self->run.container;
   if (start_ms < 0) {
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
@@ -217,8 +242,19 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
             start_ms));
     return;
   }
+  if (container == GST_CS_SINK_CONTAINER_FMP4) {
+    /* Remuxed without the lock: the streams' probes take it meanwhile. */
+    g_mutex_unlock (&self->lock);
+    if (!gst_cs_sink_remux_fmp4 (self, &data, start_ms))
+      return;
+    g_mutex_lock (&self->lock);
+    if (self->outbox == NULL) {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  }
   key = cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
-      MAX (end_ms - start_ms, 0));
+      MAX (end_ms - start_ms, 0), gst_cs_sink_container_ext (container));
   if (key == NULL) {
     /* What the gate let through while no event owned it. */
     g_mutex_unlock (&self->lock);
@@ -300,6 +336,7 @@ start_settings_copy_locked (GstCsSink * self, StartSettings * ss)
   ss->run.drain_timeout = self->drain_timeout;
   ss->run.spooled = self->spool_dir != NULL;
   ss->run.auto_snapshot = self->auto_snapshot;
+  ss->run.container = self->container;
 }
 
 /* Copies the settings, opens the store and starts the outbox. */
@@ -458,6 +495,9 @@ gst_cs_sink_set_property (GObject * object, guint prop_id,
       g_free (self->encryption_key_file);
       self->encryption_key_file = g_value_dup_string (value);
       break;
+    case PROP_CONTAINER:
+      self->container = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -532,6 +572,9 @@ gst_cs_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_ENCRYPTION_KEY_FILE:
       g_value_set_string (value, self->encryption_key_file);
+      break;
+    case PROP_CONTAINER:
+      g_value_set_enum (value, self->container);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -715,6 +758,12 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "'<key-id> <32 hex digits>', mode 600; segments as HLS "
           "METHOD=AES-128, the rest AES-128-GCM; see README) "
           "(NULL = stored in plaintext)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_CONTAINER,
+      g_param_spec_enum ("container", "Container",
+          "How segments are stored: mpegts (<start>_<dur>.ts) or fmp4 "
+          "(<start>_<dur>.mp4: fragmented MP4, each segment with its own "
+          "init part of 4096 bytes)", GST_TYPE_CS_SINK_CONTAINER,
+          GST_CS_SINK_CONTAINER_MPEGTS, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "
@@ -759,7 +808,7 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Cloud storage sink", "Sink/Muxer/Network",
       "Records encoded video and audio into a cloud store in "
-      "keyframe-aligned MPEG-TS segments. Element messages: "
+      "keyframe-aligned MPEG-TS or fragmented MP4 segments. Element messages: "
       "cs-segment-uploaded (key, start-ms, duration-ms, bytes, attempts), "
       "cs-segment-dropped (key, start-ms, duration-ms, bytes, reason: "
       "cache-full, drain-timeout, stopped; attempts), cs-upload-failed (key, "

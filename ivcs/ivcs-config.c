@@ -137,6 +137,19 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
       || !boolean (kf, "force_path_style", TRUE, &c->force_path_style,
           error))
     goto fail;
+  c->container = setting (kf, "container");
+  if (c->container != NULL && !g_str_equal (c->container, "mpegts")
+      && !g_str_equal (c->container, "fmp4")) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "container: '%s' is not mpegts or fmp4", c->container);
+    goto fail;
+  }
+  if (c->keyring != NULL && g_strcmp0 (c->container, "fmp4") == 0) {
+    g_set_error_literal (error, G_KEY_FILE_ERROR,
+        G_KEY_FILE_ERROR_INVALID_VALUE, "encryption_key_file: encrypted "
+        "recordings are MPEG-TS only (container=mpegts)");
+    goto fail;
+  }
   return TRUE;
 
 fail:
@@ -157,6 +170,7 @@ ivcs_config_clear (IvcsConfig * c)
   g_free (c->spool_dir);
   g_free (c->encryption_key_file);
   g_clear_pointer (&c->keyring, cs_keyring_unref);
+  g_free (c->container);
   g_strfreev (c->channels);
   memset (c, 0, sizeof *c);
 }

@@ -17,7 +17,8 @@
  *   service_poll_s=60                how often service.json is read
  *   channels=full-time;event-video   set: service.json is not read
  *   audio=true                       false: video only (no audio pushed)
- *   drain_timeout_s=10               how long iv_cs_exit(0) may upload */
+ *   drain_timeout_s=10               how long iv_cs_exit(0) may upload
+ *   container=mpegts                 or fmp4: fragmented MP4 segments */
 #pragma once
 
 #include <glib.h>
@@ -42,6 +43,7 @@ typedef struct {
   gchar **channels;             /* NULL: read service.json */
   gboolean audio;
   guint drain_timeout_s;
+  gchar *container;             /* cssink's container; NULL: its default */
 } IvcsConfig;
 
 /* FALSE with @error saying what is missing or wrong (never a secret). */

@@ -188,6 +188,7 @@ csctl_event_segments (CsStore * store, const gchar * device,
 
     if (!cs_key_parse_segment (key, &e.start_ms, &e.duration_ms))
       continue;
+    e.fmp4 = cs_key_segment_is_fmp4 (key);
     if (!urls)
       e.uri = g_strdup (key);
     else if (!(e.uri = cs_store_get_url (store, key, csctl_url_expiry (),

@@ -3,9 +3,11 @@
  * MP4 (splitmuxsrc ! parsers ! mp4mux), cut at the keyframe at or before
  * --from and at --to.  An MP4 holds one format per stream: where the
  * recording changes format (codec, picture size, audio rate, codec
- * headers), the export goes on in a file of its own, FILE-2.mp4, ...  Each
- * MP4's creation time is the time of the recording it starts with. */
+ * headers, container), the export goes on in a file of its own, FILE-2.mp4,
+ * ...  Each MP4's creation time is the time of the recording it starts
+ * with. */
 #include "csctl.h"
+#include "cs-fmp4-boxes.h"
 
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -261,8 +263,25 @@ timeline_position (GArray * segs, gint64 t)
   return ms * GST_MSECOND;
 }
 
-/* Local files for the segments: a file store's own, others downloaded
- * (and encrypted ones decrypted). */
+/* A fragmented MP4 segment's own copy at @path, its times from 0: its
+ * stored times run on from its UTC start, which a demuxer takes for its
+ * length (splitmuxsrc would put the next segment hours later). */
+static gboolean
+write_fmp4_from_zero (GBytes * data, const gchar * path, GError ** error)
+{
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (data, &len);
+  gint64 start_us = cs_fmp4_boxes_start_us (bytes, len);
+  g_autoptr (GBytes) moved = cs_fmp4_boxes_lay_out (bytes, len, -start_us,
+      -start_us, error);
+
+  return moved != NULL && g_file_set_contents (path,
+      g_bytes_get_data (moved, NULL), g_bytes_get_size (moved), error);
+}
+
+/* Local files for the segments: a file store's own MPEG-TS, others
+ * downloaded (encrypted ones decrypted; fragmented MP4 always copied, its
+ * times from 0). */
 static GStrv
 local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
     GError ** error)
@@ -273,16 +292,19 @@ local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
     const CsPlaylistEntry *e = &g_array_index (segs, CsPlaylistEntry, i);
     const gchar *key = e->uri;
     g_autofree gchar *url = cs_store_get_url (store, key, 3600, error);
-    g_autofree gchar *path = url && e->key_uri == NULL ?
+    g_autofree gchar *path = url && e->key_uri == NULL && !e->fmp4 ?
         g_filename_from_uri (url, NULL, NULL) : NULL;
 
     if (url == NULL)
       return NULL;
     if (path == NULL) {
       g_autoptr (GBytes) data = csctl_read_object (store, key, NULL, error);
-      path = g_strdup_printf ("%s/%05u.ts", tmpdir, i);
-      if (data == NULL || !g_file_set_contents (path,
-              g_bytes_get_data (data, NULL), g_bytes_get_size (data), error))
+      path = g_strdup_printf ("%s/%05u.%s", tmpdir, i, e->fmp4 ? "mp4" :
+          "ts");
+      if (data == NULL || !(e->fmp4 ? write_fmp4_from_zero (data, path,
+                  error) : g_file_set_contents (path,
+                  g_bytes_get_data (data, NULL), g_bytes_get_size (data),
+                  error)))
         return NULL;
     }
     g_strv_builder_add (files, path);
@@ -484,6 +506,20 @@ export_part (GArray * segs, GStrv files, guint first, guint end, gint64 from,
   return rc;
 }
 
+/* The end of the run of segments of one container from @first: splitmuxsrc
+ * reads one container, so MPEG-TS and fMP4 go to files of their own. */
+static guint
+container_end (GArray * segs, guint first)
+{
+  gboolean fmp4 = g_array_index (segs, CsPlaylistEntry, first).fmp4;
+  guint end = first + 1;
+
+  while (end < segs->len && g_array_index (segs, CsPlaylistEntry, end).fmp4
+      == fmp4)
+    end++;
+  return end;
+}
+
 int
 csctl_export (int argc, char **argv, GError ** error)
 {
@@ -521,7 +557,7 @@ csctl_export (int argc, char **argv, GError ** error)
     gst_init (NULL, NULL);
   /* One part per format: a part that meets a change is made again up to
    * the segment that changes, and the next starts there. */
-  end = segs->len;
+  end = segs->len ? container_end (segs, 0) : 0;
   while (rc == 0 && first < segs->len) {
     g_autofree gchar *path = part_path (written->len), *what = NULL;
     guint change;
@@ -558,7 +594,7 @@ csctl_export (int argc, char **argv, GError ** error)
       g_string_append_printf (said, "%s: %s to %s UTC\n", path, f, t);
       g_ptr_array_add (written, g_steal_pointer (&path));
       first = end;
-      end = segs->len;
+      end = first < segs->len ? container_end (segs, first) : segs->len;
     }
   }
   remove_downloads (tmpdir);

@@ -153,6 +153,8 @@ csctl_live_playlist (CsctlLive * live, CsStore * store, const gchar * device,
                 CsPlaylistEntry, j).uri, NULL);
         e.key_uri = g_strdup (g_array_index (recent, CsPlaylistEntry,
                 j).key_uri);
+        e.fmp4 = g_array_index (recent, CsPlaylistEntry, j).fmp4;
+        e.size = g_array_index (recent, CsPlaylistEntry, j).size;
       }
     g_array_append_val (entries, e);
   }

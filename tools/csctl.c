@@ -235,17 +235,19 @@ csctl_format_time (gint64 ms)
   return g_strdup_printf ("%s.%03d", s, (int) (ms % 1000));
 }
 
-/* Adds @key to @found when it is a segment that overlaps [@from, @to). */
+/* Adds @key (of @size bytes, 0: not known) to @found when it is a segment
+ * that overlaps [@from, @to). */
 static gboolean
-add_segment (CsStore * store, const gchar * key, gint64 from, gint64 to,
-    gboolean urls, GArray * found, GError ** error)
+add_segment (CsStore * store, const gchar * key, guint64 size, gint64 from,
+    gint64 to, gboolean urls, GArray * found, GError ** error)
 {
   CsPlaylistEntry e = { NULL, 0, 0 };
 
-  if (!g_str_has_suffix (key, ".ts")
-      || !cs_key_parse_segment (key, &e.start_ms, &e.duration_ms)
+  if (!cs_key_parse_segment (key, &e.start_ms, &e.duration_ms)
       || e.start_ms >= to || e.start_ms + e.duration_ms <= from)
     return TRUE;
+  e.fmp4 = cs_key_segment_is_fmp4 (key);
+  e.size = size;
   if (!urls)
     e.uri = g_strdup (key);
   else if (!(e.uri = cs_store_get_url (store, key, opt_expires, error)))
@@ -273,10 +275,11 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
 
     if (objects == NULL)
       return NULL;
-    for (guint i = 0; i < objects->len; i++)
-      if (!add_segment (store, ((CsStoreObject *) g_ptr_array_index (objects,
-                      i))->key, from, to, urls, found, error))
+    for (guint i = 0; i < objects->len; i++) {
+      CsStoreObject *o = g_ptr_array_index (objects, i);
+      if (!add_segment (store, o->key, o->size, from, to, urls, found, error))
         return NULL;
+    }
   }
   /* Event video: beside each event.json. */
   event_keys = csctl_list_event_days (store, device, from, to, cancellable,
@@ -284,7 +287,7 @@ csctl_find_segments (CsStore * store, const gchar * device, gint64 from,
   if (event_keys == NULL)
     return NULL;
   for (guint i = 0; i < event_keys->len; i++)
-    if (!add_segment (store, g_ptr_array_index (event_keys, i), from, to,
+    if (!add_segment (store, g_ptr_array_index (event_keys, i), 0, from, to,
             urls, found, error))
       return NULL;
   if (found->len == 0) {

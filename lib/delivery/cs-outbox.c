@@ -54,7 +54,7 @@ struct _CsOutbox {
 CsOutboxKind
 cs_outbox_kind_of_key (const gchar * key)
 {
-  if (g_str_has_suffix (key, ".ts"))
+  if (cs_key_is_segment (key))
     return CS_OUTBOX_SEGMENT;
   if (g_str_has_suffix (key, ".jpg"))
     return CS_OUTBOX_PICTURE;

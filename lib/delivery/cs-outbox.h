@@ -27,7 +27,7 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  CS_OUTBOX_SEGMENT,            /* .ts */
+  CS_OUTBOX_SEGMENT,            /* .ts, .mp4 */
   CS_OUTBOX_EVENT_OBJECT,       /* event.json, index.m3u8 */
   CS_OUTBOX_PICTURE,            /* snapshot.jpg */
 } CsOutboxKind;

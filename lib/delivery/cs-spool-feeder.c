@@ -23,7 +23,7 @@ struct _CsSpoolFeeder
 static CsUploader *
 uploader_of (CsSpoolFeeder * self, const gchar * key)
 {
-  if (g_str_has_suffix (key, ".ts"))
+  if (cs_key_is_segment (key))
     return self->segments;
   if (g_str_has_suffix (key, ".jpg"))
     return self->pictures;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Feeds what waits in a spool to the uploaders, oldest first, on a thread
  * of its own that waits for room in their caches (so nothing is dropped
- * from memory, and the pipeline never waits): segments (.ts), pictures
- * (.jpg) and the other event objects each to their own.  An object leaves the spool once the store
- * has it; an upload that fails leaves it there for the next round. */
+ * from memory, and the pipeline never waits): segments (.ts, .mp4),
+ * pictures (.jpg) and the other event objects each to their own.  An object
+ * leaves the spool once the store has it; an upload that fails leaves it
+ * there for the next round. */
 #pragma once
 
 #include "cs-spool.h"

@@ -60,7 +60,7 @@ file_of (CsSpool * spool, const gchar * key)
 static gchar *
 key_of (const gchar * name)
 {
-  static const gchar *const kinds[] = { ".ts", ".json", ".jpg", ".m3u8",
+  static const gchar *const kinds[] = { ".ts", ".mp4", ".json", ".jpg", ".m3u8",
     NULL
   };
   g_autofree gchar *key = g_strdelimit (g_strdup (name), "%", '/');
@@ -94,8 +94,7 @@ legacy_key_of (const gchar * name)
 
   if (p == NULL || g_strv_length (p) != 5 || !all_digits (p[2], 8))
     return NULL;
-  segment = g_str_has_suffix (p[4], ".ts")
-      && cs_key_parse_segment (p[4], &start, &duration);
+  segment = cs_key_parse_segment (p[4], &start, &duration);
   if (g_str_equal (p[1], "rec"))
     ok = all_digits (p[3], 2) && segment;
   else

@@ -109,7 +109,8 @@ cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
     if (id > G_MAXUINT32)
       return FALSE;
   }
-  if (*end != '.' || start > G_MAXINT64 / 2 || dur > G_MAXINT64 / 2)
+  if ((strcmp (end, ".ts") != 0 && strcmp (end, ".mp4") != 0)
+      || start > G_MAXINT64 / 2 || dur > G_MAXINT64 / 2)
     return FALSE;
   *start_ms = start;
   *duration_ms = dur;
@@ -174,11 +175,25 @@ cs_key_events_day (const gchar * device_id, gint64 utc_ms)
   return device_time_prefix (device_id, "ev", utc_ms, "%Y%m%d");
 }
 
+gboolean
+cs_key_is_segment (const gchar * key)
+{
+  gint64 start, duration;
+
+  return key != NULL && cs_key_parse_segment (key, &start, &duration);
+}
+
+gboolean
+cs_key_segment_is_fmp4 (const gchar * key)
+{
+  return cs_key_is_segment (key) && g_str_has_suffix (key, ".mp4");
+}
+
 const gchar *
 cs_key_content_type (const gchar * key)
 {
   static const gchar *types[][2] = {
-    {".ts", "video/mp2t"}, {".jpg", "image/jpeg"},
+    {".ts", "video/mp2t"}, {".mp4", "video/mp4"}, {".jpg", "image/jpeg"},
     {".m3u8", "application/vnd.apple.mpegurl"}, {".json", "application/json"},
   };
 

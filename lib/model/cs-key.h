@@ -29,12 +29,23 @@ gchar *cs_key_segment_name (gint64 start_ms, gint64 duration_ms,
 gchar *cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
     gint64 duration_ms, gint64 key_id, const gchar * ext);
 /* Start, duration and key id (CS_KEY_NO_KEY_ID when none; @key_id may be
- * NULL) from a segment key's last name: the one parser of segment names. */
+ * NULL) from a segment key's last name, "<start>_<dur>[_k<id>].<ext>" with
+ * ext "ts" (MPEG-TS) or "mp4" (fragmented MP4): the one parser of segment
+ * names.  FALSE for anything else. */
 gboolean cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
     gint64 * duration_ms, gint64 * key_id);
 /* cs_key_parse_segment_full () without the key id. */
 gboolean cs_key_parse_segment (const gchar * key, gint64 * start_ms,
     gint64 * duration_ms);
+/* @key names a segment (cs_key_parse_segment () takes it). */
+gboolean cs_key_is_segment (const gchar * key);
+/* @key names a fragmented MP4 segment ("….mp4"). */
+gboolean cs_key_segment_is_fmp4 (const gchar * key);
+/* The init part (ftyp, moov, then a free box filling up) of every .mp4
+ * segment is exactly this long, so that a playlist's
+ * #EXT-X-MAP:BYTERANGE is known from the name alone (no read of the
+ * segment). */
+#define CS_KEY_FMP4_INIT_SIZE 4096
 /* "<device>/rec/<YYYYMMDD>/<HH>/": where segments starting in the hour of
  * @utc_ms are. */
 gchar *cs_key_recording_hour (const gchar * device_id, gint64 utc_ms);
@@ -61,7 +72,7 @@ gchar *cs_key_relative_to_event_dir (const gchar * event_dir,
     const gchar * device_id, const gchar * key);
 
 /* The MIME type of an object of the store layout, from its key's extension
- * (the one home of them): .ts video/mp2t, .jpg image/jpeg, .m3u8
+ * (the one home of them): .ts video/mp2t, .mp4 video/mp4, .jpg image/jpeg, .m3u8
  * application/vnd.apple.mpegurl, .json application/json; anything else
  * application/octet-stream. */
 const gchar *cs_key_content_type (const gchar * key);

@@ -44,6 +44,16 @@ append_key (GString * out, const CsPlaylistEntry * prev,
       e->key_uri, iv);
 }
 
+/* 7 for #EXT-X-MAP in a playlist without I-frames only (RFC 8216 7). */
+static gint
+hls_version (const CsPlaylistEntry * entries, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (entries[i].fmp4)
+      return 7;
+  return 3;
+}
+
 /* #EXT-X-TARGETDURATION and every entry, with a #EXT-X-DISCONTINUITY
  * before one that does not start where the previous one ended. */
 static void
@@ -67,6 +77,13 @@ append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
         entries[i - 1].duration_ms)
       g_string_append (out, "#EXT-X-DISCONTINUITY\n");
     append_key (out, i > 0 ? &entries[i - 1] : NULL, e);
+    if (e->fmp4)
+      g_string_append_printf (out,
+          "#EXT-X-MAP:URI=\"%s\",BYTERANGE=\"%d@0\"\n", e->uri,
+          CS_KEY_FMP4_INIT_SIZE);
+    if (e->fmp4 && e->size > CS_KEY_FMP4_INIT_SIZE)
+      g_string_append_printf (out, "#EXT-X-BYTERANGE:%" G_GUINT64_FORMAT
+          "@%d\n", e->size - CS_KEY_FMP4_INIT_SIZE, CS_KEY_FMP4_INIT_SIZE);
     g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n"
         "#EXTINF:%" G_GINT64_FORMAT ".%03d,\n%s\n", date,
         (int) (e->start_ms % 1000), e->duration_ms / 1000,
@@ -77,8 +94,11 @@ append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
 gchar *
 cs_playlist_vod (const CsPlaylistEntry * entries, guint n)
 {
-  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n"
-      "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n");
+  GString *out = g_string_new ("#EXTM3U\n");
+
+  g_string_append_printf (out, "#EXT-X-VERSION:%d\n"
+      "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n",
+      hls_version (entries, n));
 
   append_entries (out, entries, n);
   g_string_append (out, "#EXT-X-ENDLIST\n");
@@ -89,8 +109,10 @@ gchar *
 cs_playlist_live (const CsPlaylistEntry * entries, guint n,
     guint64 media_sequence, guint64 discontinuity_sequence)
 {
-  GString *out = g_string_new ("#EXTM3U\n#EXT-X-VERSION:3\n");
+  GString *out = g_string_new ("#EXTM3U\n");
 
+  g_string_append_printf (out, "#EXT-X-VERSION:%d\n",
+      hls_version (entries, n));
   g_string_append_printf (out, "#EXT-X-MEDIA-SEQUENCE:%" G_GUINT64_FORMAT
       "\n#EXT-X-DISCONTINUITY-SEQUENCE:%" G_GUINT64_FORMAT "\n",
       media_sequence, discontinuity_sequence);

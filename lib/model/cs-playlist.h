@@ -13,6 +13,13 @@ typedef struct {
   /* An encrypted segment's: the URI of its key (its IV comes from start
    * and duration, cs-crypt.h); NULL for a segment stored in plaintext. */
   gchar *key_uri;
+  /* A fragmented MP4 segment (cs_key_segment_is_fmp4 ()): its own init
+   * part is stated with #EXT-X-MAP (HLS version 7). */
+  gboolean fmp4;
+  /* Its size in bytes (0: not known): its media part after the init part
+   * is then stated with #EXT-X-BYTERANGE, which GStreamer's hlsdemux needs
+   * (without it, it reads the init part's range again). */
+  guint64 size;
 } CsPlaylistEntry;
 
 /* The key URI a playlist names for key <ID> by default: a file beside it,
@@ -29,7 +36,9 @@ gboolean cs_playlist_key_uri_is_valid (const gchar * uri_template);
  * with its #EXT-X-PROGRAM-DATE-TIME, #EXT-X-DISCONTINUITY before one
  * that does not start where the previous one ended, and before an
  * encrypted one #EXT-X-KEY:METHOD=AES-128 with its key URI and IV (and
- * METHOD=NONE before a plaintext one that follows it). */
+ * METHOD=NONE before a plaintext one that follows it).  Version 3, or 7
+ * with fmp4 entries: each of those after an #EXT-X-MAP of its own init
+ * part (the first CS_KEY_FMP4_INIT_SIZE bytes of the segment). */
 gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
 
 /* A live playlist (no #EXT-X-ENDLIST; a player reloads it) of the newest

@@ -71,7 +71,12 @@ cs_test_read_ts (GBytes * ts, CsMediaInfo * info)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make ("appsrc", NULL);
-  GstElement *demux = gst_element_factory_make ("tsdemux", NULL);
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (ts, &size);
+  /* A fragmented MP4 segment (cssink container=fmp4) starts with ftyp. */
+  gboolean mp4 = size >= 8 && memcmp (bytes + 4, "ftyp", 4) == 0;
+  GstElement *demux = gst_element_factory_make (mp4 ? "qtdemux" : "tsdemux",
+      NULL);
   GstBus *bus = gst_element_get_bus (pipeline);
   GstMessage *msg;
   gboolean ok;
@@ -320,7 +325,8 @@ cs_test_check_recording (CsStore * store, const gchar * device, CsRun * run,
     CsStoreObject *obj = g_ptr_array_index (objects, i);
     gboolean last = i + 1 == objects->len;
     g_autoptr (GBytes) data = cs_store_get (store, obj->key, NULL, &error);
-    g_autofree gchar *path = g_build_filename (tmpdir, "seg.ts", NULL);
+    g_autofree gchar *path = g_build_filename (tmpdir,
+        g_str_has_suffix (obj->key, ".mp4") ? "seg.mp4" : "seg.ts", NULL);
     CsMediaInfo info;
     CsProbe v, a = { 0 };
     gint64 start_ms, dur_ms;
@@ -443,8 +449,13 @@ cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
 gint
 cs_test_hls_video_frames (const gchar * playlist)
 {
+  g_autofree gchar *text = NULL;
+  /* Fragmented MP4 segments come with their init part (#EXT-X-MAP). */
+  gboolean mp4 = g_file_get_contents (playlist, &text, NULL, NULL)
+      && strstr (text, "#EXT-X-MAP:") != NULL;
   g_autofree gchar *desc = g_strdup_printf ("filesrc location=%s ! hlsdemux "
-      "! tsdemux ! h264parse ! fakesink name=sink", playlist);
+      "! %s ! h264parse ! fakesink name=sink", playlist,
+      mp4 ? "qtdemux" : "tsdemux");
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstMessage *msg;

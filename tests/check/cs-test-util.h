@@ -7,7 +7,8 @@
 
 G_BEGIN_DECLS
 
-/* What a real demuxer (tsdemux + parsers) reads from one MPEG-TS segment. */
+/* What a real demuxer (tsdemux or qtdemux, + parsers) reads from one
+ * segment (MPEG-TS or fragmented MP4). */
 typedef struct {
   guint video_frames;
   guint audio_frames;
@@ -95,7 +96,8 @@ G_BEGIN_DECLS
  * its running time. */
 void cs_test_stamp_unix_time (GstElement * pipeline, gdouble elapsed_s,
     gpointer base_ms);
-/* Video frames gst's hlsdemux reads through a playlist file, or -1. */
+/* Video frames gst's hlsdemux reads through a playlist file (of MPEG-TS or
+ * fragmented MP4 segments), or -1. */
 gint cs_test_hls_video_frames (const gchar * playlist);
 G_END_DECLS
 

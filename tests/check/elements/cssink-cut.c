@@ -61,14 +61,16 @@ on_message (GstBus * bus, GstMessage * msg, gpointer data)
   return GST_BUS_PASS;
 }
 
-GST_START_TEST (test_segment_stored_at_next_keyframe)
+/* Segments of @container stored at the keyframe after them. */
+static void
+check_stored_at_next_keyframe (const gchar * container)
 {
   g_autofree gchar *dir = g_dir_make_tmp ("cssink-cut-XXXXXX", NULL);
   g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
       "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
       "tune=zerolatency key-int-max=25 bframes=0 speed-preset=ultrafast ! "
       "h264parse ! cssink name=s location=file://%s device-id=cam "
-      "segment-duration=1000000000", dir);
+      "segment-duration=1000000000 container=%s", dir, container);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
   GstPad *pad = gst_element_get_static_pad (sink, "video");
@@ -131,6 +133,20 @@ out:
   cs_test_remove_tree (dir);
 }
 
+GST_START_TEST (test_segment_stored_at_next_keyframe)
+{
+  check_stored_at_next_keyframe ("mpegts");
+}
+
+GST_END_TEST;
+
+/* container=fmp4 remakes each closed segment before it is stored: still
+ * within the bound. */
+GST_START_TEST (test_fmp4_segment_stored_at_next_keyframe)
+{
+  check_stored_at_next_keyframe ("fmp4");
+}
+
 GST_END_TEST;
 
 static Suite *
@@ -141,6 +157,7 @@ cssink_cut_suite (void)
 
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_segment_stored_at_next_keyframe);
+  tcase_add_test (tc, test_fmp4_segment_stored_at_next_keyframe);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -50,7 +50,7 @@ segment_rt (CsSinkEvents * ev, GstClockTime from, GstClockTime to,
   gint64 start_ms = BASE_MS + (gint64) (from / GST_MSECOND);
   gint64 end_ms = BASE_MS + (gint64) (to / GST_MSECOND);
   gchar *key = cs_sink_events_segment_key (ev, from, start_ms,
-      end_ms - start_ms);
+      end_ms - start_ms, "ts");
 
   if (key)
     cs_sink_events_segment_stored (ev, key, start_ms, end_ms, to, uploads);

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cs-fmp4-boxes.h"
+#include "cs-key.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+/* A track of the moov: its id, its time scale (units per second), and by
+ * how much its decode times move. */
+typedef struct
+{
+  guint32 id;
+  guint32 timescale;
+  gint64 shift_us;
+} Track;
+
+static guint32
+get32 (const guint8 * at)
+{
+  return (guint32) at[0] << 24 | at[1] << 16 | at[2] << 8 | at[3];
+}
+
+static guint64
+get64 (const guint8 * at)
+{
+  return (guint64) get32 (at) << 32 | get32 (at + 4);
+}
+
+static void
+put32 (guint8 * at, guint32 v)
+{
+  at[0] = v >> 24;
+  at[1] = v >> 16;
+  at[2] = v >> 8;
+  at[3] = v;
+}
+
+static void
+put64 (guint8 * at, guint64 v)
+{
+  put32 (at, v >> 32);
+  put32 (at + 4, v);
+}
+
+/* Size and type of the box at @at (@len bytes left); 0 if none fits. */
+static guint64
+box_at (const guint8 * at, gsize len, const gchar ** type)
+{
+  guint64 size;
+
+  if (len < 8)
+    return 0;
+  size = get32 (at);
+  if (size == 1 && len >= 16)
+    size = get64 (at + 8);
+  *type = (const gchar *) at + 4;
+  return size >= 8 && size <= len ? size : 0;
+}
+
+/* The first box of type @type in [@at, @end) (its start), or NULL. */
+static const guint8 *
+child (const guint8 * at, const guint8 * end, const gchar * type,
+    guint64 * size)
+{
+  const gchar *t;
+
+  while (at < end && (*size = box_at (at, end - at, &t)) != 0) {
+    if (memcmp (t, type, 4) == 0)
+      return at;
+    at += *size;
+  }
+  return NULL;
+}
+
+/* The tracks of @moov (whole box): a video track's decode times move by
+ * @video_shift_us, the others' by @audio_shift_us. */
+static GArray *
+moov_tracks (const guint8 * moov, guint64 moov_size, gint64 video_shift_us,
+    gint64 audio_shift_us)
+{
+  GArray *tracks = g_array_new (FALSE, TRUE, sizeof (Track));
+  const guint8 *at = moov + 8, *end = moov + moov_size, *trak;
+  guint64 size, tkhd_size, mdia_size, mdhd_size, hdlr_size;
+
+  while ((trak = child (at, end, "trak", &size)) != NULL) {
+    const guint8 *tkhd = child (trak + 8, trak + size, "tkhd", &tkhd_size);
+    const guint8 *mdia = child (trak + 8, trak + size, "mdia", &mdia_size);
+    const guint8 *mdhd = mdia ? child (mdia + 8, mdia + mdia_size, "mdhd",
+        &mdhd_size) : NULL;
+    const guint8 *hdlr = mdia ? child (mdia + 8, mdia + mdia_size, "hdlr",
+        &hdlr_size) : NULL;
+    /* Past version and flags, two times of 32 or 64 bits. */
+    guint tkhd_id_at = tkhd && tkhd[8] == 1 ? 28 : 20;
+    guint mdhd_scale_at = mdhd && mdhd[8] == 1 ? 28 : 20;
+
+    if (tkhd && mdhd && hdlr && tkhd_size >= tkhd_id_at + 4
+        && mdhd_size >= mdhd_scale_at + 4 && hdlr_size >= 20) {
+      /* hdlr: version and flags, pre_defined, then the handler type. */
+      Track t = { get32 (tkhd + tkhd_id_at), get32 (mdhd + mdhd_scale_at),
+        memcmp (hdlr + 16, "vide", 4) == 0 ? video_shift_us : audio_shift_us
+      };
+      g_array_append_val (tracks, t);
+    }
+    at = trak + size;
+  }
+  return tracks;
+}
+
+/* The track of @moof's traf among @tracks, its tfdt box at *@tfdt (and
+ * its size); NULL if it has none. */
+static const Track *
+moof_track (const guint8 * moof, guint64 moof_size, GArray * tracks,
+    const guint8 ** tfdt, guint64 * tfdt_size)
+{
+  guint64 traf_size, tfhd_size;
+  const guint8 *traf = child (moof + 8, moof + moof_size, "traf", &traf_size);
+  const guint8 *tfhd = traf ? child (traf + 8, traf + traf_size, "tfhd",
+      &tfhd_size) : NULL;
+
+  *tfdt = traf ? child (traf + 8, traf + traf_size, "tfdt", tfdt_size) : NULL;
+  if (tfhd == NULL || tfhd_size < 16 || *tfdt == NULL
+      || *tfdt_size < ((*tfdt)[8] == 1 ? 20 : 16))
+    return NULL;
+  for (guint i = 0; i < tracks->len; i++)
+    if (g_array_index (tracks, Track, i).id == get32 (tfhd + 12)
+        && g_array_index (tracks, Track, i).timescale > 0)
+      return &g_array_index (tracks, Track, i);
+  return NULL;
+}
+
+static gint64
+tfdt_time (const guint8 * tfdt)
+{
+  return tfdt[8] == 1 ? (gint64) get64 (tfdt + 12) : get32 (tfdt + 12);
+}
+
+/* Appends @moof (one traf) with its decode time (tfdt) moved as its track
+ * says, written as a 64-bit time: from a 32-bit one the boxes grow by 4 bytes,
+ * and so does the offset of the samples from the moof. */
+static gboolean
+append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
+    GArray * tracks)
+{
+  guint64 traf_size, tfhd_size, tfdt_size, trun_size;
+  const guint8 *traf = child (moof + 8, moof + moof_size, "traf", &traf_size);
+  const guint8 *tfhd = traf ? child (traf + 8, traf + traf_size, "tfhd",
+      &tfhd_size) : NULL;
+  const guint8 *trun = traf ? child (traf + 8, traf + traf_size, "trun",
+      &trun_size) : NULL;
+  const guint8 *tfdt;
+  const Track *track = moof_track (moof, moof_size, tracks, &tfdt,
+      &tfdt_size);
+  guint32 grow;
+  gint64 decode_time;
+  gsize at = out->len;
+  guint8 tfdt1[20];
+
+  if (track == NULL || trun == NULL || trun_size < 16
+      || moof_size > G_MAXUINT32 - 4
+      || (get32 (tfhd + 8) & 0x1)       /* offsets from the file's start */
+      || traf + traf_size != moof + moof_size || trun < tfdt)
+    return FALSE;
+  decode_time = tfdt_time (tfdt);
+  /* In two parts: microseconds since 1970 times a time scale overflow. */
+  decode_time += track->shift_us / G_USEC_PER_SEC * track->timescale +
+      track->shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  if (decode_time < 0)
+    return FALSE;
+  grow = sizeof tfdt1 - tfdt_size;
+  put32 (tfdt1, sizeof tfdt1);
+  memcpy (tfdt1 + 4, "tfdt", 4);
+  put32 (tfdt1 + 8, 0x01000000);
+  put64 (tfdt1 + 12, decode_time);
+
+  g_byte_array_append (out, moof, tfdt - moof);
+  g_byte_array_append (out, tfdt1, sizeof tfdt1);
+  g_byte_array_append (out, tfdt + tfdt_size,
+      moof + moof_size - (tfdt + tfdt_size));
+  put32 (out->data + at, moof_size + grow);
+  put32 (out->data + at + (traf - moof), traf_size + grow);
+  if (get32 (trun + 8) & 0x1) { /* data-offset present */
+    guint8 *offset = out->data + at + (trun - moof) + grow + 16;
+    put32 (offset, get32 (offset) + grow);
+  }
+  return TRUE;
+}
+
+/* The init part: ftyp + moov (@init bytes of @data), then a free box up to
+ * CS_KEY_FMP4_INIT_SIZE. */
+static gboolean
+append_init (GByteArray * out, const guint8 * data, gsize init,
+    GError ** error)
+{
+  if (init + 8 > CS_KEY_FMP4_INIT_SIZE) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "the MP4 headers take %" G_GSIZE_FORMAT " bytes, more than the %d "
+        "of an init part", init, CS_KEY_FMP4_INIT_SIZE);
+    return FALSE;
+  }
+  g_byte_array_append (out, data, init);
+  g_byte_array_set_size (out, CS_KEY_FMP4_INIT_SIZE);
+  memset (out->data + init, 0, CS_KEY_FMP4_INIT_SIZE - init);
+  put32 (out->data + init, CS_KEY_FMP4_INIT_SIZE - init);
+  memcpy (out->data + init + 4, "free", 4);
+  return TRUE;
+}
+
+gint64
+cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
+{
+  g_autoptr (GArray) tracks = NULL;
+  gint64 start = -1;
+  gsize at = 0;
+  const gchar *type;
+  guint64 size, tfdt_size;
+
+  while ((size = box_at (data + at, len - at, &type)) != 0) {
+    const guint8 *tfdt;
+    const Track *t;
+
+    if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
+      tracks = moov_tracks (data + at, size, 0, 0);
+    else if (memcmp (type, "moof", 4) == 0 && tracks != NULL
+        && (t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size))) {
+      gint64 dt = tfdt_time (tfdt), us = dt / t->timescale * G_USEC_PER_SEC +
+          dt % t->timescale * G_USEC_PER_SEC / t->timescale;
+      start = start < 0 ? us : MIN (start, us);
+    }
+    at += size;
+  }
+  return start;
+}
+
+GBytes *
+cs_fmp4_boxes_lay_out (const guint8 * data, gsize len,
+    gint64 video_shift_us, gint64 audio_shift_us, GError ** error)
+{
+  g_autoptr (GByteArray) out = g_byte_array_sized_new (len +
+      CS_KEY_FMP4_INIT_SIZE);
+  g_autoptr (GArray) tracks = NULL;
+  gsize at = 0, init = 0;
+  const gchar *type;
+  guint64 size;
+
+  while ((size = box_at (data + at, len - at, &type)) != 0) {
+    gboolean fragment = memcmp (type, "moof", 4) == 0
+        || memcmp (type, "mdat", 4) == 0;
+
+    if (!fragment && out->len > 0)
+      break;                    /* an index after the fragments */
+    if (memcmp (type, "ftyp", 4) == 0 && at == 0)
+      init = size;
+    else if (memcmp (type, "moov", 4) == 0 && at == init && init > 0) {
+      init += size;
+      tracks = moov_tracks (data + at, size, video_shift_us, audio_shift_us);
+    } else if (fragment && tracks == NULL)
+      break;
+    else if (fragment && out->len == 0 && !append_init (out, data, init,
+            error))
+      return NULL;
+    if (memcmp (type, "mdat", 4) == 0)
+      g_byte_array_append (out, data + at, size);
+    else if (memcmp (type, "moof", 4) == 0
+        && !append_moof (out, data + at, size, tracks)) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form", at);
+      return NULL;
+    }
+    at += size;
+  }
+  if (out->len == 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "no MP4 fragment in %" G_GSIZE_FORMAT " bytes", len);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
