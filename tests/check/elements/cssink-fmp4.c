@@ -342,9 +342,12 @@ GST_END_TEST;
 GST_START_TEST (test_playlist_maps)
 {
   CsPlaylistEntry e[] = {
-    {(gchar *) "a/1700000000000_1000.ts", T0, 1000, FALSE, 50000},
-    {(gchar *) "a/1700000001000_1000.mp4", T0 + 1000, 1000, TRUE, 50000},
-    {(gchar *) "a/1700000002000_1000.mp4", T0 + 2000, 1000, TRUE, 0},
+    {.uri = (gchar *) "a/1700000000000_1000.ts",.start_ms = T0,
+        .duration_ms = 1000,.size = 50000},
+    {.uri = (gchar *) "a/1700000001000_1000.mp4",.start_ms = T0 + 1000,
+        .duration_ms = 1000,.fmp4 = TRUE,.size = 50000},
+    {.uri = (gchar *) "a/1700000002000_1000.mp4",.start_ms = T0 + 2000,
+        .duration_ms = 1000,.fmp4 = TRUE},
   };
   g_autofree gchar *ts = cs_playlist_vod (e, 1);
   g_autofree gchar *both = cs_playlist_vod (e, 3);
