@@ -4,10 +4,14 @@
 #include <gst/check/gstcheck.h>
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "cs-page-buffer.h"
+#include "cs-store.h"
+#include "cs-test-http-store.h"
+#include "cs-test-util.h"
 
 /* Is any page of [@data, @data + @size) still mapped? */
 static gboolean
@@ -97,6 +101,70 @@ GST_START_TEST (test_empty)
 
 GST_END_TEST;
 
+/* A segment as the cutter makes it, in pieces that end inside TS packets,
+ * stored through @uri and read back byte for byte. */
+static void
+store_and_read_back (const gchar * uri, const CsStoreConfig * config)
+{
+  CsPageBuffer *pb = cs_page_buffer_new ();
+  g_autoptr (GByteArray) expected = g_byte_array_new ();
+  g_autoptr (GBytes) segment = NULL, back = NULL;
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *key = g_strdup_printf ("cam1/rec/%u.ts",
+      g_random_int ());
+  guint8 packets[188 * 7];
+
+  for (guint i = 0; i < sizeof packets; i++)
+    packets[i] = i % 188 == 0 ? 0x47 : (guint8) (i * 13);
+  for (guint i = 0; i < 2000; i++) {
+    gsize n = 1 + (i * 389) % sizeof packets;   /* 1 .. 7 packets, cut anywhere */
+    cs_page_buffer_append (pb, packets, n);
+    g_byte_array_append (expected, packets, n);
+  }
+  segment = cs_page_buffer_free_to_bytes (pb);
+  store = cs_store_new (uri, config, &error);
+  fail_unless (store != NULL, "%s", error ? error->message : "");
+  fail_unless (cs_store_put (store, key, segment, "video/mp2t", NULL, &error),
+      "%s: %s", uri, error ? error->message : "");
+  back = cs_store_get (store, key, NULL, &error);
+  fail_unless (back != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_uint64 (g_bytes_get_size (back), expected->len);
+  fail_unless (memcmp (g_bytes_get_data (back, NULL), expected->data,
+          expected->len) == 0, "%s: not the bytes given", uri);
+  cs_store_delete (store, key, NULL, NULL);
+}
+
+/* file:// and HTTP here; S3 too when the test servers are there. */
+GST_START_TEST (test_stored_byte_exact)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("page-buffer-XXXXXX", NULL);
+  g_autofree gchar *file_uri = g_filename_to_uri (dir, NULL, NULL);
+  g_autofree gchar *http_root = g_build_filename (dir, "http", NULL);
+  CsTestHttpStore *http;
+  g_autofree gchar *http_uri = NULL;
+  CsStoreConfig none = { 0 };
+
+  store_and_read_back (file_uri, &none);
+  g_mkdir (http_root, 0755);
+  http = cs_test_http_store_start (http_root);
+  http_uri = cs_test_http_store_uri (http);
+  store_and_read_back (http_uri, &none);
+  cs_test_http_store_stop (http);
+  if (g_getenv ("CS_TEST_S3_ENDPOINT") && g_getenv ("CS_TEST_S3_BUCKET")) {
+    g_autofree gchar *s3_uri = g_strdup_printf ("s3://%s/page-buffer",
+        g_getenv ("CS_TEST_S3_BUCKET"));
+    CsStoreConfig s3 = {.endpoint = g_getenv ("CS_TEST_S3_ENDPOINT"),
+      .access_key = g_getenv ("CS_TEST_S3_ACCESS_KEY"),
+      .secret_key = g_getenv ("CS_TEST_S3_SECRET_KEY")
+    };
+    store_and_read_back (s3_uri, &s3);
+  }
+  cs_test_remove_tree (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 page_buffer_suite (void)
 {
@@ -107,6 +175,7 @@ page_buffer_suite (void)
   tcase_add_test (tc, test_bytes_exact);
   tcase_add_test (tc, test_pages_given_back);
   tcase_add_test (tc, test_empty);
+  tcase_add_test (tc, test_stored_byte_exact);
   return s;
 }
 
