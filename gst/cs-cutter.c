@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-cutter.h"
+#include "cs-page-buffer.h"
 
 #include <gst/video/video.h>
 
@@ -13,8 +14,6 @@ GST_DEBUG_CATEGORY_STATIC (cs_cutter_debug);
 /* A keyframe this close to the target duration is taken as reaching it
  * (timestamps rounded to a frame rate that does not divide a second). */
 #define DURATION_SLACK (GST_MSECOND)
-/* The first segment's buffer; later ones start at the last one's size. */
-#define MIN_CAPACITY (64 * 1024)
 
 /* What the muxer will pass on, in the order it was sent: where the segment
  * being written ends (NONE: none was open), and whether (and where) the
@@ -45,9 +44,8 @@ struct _CsCutter
   GQueue marks;                 /* Mark: sent, not yet out of the muxer */
 
   /* Output side, on the muxer's thread. */
-  GByteArray *bytes;            /* the segment written; NULL: between two */
+  CsPageBuffer *bytes;          /* the segment written; NULL: between two */
   GstClockTime bytes_start_rt;
-  gsize last_size;
 };
 
 static void
@@ -67,31 +65,31 @@ push_mark (CsCutter * c, GstClockTime end_rt, gboolean starts,
 static void
 at_mark (CsCutter * c, const Mark * mark, GstClockTime eos_end)
 {
-  GByteArray *done;
+  CsPageBuffer *done;
   GstClockTime start_rt, end_rt;
+  gsize size;
 
   g_mutex_lock (&c->lock);
   done = g_steal_pointer (&c->bytes);
   start_rt = c->bytes_start_rt;
   end_rt = mark ? mark->end_rt : eos_end;
-  if (done)
-    c->last_size = done->len;
   if (mark && mark->starts) {
-    c->bytes = g_byte_array_sized_new (MAX (c->last_size + c->last_size / 4,
-            MIN_CAPACITY));
+    c->bytes = cs_page_buffer_new ();
     c->bytes_start_rt = mark->start_rt;
   }
   g_mutex_unlock (&c->lock);
 
   if (done == NULL)
     return;
-  if (done->len == 0 || !GST_CLOCK_TIME_IS_VALID (end_rt)) {
-    g_byte_array_unref (done);
+  size = cs_page_buffer_get_size (done);
+  if (size == 0 || !GST_CLOCK_TIME_IS_VALID (end_rt)) {
+    cs_page_buffer_free (done);
     return;
   }
-  GST_DEBUG ("segment %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT ": %u bytes",
-      GST_TIME_ARGS (start_rt), GST_TIME_ARGS (end_rt), done->len);
-  c->segment_func (g_byte_array_free_to_bytes (done), start_rt, end_rt,
+  GST_DEBUG ("segment %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT ": %"
+      G_GSIZE_FORMAT " bytes", GST_TIME_ARGS (start_rt),
+      GST_TIME_ARGS (end_rt), size);
+  c->segment_func (cs_page_buffer_free_to_bytes (done), start_rt, end_rt,
       c->user_data);
 }
 
@@ -105,7 +103,7 @@ cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   /* Between a close and the next keyframe: nothing of a segment (the
    * muxer's tables, audio after the video ended). */
   if (c->bytes && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    g_byte_array_append (c->bytes, map.data, map.size);
+    cs_page_buffer_append (c->bytes, map.data, map.size);
     gst_buffer_unmap (buf, &map);
   }
   g_mutex_unlock (&c->lock);
@@ -184,8 +182,7 @@ cs_cutter_free (CsCutter * c)
   gst_object_unref (c->muxsrc);
   gst_object_unref (c->muxer);
   g_queue_clear_full (&c->marks, g_free);
-  if (c->bytes)
-    g_byte_array_unref (c->bytes);
+  cs_page_buffer_free (c->bytes);
   g_mutex_clear (&c->lock);
   g_free (c);
 }

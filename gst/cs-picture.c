@@ -23,6 +23,42 @@ scale_caps (const GstCaps * caps)
       "pixel-aspect-ratio=1/1", MAX (w & ~1, 2), MAX (h & ~1, 2));
 }
 
+/* The parser and decoder of @caps: libav's decoder of that codec on one
+ * thread (decodebin would also weigh every other decoder it may plug, and
+ * a decoder's default frame threads each hold pictures: ~2.5 MB more for
+ * one frame); decodebin for a codec without one. */
+static const gchar *
+decoder_of (const GstCaps * caps)
+{
+  static const struct
+  {
+    const gchar *caps_name, *parser, *decoder, *desc;
+  } known[] = {
+    {"video/x-h264", "h264parse", "avdec_h264",
+        "h264parse ! avdec_h264 max-threads=1"},
+    {"video/x-h265", "h265parse", "avdec_h265",
+        "h265parse ! avdec_h265 max-threads=1"},
+  };
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++) {
+    GstElementFactory *parser, *decoder;
+    gboolean found;
+
+    if (!g_str_equal (name, known[i].caps_name))
+      continue;
+    parser = gst_element_factory_find (known[i].parser);
+    decoder = gst_element_factory_find (known[i].decoder);
+    found = parser != NULL && decoder != NULL;
+    gst_clear_object (&parser);
+    gst_clear_object (&decoder);
+    if (found)
+      return known[i].desc;
+  }
+  return "decodebin";
+}
+
 GBytes *
 cs_picture_jpeg_from_keyframe (GstSample * keyframe, GError ** error)
 {
@@ -41,9 +77,9 @@ cs_picture_jpeg_from_keyframe (GstSample * keyframe, GError ** error)
     return NULL;
   }
   scaled = scale_caps (caps);
-  desc = g_strdup_printf ("appsrc name=src format=time ! decodebin ! "
+  desc = g_strdup_printf ("appsrc name=src format=time ! %s ! "
       "videoconvert ! videoscale ! %s ! jpegenc ! appsink name=sink "
-      "sync=false", scaled);
+      "sync=false", decoder_of (caps), scaled);
   pipeline = gst_parse_launch (desc, error);
   if (pipeline == NULL)
     return NULL;

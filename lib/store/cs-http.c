@@ -4,12 +4,57 @@
 
 #include <string.h>
 
+/* The variable @lower, or when it is not set @upper (NULL: none). */
+static const gchar *
+getenv_either (const gchar * lower, const gchar * upper)
+{
+  const gchar *v = g_getenv (lower);
+
+  if ((v == NULL || *v == '\0') && upper != NULL)
+    v = g_getenv (upper);
+  return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Proxies as curl and libproxy's environment settings read them:
+ * http_proxy, https_proxy (HTTPS_PROXY), all_proxy (ALL_PROXY), no_proxy
+ * (NO_PROXY); NULL when none is set (direct connections).  Not GIO's default
+ * resolver: that one loads libproxy and the desktop's settings modules
+ * (dconf, GNOME), 3.7 MB of a camera's memory for settings it does not
+ * have.  HTTP_PROXY is not read: a CGI program gets it from a request's
+ * Proxy header. */
+static GProxyResolver *
+proxy_resolver_from_env (void)
+{
+  const gchar *http = getenv_either ("http_proxy", NULL);
+  const gchar *https = getenv_either ("https_proxy", "HTTPS_PROXY");
+  const gchar *all = getenv_either ("all_proxy", "ALL_PROXY");
+  const gchar *no = getenv_either ("no_proxy", "NO_PROXY");
+  g_auto (GStrv) ignore = NULL;
+  GProxyResolver *resolver;
+
+  if (http == NULL && https == NULL && all == NULL)
+    return NULL;
+  ignore = g_strsplit (no ? no : "", ",", -1);
+  for (guint i = 0; ignore[i]; i++)
+    g_strstrip (ignore[i]);
+  resolver = g_simple_proxy_resolver_new (all, ignore);
+  if (http)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER
+        (resolver), "http", http);
+  if (https)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER
+        (resolver), "https", https);
+  return resolver;
+}
+
 SoupSession *
 cs_http_session_new (const CsStoreConfig * config, GError ** error)
 {
   guint timeout = config->timeout_s ? config->timeout_s : 15;
+  g_autoptr (GProxyResolver) proxies = proxy_resolver_from_env ();
   SoupSession *session = soup_session_new_with_options ("timeout", timeout,
-      "idle-timeout", 60, "user-agent", "gst-cloudstorage/" VERSION, NULL);
+      "idle-timeout", 60, "user-agent", "gst-cloudstorage/" VERSION,
+      "proxy-resolver", proxies, NULL);
 
   if (config->tls_ca_file != NULL && *config->tls_ca_file != '\0') {
     g_autoptr (GError) ca_error = NULL;
