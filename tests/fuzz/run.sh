@@ -9,7 +9,8 @@ if [ ! -f build-fuzz/build.ninja ]; then
     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 ninja -C build-fuzz >/dev/null
-for t in s3-xml service event-json ivcs-config json-depth http-answer ivcs-frame; do
+for t in s3-xml service event-json ivcs-config json-depth http-answer ivcs-frame \
+    crypt; do
   work=$(mktemp -d)
   echo "fuzz-$t: ${FUZZ_SECONDS:-30} s"
   UBSAN_OPTIONS=halt_on_error=1 build-fuzz/tests/fuzz/fuzz-$t \
