@@ -278,12 +278,12 @@ on_picture_result (uint8_t name[IV_SYS_FILE_PATH_MAX_LEN],
     g_atomic_int_inc (&pictures_ok);
 }
 
-/* The event-pic channel alone, no frames at all: the start callback comes,
- * triggers are taken, and each event gets its event.json and picture. */
-GST_START_TEST (test_event_pictures_alone)
+/* The event-pic channel alone, a trigger from the start callback, and a
+ * 4 KiB picture for every capture. */
+static iv_cs_init_parm_s
+event_pictures_parm (void)
 {
   iv_cs_init_parm_s p = ivcs_test_parm ();
-  g_autoptr (GPtrArray) events = NULL, pictures = NULL, segments = NULL;
   g_autofree gchar *jpeg = g_malloc (4096);
 
   picture_path = g_build_filename (store + strlen ("file://"), "alarm.jpg",
@@ -292,10 +292,20 @@ GST_START_TEST (test_event_pictures_alone)
   fail_unless (g_file_set_contents (picture_path, jpeg, 4096, NULL));
   captures = pictures_ok = 0;
   g_setenv ("IVCS_CHANNELS", "event-pic", TRUE);
-  p.event_interval_time_s = 4;
   p.iv_cs_push_stream_start_cb = on_start_trigger;
   p.iv_cs_event_capture_picture_cb = on_capture;
   p.iv_cs_event_upload_picture_result_cb = on_picture_result;
+  return p;
+}
+
+/* The event-pic channel alone, no frames at all: the start callback comes,
+ * triggers are taken, and each event gets its event.json and picture. */
+GST_START_TEST (test_event_pictures_alone)
+{
+  iv_cs_init_parm_s p = event_pictures_parm ();
+  g_autoptr (GPtrArray) events = NULL, pictures = NULL, segments = NULL;
+
+  p.event_interval_time_s = 4;
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   fail_unless (wait_for_start ());
   fail_unless_equals_int (trigger_in_start, IV_ERR_NONE);
@@ -334,22 +344,12 @@ exit_normally (gpointer data)
  * another thread ends that wait now. */
 GST_START_TEST (test_forced_exit_ends_picture_drain)
 {
-  iv_cs_init_parm_s p = ivcs_test_parm ();
-  g_autofree gchar *jpeg = g_malloc (4096);
+  iv_cs_init_parm_s p = event_pictures_parm ();
   GThread *exiting;
   gint64 t0;
 
-  picture_path = g_build_filename (store + strlen ("file://"), "alarm.jpg",
-      NULL);
-  memset (jpeg, 0x5a, 4096);
-  fail_unless (g_file_set_contents (picture_path, jpeg, 4096, NULL));
-  captures = pictures_ok = 0;
-  g_setenv ("IVCS_CHANNELS", "event-pic", TRUE);
   g_setenv ("IVCS_LOCATION", "http://127.0.0.1:9/nothing", TRUE);
   g_setenv ("IVCS_DRAIN_TIMEOUT_S", "60", TRUE);
-  p.iv_cs_push_stream_start_cb = on_start_trigger;
-  p.iv_cs_event_capture_picture_cb = on_capture;
-  p.iv_cs_event_upload_picture_result_cb = on_picture_result;
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   fail_unless (wait_for_start ());
   fail_unless_equals_int (trigger_in_start, IV_ERR_NONE);
