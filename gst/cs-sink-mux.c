@@ -34,6 +34,22 @@ cs_sink_leg_muxpad (GstElement * parser)
   return muxpad;
 }
 
+/* A leg answers ALLOCATION itself: mpegtsmux has nothing to propose (the
+ * encoder allocates as it would anyway), and the muxer queues a serialized
+ * query behind the buffer it holds.  That buffer waits for the other
+ * stream, which cseventgate lets through only behind later video: a video
+ * thread blocked on the query (an encoder renegotiating after its first
+ * frame) would never bring it, nor would a live muxer time out (mpegtsmux
+ * has no next-time, so it waits for every stream). */
+static GstPadProbeReturn
+leg_allocation_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  if (GST_QUERY_TYPE (GST_PAD_PROBE_INFO_QUERY (info)) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  return GST_PAD_PROBE_HANDLED;
+}
+
 /* Adds one stream's parser, feeding the muxer directly (no queue, no thread
  * of its own: the muxer takes each stream as it comes), and returns the
  * parser's sink pad. */
@@ -48,6 +64,8 @@ cs_sink_mux_add_leg (CsSinkCore * self, GstElement * parser, GstPad * muxpad)
     gst_pad_link (srcpad, muxpad);
   gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, cs_sink_leg_probe, self, NULL);
+  gst_pad_add_probe (srcpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      leg_allocation_probe, NULL, NULL);
   gst_object_unref (srcpad);
   gst_element_sync_state_with_parent (parser);
   sinkpad = gst_element_get_static_pad (parser, "sink");

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A trigger before the first frame, with audio: cseventgate opens on the
+ * very first keyframe and cssink records the event whole (frames in =
+ * frames stored, audio in it), from a live source and from a non-live one.
+ * The encoder renegotiates after its first frame; the muxer once held that
+ * query behind the frame it kept for audio the gate held for video. */
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "cs-store.h"
+#include "cs-test-util.h"
+
+static gchar *store_dir;
+
+static void
+setup (void)
+{
+  store_dir = g_dir_make_tmp ("cssink-trigger0-XXXXXX", NULL);
+}
+
+static void
+teardown (void)
+{
+  cs_test_remove_tree (store_dir);
+  g_clear_pointer (&store_dir, g_free);
+}
+
+static GstPadProbeReturn
+count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_int_inc ((gint *) data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The event's segments read back (tsdemux): video frames, and in @audio
+ * the audio frames. */
+static guint
+stored_event_frames (guint * audio)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
+  g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
+  g_autoptr (GPtrArray) objects = NULL;
+  guint video = 0, segments = 0;
+
+  fail_unless (store != NULL);
+  objects = cs_store_list (store, "cam/ev/", NULL, NULL);
+  fail_unless (objects != NULL, "nothing stored");
+  *audio = 0;
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
+    g_autoptr (GBytes) data = NULL;
+    CsMediaInfo info = { 0 };
+
+    if (!g_str_has_suffix (key, ".ts"))
+      continue;
+    data = cs_store_get (store, key, NULL, NULL);
+    fail_unless (cs_test_read_ts (data, &info), "%s", key);
+    fail_unless (info.first_video_is_keyframe, "%s", key);
+    video += info.video_frames;
+    *audio += info.audio_frames;
+    segments++;
+    cs_media_info_clear (&info);
+  }
+  fail_unless (segments > 0, "no segment stored");
+  return video;
+}
+
+static void
+record_triggered_before_first_frame (gboolean live)
+{
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=%d "
+      "num-buffers=100 ! video/x-raw,width=320,height=240,framerate=25/1 ! "
+      "x264enc key-int-max=25 bframes=0 speed-preset=ultrafast ! h264parse ! "
+      "cseventgate name=g pre-roll=0 ! cssink name=s location=file://%s "
+      "device-id=cam segment-duration=1000000000 "
+      "audiotestsrc is-live=%d num-buffers=180 ! avenc_aac ! aacparse ! "
+      "g.audio_sink_0 g.audio_src_0 ! s.audio", live, store_dir, live);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *gate, *sink;
+  GstPad *video;
+  GstMessage *msg;
+  gint frames_in = 0, result = -1;
+  guint audio = 0;
+
+  fail_unless (pipeline != NULL);
+  gate = gst_bin_get_by_name (GST_BIN (pipeline), "g");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  video = gst_element_get_static_pad (sink, "video");
+  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, count_buffers,
+      &frames_in, NULL);
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
+  fail_unless_equals_int (result, 0);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  /* 4 s of stream: a generous bound (the old code never ended). */
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "live=%d: no EOS (the pipeline hangs)", live);
+  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "live=%d: %" GST_PTR_FORMAT, live, msg);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  /* The event starts at the first frame: everything the gate let through
+   * is stored, with its audio. */
+  fail_unless (frames_in > 0);
+  fail_unless_equals_int (stored_event_frames (&audio), frames_in);
+  fail_unless (audio > 0, "live=%d: no audio stored", live);
+  gst_object_unref (video);
+  gst_object_unref (sink);
+  gst_object_unref (gate);
+  gst_object_unref (pipeline);
+}
+
+GST_START_TEST (test_trigger_before_first_frame_live)
+{
+  record_triggered_before_first_frame (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_trigger_before_first_frame_not_live)
+{
+  record_triggered_before_first_frame (FALSE);
+}
+
+GST_END_TEST;
+
+static Suite *
+cssink_trigger0_suite (void)
+{
+  Suite *s = suite_create ("cssink-trigger0");
+  TCase *tc = tcase_create ("general");
+
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_trigger_before_first_frame_live);
+  tcase_add_test (tc, test_trigger_before_first_frame_not_live);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+GST_CHECK_MAIN (cssink_trigger0);
