@@ -304,6 +304,34 @@ cs_test_s3_pid (void)
 #include "cs-store.h"
 
 guint
+cs_test_read_segments (CsStore * store, const gchar * prefix, guint * video,
+    guint * audio)
+{
+  g_autoptr (GPtrArray) objects = cs_store_list (store, prefix, NULL, NULL);
+  guint n = 0;
+
+  fail_unless (objects != NULL, "listing %s failed", prefix);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) g_ptr_array_index (objects,
+            i))->key;
+    g_autoptr (GBytes) data = NULL;
+    CsMediaInfo info = { 0 };
+
+    if (!g_str_has_suffix (key, ".ts"))
+      continue;
+    data = cs_store_get (store, key, NULL, NULL);
+    fail_unless (cs_test_read_ts (data, &info), "%s", key);
+    fail_unless (info.first_video_is_keyframe, "%s", key);
+    *video += info.video_frames;
+    if (audio)
+      *audio += info.audio_frames;
+    cs_media_info_clear (&info);
+    n++;
+  }
+  return n;
+}
+
+guint
 cs_test_check_recording (CsStore * store, const gchar * device, CsRun * run,
     gint64 segment_ms, gint64 tolerance_ms, const gchar * video_codec,
     gboolean with_audio)

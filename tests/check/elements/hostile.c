@@ -115,26 +115,8 @@ check_segments_frames (guint * frames_out)
 {
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
   g_autoptr (CsStore) store = cs_store_new (uri, NULL, NULL);
-  g_autoptr (GPtrArray) objects = cs_store_list (store, "cam/", NULL, NULL);
-  guint n = 0;
 
-  fail_unless (objects != NULL);
-  for (guint i = 0; i < objects->len; i++) {
-    const gchar *key = ((CsStoreObject *) g_ptr_array_index (objects,
-            i))->key;
-    g_autoptr (GBytes) data = NULL;
-    CsMediaInfo info = { 0 };
-
-    if (!g_str_has_suffix (key, ".ts"))
-      continue;
-    data = cs_store_get (store, key, NULL, NULL);
-    fail_unless (cs_test_read_ts (data, &info), "%s", key);
-    fail_unless (info.first_video_is_keyframe, "%s", key);
-    *frames_out += info.video_frames;
-    cs_media_info_clear (&info);
-    n++;
-  }
-  return n;
+  return cs_test_read_segments (store, "cam/", frames_out, NULL);
 }
 
 static guint
