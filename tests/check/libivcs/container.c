@@ -6,6 +6,7 @@
 
 #include "iv_cs.h"
 #include "ivcs-frames.h"
+#include "ivcs-test.h"
 #include "ivcs-test-frames.h"
 #include "cs-key.h"
 #include "cs-store.h"
@@ -30,14 +31,8 @@ on_stop (void)
 static iv_cs_init_parm_s
 parm (void)
 {
-  iv_cs_init_parm_s p;
+  iv_cs_init_parm_s p = ivcs_test_parm ();
 
-  memset (&p, 0, sizeof p);
-  p.u32MaxSizeInAGop = 512 * 1024;
-  p.event_record_min_time_s = 4;
-  p.event_interval_time_s = 8;
-  for (int i = 0; i < IV_CS_EVENT_MAX_TRIGGER; i++)
-    p.event_trigger_priority[i] = -1;
   p.iv_cs_push_stream_start_cb = on_start;
   p.iv_cs_push_stream_stop_cb = on_stop;
   return p;
