@@ -51,10 +51,9 @@
  *
  * Lock order, outermost first:
  * 1. a pad's stream lock (held by the thread in a chain or event function);
- * 2. an audio stream's push_lock: one pusher per audio stream, held across
- *    its pushes (and its wait for the video) so that its items leave in
- *    order; the video thread takes it only for a stream at EOS, whose own
- *    thread no longer waits;
+ * 2. an audio stream's push_lock: one pusher per audio stream (its own
+ *    thread, also after its EOS), held across its pushes (and its wait for
+ *    the video) so that its items leave in order;
  * 3. GST_OBJECT_LOCK (settings) or self->lock (state); GST_OBJECT_LOCK is
  *    never taken inside self->lock;
  * 4. downstream's locks (cssink's), taken while pushing with push_lock held.
@@ -133,7 +132,6 @@ typedef struct
   GMutex push_lock;             /* taken before self->lock; one pusher */
   GQueue held;                  /* Held, waiting for the video to decide */
   GstSegment segment;
-  gboolean eos;
   gboolean inside;              /* the last item pushed was in a window */
 } AudioStream;
 
@@ -539,38 +537,6 @@ post_all (GstCsEventGate * self, GQueue * msgs)
     gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
-/* Audio of streams whose own thread is done (EOS) is pushed by the video. */
-static void
-flush_ended_audio (GstCsEventGate * self)
-{
-  GList *streams;
-
-  g_mutex_lock (&self->lock);
-  streams = g_list_copy (self->audio);
-  g_mutex_unlock (&self->lock);
-
-  for (GList * l = streams; l; l = l->next) {
-    AudioStream *a = l->data;
-    GQueue out = G_QUEUE_INIT;
-    gboolean eos;
-
-    /* A stream still in its chain may hold push_lock while it waits. */
-    g_mutex_lock (&self->lock);
-    eos = a->eos;
-    g_mutex_unlock (&self->lock);
-    if (!eos)
-      continue;
-    g_mutex_lock (&a->push_lock);
-    g_mutex_lock (&self->lock);
-    if (a->eos)
-      collect_audio (self, a, &out);
-    g_mutex_unlock (&self->lock);
-    push_all (a->srcpad, &out);
-    g_mutex_unlock (&a->push_lock);
-  }
-  g_list_free (streams);
-}
-
 static GstFlowReturn
 video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -667,7 +633,6 @@ video_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       gst_pad_push_event (self->video_srcpad, GST_EVENT (obj));
     }
   }
-  flush_ended_audio (self);
   return ret;
 }
 
@@ -687,7 +652,6 @@ reset_stream_state (GstCsEventGate * self)
   for (GList * l = self->audio; l; l = l->next) {
     AudioStream *a = l->data;
     g_queue_clear_full (&a->held, (GDestroyNotify) held_free);
-    a->eos = FALSE;
     a->inside = FALSE;
     gst_segment_init (&a->segment, GST_FORMAT_UNDEFINED);
   }
@@ -748,7 +712,6 @@ video_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       g_mutex_unlock (&self->lock);
       post_all (self, &msgs);
       push_all (self->video_srcpad, &out);
-      flush_ended_audio (self);
       break;
     default:
       break;
@@ -856,19 +819,32 @@ audio_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       g_mutex_lock (&self->lock);
       g_queue_clear_full (&a->held, (GDestroyNotify) held_free);
-      a->eos = FALSE;
       g_mutex_unlock (&self->lock);
       break;
     case GST_EVENT_EOS:
-      /* After what is still held; the video pushes it if need be. */
+      /* After what is still held, pushed by this thread as the video
+       * decides it: were the video thread to push it, it would wait in the
+       * muxer for the audio it was to push next. */
       g_mutex_lock (&a->push_lock);
       g_mutex_lock (&self->lock);
-      a->eos = TRUE;
       g_queue_push_tail (&a->held, held_new (GST_MINI_OBJECT (event),
               GST_CLOCK_TIME_NONE, FALSE));
-      collect_audio (self, a, &out);
+      while (TRUE) {
+        gboolean done;
+
+        collect_audio (self, a, &out);
+        done = self->flushing || g_queue_is_empty (&a->held);
+        if (g_queue_is_empty (&out) && !done) {
+          g_cond_wait (&self->cond, &self->lock);
+          continue;
+        }
+        g_mutex_unlock (&self->lock);
+        push_all (a->srcpad, &out);
+        g_mutex_lock (&self->lock);
+        if (done)
+          break;
+      }
       g_mutex_unlock (&self->lock);
-      push_all (a->srcpad, &out);
       g_mutex_unlock (&a->push_lock);
       return TRUE;
     default:
