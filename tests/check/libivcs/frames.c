@@ -459,6 +459,7 @@ check_clock_step (gint64 clock_ms, gint64 step_ms)
   guint taken = 0, refused = 0, before = 0, after = 0, stored = 0;
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) objects = NULL;
+  g_autoptr (GString) found = g_string_new (NULL);
 
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   fail_unless (wait_for_start ());
@@ -509,6 +510,8 @@ check_clock_step (gint64 clock_ms, gint64 step_ms)
     fail_unless (cs_key_parse_segment (obj->key, &start_ms, &dur_ms));
     fail_unless (data != NULL && cs_test_read_ts (data, &info));
     stored += info.video_frames;
+    g_string_append_printf (found, " %s: %u frames;", obj->key,
+        info.video_frames);
     cs_media_info_clear (&info);
     if (clock_ms && start_ms >= now - 1000 && start_ms < now + 20000)
       after++, before++;
@@ -522,7 +525,8 @@ check_clock_step (gint64 clock_ms, gint64 step_ms)
           obj->key, base);
   }
   fail_unless (before > 0 && after > 0, "%u before, %u after", before, after);
-  fail_unless_equals_int (stored, taken);
+  fail_unless (stored == taken, "%u frames taken, %u stored (base %"
+      G_GINT64_FORMAT "):%s", taken, stored, base, found->str);
 }
 
 GST_START_TEST (test_clock_step_ahead_taken)
