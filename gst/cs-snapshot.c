@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-snapshot.h"
-#include "cs-picture.h"
+#include "cs-picture-process.h"
 
 #include <glib/gstdio.h>
 
@@ -102,11 +102,12 @@ static void
 make_picture (CsSnapshotter * self, Request * r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) jpeg = cs_picture_jpeg_from_keyframe (r->keyframe,
-      &error);
+  g_autoptr (GBytes) jpeg = cs_picture_process_make (r->keyframe, &error);
 
   if (jpeg == NULL) {
     GST_WARNING ("no picture for event %s: %s", r->event_id, error->message);
+    if (self->cb.picture_failed)
+      self->cb.picture_failed (r->event_id, error, self->cb.data);
     return;
   }
   if (store_picture (self, r, jpeg, &error))
