@@ -21,18 +21,13 @@
 #define EXIT_BAD_INPUT 1
 #define EXIT_NOT_DECODED 2
 
-static G_GNUC_NORETURN void
-fail (int code, const gchar * reason)
-{
-  fprintf (stderr, "\ncs-picture-helper: %s\n", reason);
-  exit (code);
-}
-
+/* All of @len bytes read from stdin (@out FALSE) or written to stdout. */
 static gboolean
-read_exactly (guint8 * data, gsize len)
+transfer (guint8 * data, gsize len, gboolean out)
 {
   while (len > 0) {
-    ssize_t n = read (STDIN_FILENO, data, len);
+    ssize_t n = out ? write (STDOUT_FILENO, data, len) :
+        read (STDIN_FILENO, data, len);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -41,6 +36,12 @@ read_exactly (guint8 * data, gsize len)
     len -= n;
   }
   return TRUE;
+}
+
+static gboolean
+read_exactly (guint8 * data, gsize len)
+{
+  return transfer (data, len, FALSE);
 }
 
 /* The header line, at most CS_PICTURE_HEADER_MAX bytes with its '\n'. */
@@ -62,18 +63,60 @@ read_header (guint64 * caps_len, guint64 * frame_len)
       G_GUINT64_FORMAT, caps_len, frame_len) == 2;
 }
 
-static void
-write_all (const guint8 * data, gsize len)
+/* Returns the exit status, with @reason set when it is not 0.  Everything
+ * is freed on the way out (a sanitizer build reports no leak of ours). */
+static int
+make_picture (const gchar ** reason, GError ** error)
 {
-  while (len > 0) {
-    ssize_t n = write (STDOUT_FILENO, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      fail (EXIT_NOT_DECODED, "the picture could not be written out");
-    data += n;
-    len -= n;
+  guint64 caps_len, frame_len;
+  g_autofree gchar *caps_str = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstBuffer) frame = NULL;
+  g_autoptr (GstSample) sample = NULL;
+  g_autoptr (GBytes) jpeg = NULL;
+  GstMapInfo map;
+  gboolean complete;
+
+  if (!read_header (&caps_len, &frame_len)) {
+    *reason = "no " CS_PICTURE_MAGIC " header on stdin";
+    return EXIT_BAD_INPUT;
   }
+  if (caps_len == 0 || caps_len > CS_PICTURE_CAPS_MAX || frame_len == 0
+      || frame_len > CS_PICTURE_FRAME_MAX) {
+    *reason = "caps or keyframe size out of bounds";
+    return EXIT_BAD_INPUT;
+  }
+  caps_str = g_malloc0 (caps_len + 1);
+  if (!read_exactly ((guint8 *) caps_str, caps_len)
+      || strlen (caps_str) != caps_len) {
+    *reason = "the caps are cut short or hold a NUL";
+    return EXIT_BAD_INPUT;
+  }
+  caps = gst_caps_from_string (caps_str);
+  if (caps == NULL || gst_caps_get_size (caps) != 1) {
+    *reason = "the caps do not parse";
+    return EXIT_BAD_INPUT;
+  }
+  frame = gst_buffer_new_and_alloc (frame_len);
+  gst_buffer_map (frame, &map, GST_MAP_WRITE);
+  complete = read_exactly (map.data, frame_len);
+  gst_buffer_unmap (frame, &map);
+  if (!complete) {
+    *reason = "the keyframe is cut short";
+    return EXIT_BAD_INPUT;
+  }
+  sample = gst_sample_new (frame, caps, NULL, NULL);
+  jpeg = cs_picture_jpeg_from_keyframe (sample, error);
+  if (jpeg == NULL) {
+    *reason = (*error)->message;
+    return EXIT_NOT_DECODED;
+  }
+  if (!transfer ((guint8 *) g_bytes_get_data (jpeg, NULL),
+          g_bytes_get_size (jpeg), TRUE)) {
+    *reason = "the picture could not be written out";
+    return EXIT_NOT_DECODED;
+  }
+  return 0;
 }
 
 int
@@ -81,42 +124,19 @@ main (int argc, char **argv)
 {
   /* A decoder stuck on hostile bytes ends on its own too. */
   struct rlimit cpu = { CS_PICTURE_CPU_S, CS_PICTURE_CPU_S + 1 };
-  guint64 caps_len, frame_len;
-  g_autofree gchar *caps_str = NULL;
-  g_autoptr (GstCaps) caps = NULL;
-  g_autoptr (GstBuffer) frame = NULL;
-  g_autoptr (GstSample) sample = NULL;
-  g_autoptr (GBytes) jpeg = NULL;
-  g_autoptr (GError) error = NULL;
-  GstMapInfo map;
+  const gchar *reason = "takes no arguments: the keyframe comes on stdin";
+  GError *error = NULL;
+  int status = EXIT_BAD_INPUT;
 
   setrlimit (RLIMIT_CPU, &cpu);
-  if (argc != 1)
-    fail (EXIT_BAD_INPUT, "takes no arguments: the keyframe comes on stdin");
-  if (!read_header (&caps_len, &frame_len))
-    fail (EXIT_BAD_INPUT, "no " CS_PICTURE_MAGIC " header on stdin");
-  if (caps_len == 0 || caps_len > CS_PICTURE_CAPS_MAX || frame_len == 0
-      || frame_len > CS_PICTURE_FRAME_MAX)
-    fail (EXIT_BAD_INPUT, "caps or keyframe size out of bounds");
-  caps_str = g_malloc0 (caps_len + 1);
-  if (!read_exactly ((guint8 *) caps_str, caps_len)
-      || strlen (caps_str) != caps_len)
-    fail (EXIT_BAD_INPUT, "the caps are cut short or hold a NUL");
-
-  gst_init (NULL, NULL);
-  caps = gst_caps_from_string (caps_str);
-  if (caps == NULL || gst_caps_get_size (caps) != 1)
-    fail (EXIT_BAD_INPUT, "the caps do not parse");
-  frame = gst_buffer_new_and_alloc (frame_len);
-  gst_buffer_map (frame, &map, GST_MAP_WRITE);
-  if (!read_exactly (map.data, frame_len))
-    fail (EXIT_BAD_INPUT, "the keyframe is cut short");
-  gst_buffer_unmap (frame, &map);
-
-  sample = gst_sample_new (frame, caps, NULL, NULL);
-  jpeg = cs_picture_jpeg_from_keyframe (sample, &error);
-  if (jpeg == NULL)
-    fail (EXIT_NOT_DECODED, error->message);
-  write_all (g_bytes_get_data (jpeg, NULL), g_bytes_get_size (jpeg));
-  return 0;
+  if (argc == 1) {
+    gst_init (NULL, NULL);
+    status = make_picture (&reason, &error);
+  }
+  if (status != 0)
+    fprintf (stderr, "\ncs-picture-helper: %s\n", reason);
+  g_clear_error (&error);
+  if (argc == 1)
+    gst_deinit ();
+  return status;
 }

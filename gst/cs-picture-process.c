@@ -86,6 +86,7 @@ typedef struct
   gsize written;
   GByteArray *out, *err;
   gboolean out_done, err_done, waited, exited, timed_out, too_big, gave_up;
+  gboolean stopped;
 } Run;
 
 static gboolean
@@ -179,17 +180,34 @@ give_up (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The helper's time is up: killed, and its pipes given a grace to close. */
+/* The helper's time is up, or the caller stops: killed, and its pipes
+ * given a grace to close. */
+static gboolean
+kill_helper (Run * run)
+{
+  g_subprocess_force_exit (run->process);
+  attach (g_main_context_get_thread_default (),
+      g_timeout_source_new_seconds (PIPES_GRACE_S), give_up, run);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 time_up (gpointer data)
 {
   Run *run = data;
 
   run->timed_out = TRUE;
-  g_subprocess_force_exit (run->process);
-  attach (g_main_context_get_thread_default (),
-      g_timeout_source_new_seconds (PIPES_GRACE_S), give_up, run);
-  return G_SOURCE_REMOVE;
+  return kill_helper (run);
+}
+
+static gboolean
+stop (GCancellable * cancellable, gpointer data)
+{
+  Run *run = data;
+
+  if (!run->timed_out)
+    run->stopped = TRUE;
+  return kill_helper (run);
 }
 
 /* The last line the helper wrote on stderr, printable, its name off. */
@@ -217,7 +235,10 @@ outcome (Run * run, GError ** error)
   g_autofree gchar *reason = helper_reason (run->err);
   const guint8 *jpeg = run->out->data;
 
-  if (run->timed_out || !run->exited)
+  if (run->stopped)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+        "stopped before " CS_PICTURE_HELPER_NAME " was done: killed");
+  else if (run->timed_out || !run->exited)
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
         CS_PICTURE_HELPER_NAME " took more than %d s: killed",
         CS_PICTURE_WAIT_S);
@@ -278,7 +299,7 @@ helper_input (GstSample * keyframe, GError ** error)
 }
 
 static void
-run_helper (Run * run, GMainContext * context)
+run_helper (Run * run, GMainContext * context, GCancellable * stopping)
 {
   GSubprocess *p = run->process;
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
@@ -294,6 +315,9 @@ run_helper (Run * run, GMainContext * context)
       G_SOURCE_FUNC (read_err), run);
   attach (context, g_timeout_source_new_seconds (CS_PICTURE_WAIT_S),
       time_up, run);
+  if (stopping)
+    attach (context, g_cancellable_source_new (stopping),
+        G_SOURCE_FUNC (stop), run);
   g_subprocess_wait_async (p, cancel, exited, run);
   /* stderr may stay open after the exit (a plugin scanner the helper
    * started inherits it): what came by then is enough. */
@@ -307,7 +331,8 @@ run_helper (Run * run, GMainContext * context)
 }
 
 GBytes *
-cs_picture_process_make (GstSample * keyframe, GError ** error)
+cs_picture_process_make (GstSample * keyframe, GCancellable * cancellable,
+    GError ** error)
 {
   g_autofree gchar *helper = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -320,7 +345,8 @@ cs_picture_process_make (GstSample * keyframe, GError ** error)
 
   GST_DEBUG_CATEGORY_INIT (cs_picture_debug, "cspicture", 0,
       "event pictures made by " CS_PICTURE_HELPER_NAME);
-  if ((run.input = helper_input (keyframe, error)) == NULL)
+  if (g_cancellable_set_error_if_cancelled (cancellable, error)
+      || (run.input = helper_input (keyframe, error)) == NULL)
     return NULL;
   if ((helper = cs_picture_helper_find (error)) == NULL) {
     g_bytes_unref (run.input);
@@ -345,7 +371,7 @@ cs_picture_process_make (GstSample * keyframe, GError ** error)
   pthread_sigmask (SIG_BLOCK, &pipe_set, &old_set);
   context = g_main_context_new ();
   g_main_context_push_thread_default (context);
-  run_helper (&run, context);
+  run_helper (&run, context, cancellable);
   g_main_context_pop_thread_default (context);
   if (!sigismember (&old_set, SIGPIPE)) {
     const struct timespec now = { 0, 0 };

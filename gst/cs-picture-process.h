@@ -5,6 +5,7 @@
  * nonsense costs a picture, never the recording. */
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
@@ -16,8 +17,10 @@ G_BEGIN_DECLS
 gchar *cs_picture_helper_find (GError ** error);
 
 /* The JPEG of @keyframe (a sample with H.264/H.265 caps), made by the
- * helper within CS_PICTURE_WAIT_S (then it is killed); NULL with @error
- * saying why (the helper's reason, exit status or signal). Blocks. */
-GBytes *cs_picture_process_make (GstSample * keyframe, GError ** error);
+ * helper within CS_PICTURE_WAIT_S (then it is killed, as it is at once when
+ * @cancellable is cancelled); NULL with @error saying why (the helper's
+ * reason, exit status or signal).  Blocks. */
+GBytes *cs_picture_process_make (GstSample * keyframe,
+    GCancellable * cancellable, GError ** error);
 
 G_END_DECLS

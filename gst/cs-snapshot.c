@@ -30,6 +30,7 @@ struct _CsSnapshotter
   guint64 next_seq;
   gboolean busy, quit;
   gboolean interrupted;          /* wait_idle () returns at once */
+  GCancellable *stopping;       /* free (): a picture's helper is killed */
 };
 
 static void
@@ -102,7 +103,8 @@ static void
 make_picture (CsSnapshotter * self, Request * r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) jpeg = cs_picture_process_make (r->keyframe, &error);
+  g_autoptr (GBytes) jpeg = cs_picture_process_make (r->keyframe,
+      self->stopping, &error);
 
   if (jpeg == NULL) {
     GST_WARNING ("no picture for event %s: %s", r->event_id, error->message);
@@ -179,6 +181,7 @@ cs_snapshotter_new (CsStore * store, const CsSnapshotCallbacks * callbacks)
   g_queue_init (&self->requests);
   self->latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  self->stopping = g_cancellable_new ();
   return self;
 }
 
@@ -256,8 +259,10 @@ cs_snapshotter_free (CsSnapshotter * self)
   g_cond_broadcast (&self->cond);
   thread = g_steal_pointer (&self->thread);
   g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->stopping);
   if (thread)
     g_thread_join (thread);
+  g_object_unref (self->stopping);
   g_queue_clear_full (&self->requests, (GDestroyNotify) request_free);
   g_hash_table_unref (self->latest);
   cs_store_free (self->store);

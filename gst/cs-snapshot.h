@@ -55,8 +55,8 @@ gboolean cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms);
 /* Ends the waits of wait_idle (), now and later (a forced exit); the
  * picture under way goes on. */
 void cs_snapshotter_interrupt_waits (CsSnapshotter * self);
-/* Ends the wait of the picture under way (TIME_OUT), forgets the requests
- * not yet made, joins the thread. */
+/* Ends the wait of the picture under way (TIME_OUT; a picture's helper is
+ * killed), forgets the requests not yet made, joins the thread. */
 void cs_snapshotter_free (CsSnapshotter * self);
 
 G_END_DECLS

@@ -14,6 +14,9 @@
 #include "cs-store.h"
 #include "cs-test-util.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEVICE "cam"
@@ -92,7 +95,7 @@ check_picture (const gchar * encoder, gint width, gint height, gint jpeg_w,
 {
   g_autoptr (GstSample) frame = keyframe (encoder, width, height);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) jpeg = cs_picture_process_make (frame, &error);
+  g_autoptr (GBytes) jpeg = cs_picture_process_make (frame, NULL, &error);
   gint w = 0, h = 0;
 
   fail_unless (jpeg != NULL, "no picture: %s", error ? error->message : "?");
@@ -138,7 +141,7 @@ check_fails (const gchar * helper, const gchar * reason)
   g_autoptr (GBytes) jpeg = NULL;
 
   g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
-  jpeg = cs_picture_process_make (frame, &error);
+  jpeg = cs_picture_process_make (frame, NULL, &error);
   fail_unless (jpeg == NULL);
   fail_unless (error != NULL && strstr (error->message, reason) != NULL,
       "reason \"%s\", not \"%s\"", error ? error->message : "", reason);
@@ -171,7 +174,7 @@ GST_START_TEST (test_helper_failures)
   /* The real helper refuses what is not H.264/H.265, and a cut frame. */
   g_setenv ("CS_PICTURE_HELPER", real, TRUE);
   gst_sample_set_caps (big, gst_caps_from_string ("video/x-vp8"));
-  jpeg = cs_picture_process_make (big, &error);
+  jpeg = cs_picture_process_make (big, NULL, &error);
   fail_unless (jpeg == NULL && strstr (error->message,
           "failed (exit 2): no picture of video/x-vp8") != NULL,
       "%s", error->message);
@@ -366,6 +369,54 @@ GST_START_TEST (test_helper_crashes)
 
 GST_END_TEST;
 
+/* A camera stopped (no EOS) while its picture's helper hangs stops at
+ * once, the helper killed, not after the helper's 10 s. */
+GST_START_TEST (test_stop_kills_helper)
+{
+  g_autofree gchar *pid_file = g_build_filename (dir, "pid", NULL);
+  g_autofree gchar *body = g_strdup_printf ("echo $$ > %s.part && "
+      "mv %s.part %s && exec sleep 600", pid_file, pid_file, pid_file);
+  g_autofree gchar *helper = fake_helper ("helper", body);
+  g_autofree gchar *store_dir = g_build_filename (dir, "store", NULL);
+  g_autofree gchar *uri = g_filename_to_uri (store_dir, NULL, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! " H264 " ! "
+      "cseventgate name=g pre-roll=0 min-record-time=60 ! cssink name=s "
+      "location=%s device-id=" DEVICE, uri);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, NULL);
+  g_autoptr (GstElement) gate = gst_bin_get_by_name (GST_BIN (pipeline),
+      "g");
+  g_autofree gchar *pid_text = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC, t0;
+  gboolean result, gone = FALSE;
+  gint pid;
+
+  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
+  while (!g_file_get_contents (pid_file, &pid_text, NULL, NULL)
+      && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  fail_unless (pid_text != NULL, "the helper never ran");
+  pid = atoi (pid_text);
+  fail_unless (pid > 0 && kill (pid, 0) == 0);
+
+  t0 = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC,
+      "stopping took %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - t0) / 1000);
+  /* Killed and reaped (by GLib's worker) within moments. */
+  for (gint i = 0; i < 100 && !gone; i++) {
+    gone = kill (pid, 0) != 0 && errno == ESRCH;
+    if (!gone)
+      g_usleep (50000);
+  }
+  fail_unless (gone, "the helper %d still runs", pid);
+}
+
+GST_END_TEST;
+
 static Suite *
 picture_helper_suite (void)
 {
@@ -380,6 +431,7 @@ picture_helper_suite (void)
   tcase_add_test (tc, test_event_picture);
   tcase_add_test (tc, test_helper_hangs);
   tcase_add_test (tc, test_helper_crashes);
+  tcase_add_test (tc, test_stop_kills_helper);
   suite_add_tcase (s, tc);
   return s;
 }
