@@ -34,6 +34,10 @@ installed_helper (const gchar * module_dir, const gchar * from_plugin_dir)
       CS_PICTURE_HELPER_NAME, NULL);
 }
 
+/* An address of this library's own: a global function's may be another
+ * copy's (the plugin and libivcs both hold this code). */
+static const gchar anchor;
+
 gchar *
 cs_picture_helper_find (GError ** error)
 {
@@ -51,7 +55,7 @@ cs_picture_helper_find (GError ** error)
         "CS_PICTURE_HELPER=%s is not an executable file", env);
     return NULL;
   }
-  if (dladdr ((gpointer) cs_picture_helper_find, &info) != 0
+  if (dladdr (&anchor, &info) != 0
       && info.dli_fname != NULL && g_path_is_absolute (info.dli_fname))
     module_dir = g_path_get_dirname (info.dli_fname);
   if (module_dir != NULL) {

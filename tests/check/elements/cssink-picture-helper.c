@@ -14,6 +14,7 @@
 #include "cs-store.h"
 #include "cs-test-util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -417,6 +418,44 @@ GST_START_TEST (test_stop_kills_helper)
 
 GST_END_TEST;
 
+/* `meson install` into a DESTDIR: the installed plugin finds the installed
+ * helper on its own (from its own directory: no CS_PICTURE_HELPER, nothing
+ * under the real prefix), and that helper makes a picture. */
+GST_START_TEST (test_installed_helper)
+{
+  g_autofree gchar *out = NULL, *err = NULL, *helper = NULL;
+  g_autofree gchar *plugin = g_build_filename (dir,
+      g_getenv ("CS_TEST_INSTALLED_PLUGIN"), NULL);
+  const gchar *install[] = { g_getenv ("MESON"), "install", "-C",
+    g_getenv ("CS_TEST_BUILD_ROOT"), "--no-rebuild", "--quiet", "--destdir",
+    dir, NULL
+  };
+  g_autoptr (GError) error = NULL;
+  gchar *(*find) (GError **);
+  gpointer module;
+  gint status;
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) install, NULL, 0, NULL, NULL,
+          &out, &err, &status, &error), "%s", error ? error->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL),
+      "meson install failed:\n%s\n%s", out, err);
+  /* The installed plugin's own copy of the lookup, run from where it is. */
+  module = dlopen (plugin, RTLD_NOW | RTLD_LOCAL);
+  fail_unless (module != NULL, "%s", dlerror ());
+  find = (gchar * (*)(GError **)) dlsym (module, "cs_picture_helper_find");
+  fail_unless (find != NULL);
+  g_unsetenv ("CS_PICTURE_HELPER");
+  helper = find (&error);
+  dlclose (module);
+  fail_unless (helper != NULL, "%s", error ? error->message : "");
+  fail_unless (g_str_has_prefix (helper, dir), "found %s, not the one "
+      "installed in %s", helper, dir);
+  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
+  check_picture (H264, 320, 240, 320, 240);
+}
+
+GST_END_TEST;
+
 static Suite *
 picture_helper_suite (void)
 {
@@ -432,6 +471,7 @@ picture_helper_suite (void)
   tcase_add_test (tc, test_helper_hangs);
   tcase_add_test (tc, test_helper_crashes);
   tcase_add_test (tc, test_stop_kills_helper);
+  tcase_add_test (tc, test_installed_helper);
   suite_add_tcase (s, tc);
   return s;
 }
