@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #define POLL_MS 50
+#define STOP_GRACE_MS 2000
 
 typedef struct
 {
@@ -250,6 +251,7 @@ cs_snapshotter_interrupt_waits (CsSnapshotter * self)
 void
 cs_snapshotter_free (CsSnapshotter * self)
 {
+  gint64 deadline = g_get_monotonic_time () + STOP_GRACE_MS * 1000;
   GThread *thread;
 
   if (self == NULL)
@@ -258,6 +260,11 @@ cs_snapshotter_free (CsSnapshotter * self)
   self->quit = TRUE;
   g_cond_broadcast (&self->cond);
   thread = g_steal_pointer (&self->thread);
+  /* A picture the helper is about to finish is kept (the outbox outlives
+   * the snapshotter); one that hangs is killed after STOP_GRACE_MS, at
+   * once on a forced exit. */
+  while (thread && self->busy && !self->interrupted
+      && g_cond_wait_until (&self->cond, &self->lock, deadline));
   g_mutex_unlock (&self->lock);
   g_cancellable_cancel (self->stopping);
   if (thread)

@@ -56,7 +56,8 @@ gboolean cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms);
  * picture under way goes on. */
 void cs_snapshotter_interrupt_waits (CsSnapshotter * self);
 /* Ends the wait of the picture under way (TIME_OUT; a picture's helper is
- * killed), forgets the requests not yet made, joins the thread. */
+ * given 2 s more, then killed), forgets the requests not yet made, joins
+ * the thread. */
 void cs_snapshotter_free (CsSnapshotter * self);
 
 G_END_DECLS

@@ -283,9 +283,15 @@ record_event (CsRun * run, gdouble * stored_at_s, gboolean * libav)
   guint video = 0;
   GBytes *jpeg = NULL;
 
+  gboolean libav_before = libav_loaded ();
+
   g_mkdir_with_parents (store_dir, 0755);
   cs_test_run (desc, 0, 120, watch_tick, &w, run);
-  *libav = libav_loaded ();
+  /* Loaded before by an in-process registry scan (GST_REGISTRY_FORK=no,
+   * tests/sanitize.sh), it says nothing of the picture. */
+  if (libav_before)
+    g_print ("libavcodec was loaded before the camera started: not checked\n");
+  *libav = !libav_before && libav_loaded ();
   fail_unless (run->error == NULL, "%s", run->error ? run->error->message :
       "");
   fail_unless (run->eos);
