@@ -24,39 +24,26 @@ scale_caps (const GstCaps * caps)
 }
 
 /* The parser and decoder of @caps: libav's decoder of that codec on one
- * thread (decodebin would also weigh every other decoder it may plug, and
- * a decoder's default frame threads each hold pictures: ~2.5 MB more for
- * one frame); decodebin for a codec without one. */
+ * thread (a decoder's default frame threads each hold pictures: ~2.5 MB
+ * more for one frame); NULL for another codec (no decodebin: the caps come
+ * from a camera's stream, and only what cssink records is decoded). */
 static const gchar *
 decoder_of (const GstCaps * caps)
 {
   static const struct
   {
-    const gchar *caps_name, *parser, *decoder, *desc;
+    const gchar *caps_name, *desc;
   } known[] = {
-    {"video/x-h264", "h264parse", "avdec_h264",
-        "h264parse ! avdec_h264 max-threads=1"},
-    {"video/x-h265", "h265parse", "avdec_h265",
-        "h265parse ! avdec_h265 max-threads=1"},
+    {"video/x-h264", "h264parse ! avdec_h264 max-threads=1"},
+    {"video/x-h265", "h265parse ! avdec_h265 max-threads=1"},
   };
   const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
           0));
 
-  for (guint i = 0; i < G_N_ELEMENTS (known); i++) {
-    GstElementFactory *parser, *decoder;
-    gboolean found;
-
-    if (!g_str_equal (name, known[i].caps_name))
-      continue;
-    parser = gst_element_factory_find (known[i].parser);
-    decoder = gst_element_factory_find (known[i].decoder);
-    found = parser != NULL && decoder != NULL;
-    gst_clear_object (&parser);
-    gst_clear_object (&decoder);
-    if (found)
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_str_equal (name, known[i].caps_name))
       return known[i].desc;
-  }
-  return "decodebin";
+  return NULL;
 }
 
 GBytes *
@@ -74,6 +61,12 @@ cs_picture_jpeg_from_keyframe (GstSample * keyframe, GError ** error)
   if (caps == NULL || gst_sample_get_buffer (keyframe) == NULL) {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         "no keyframe to make a picture of");
+    return NULL;
+  }
+  if (decoder_of (caps) == NULL) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND,
+        "no picture of %s: only H.264 and H.265 are decoded",
+        gst_structure_get_name (gst_caps_get_structure (caps, 0)));
     return NULL;
   }
   scaled = scale_caps (caps);

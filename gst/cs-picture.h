@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A JPEG of one encoded keyframe (H.264/H.265 with its headers), for events
- * whose application gives no picture of its own. */
+ * whose application gives no picture of its own.  Decoding loads libav:
+ * only cs-picture-helper links this file (cs-picture-process.c runs it). */
 #pragma once
 
 #include <gst/gst.h>

@@ -2,7 +2,8 @@
 /* cssink's snapshot glue: the snapshotter's callbacks, which ask the
  * application for an alarm's picture (capture-snapshot), tell what became
  * of it (snapshot-result), store it through the outbox (retries, spool),
- * and name it in the event's event.json once stored.
+ * and name it in the event's event.json once stored; a picture cssink makes
+ * itself (auto-snapshot) that fails is a bus warning.
  *
  * Threads: the snapshotter's thread.
  * Locks: self->lock only, never held while emitting a signal or calling
@@ -63,12 +64,24 @@ snapshot_stored (const gchar * event_id, const gchar * key, gpointer data)
   cs_sink_delivery_put_objects (self, uploads);
 }
 
+/* On the snapshot thread: cssink's own picture of an event could not be
+ * made (cs-picture-helper missing, failed, killed): the recording goes on. */
+static void
+picture_failed (const gchar * event_id, const GError * error, gpointer data)
+{
+  GST_ELEMENT_WARNING_WITH_DETAILS (GST_ELEMENT (data), STREAM, DECODE,
+      ("No picture could be made of event %s: %s.", event_id,
+          error->message),
+      ("%s", error->message), ("event-id", G_TYPE_STRING, event_id,
+          "reason", G_TYPE_STRING, error->message, NULL));
+}
+
 /* The run's snapshotter; freed before the outbox. */
 CsSnapshotter *
 cs_sink_pictures_new (CsSinkCore * self)
 {
   CsSnapshotCallbacks pictures = { capture_snapshot, snapshot_result,
-    snapshot_stored, store_picture, self
+    snapshot_stored, store_picture, self, picture_failed
   };
 
   return cs_snapshotter_new (NULL, &pictures);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-snapshot.h"
-#include "cs-picture.h"
+#include "cs-picture-process.h"
 
 #include <glib/gstdio.h>
 
 #define POLL_MS 50
+#define STOP_GRACE_MS 2000
 
 typedef struct
 {
@@ -30,6 +31,7 @@ struct _CsSnapshotter
   guint64 next_seq;
   gboolean busy, quit;
   gboolean interrupted;          /* wait_idle () returns at once */
+  GCancellable *stopping;       /* free (): a picture's helper is killed */
 };
 
 static void
@@ -102,11 +104,13 @@ static void
 make_picture (CsSnapshotter * self, Request * r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) jpeg = cs_picture_jpeg_from_keyframe (r->keyframe,
-      &error);
+  g_autoptr (GBytes) jpeg = cs_picture_process_make (r->keyframe,
+      self->stopping, &error);
 
   if (jpeg == NULL) {
     GST_WARNING ("no picture for event %s: %s", r->event_id, error->message);
+    if (self->cb.picture_failed)
+      self->cb.picture_failed (r->event_id, error, self->cb.data);
     return;
   }
   if (store_picture (self, r, jpeg, &error))
@@ -178,6 +182,7 @@ cs_snapshotter_new (CsStore * store, const CsSnapshotCallbacks * callbacks)
   g_queue_init (&self->requests);
   self->latest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
+  self->stopping = g_cancellable_new ();
   return self;
 }
 
@@ -246,6 +251,7 @@ cs_snapshotter_interrupt_waits (CsSnapshotter * self)
 void
 cs_snapshotter_free (CsSnapshotter * self)
 {
+  gint64 deadline = g_get_monotonic_time () + STOP_GRACE_MS * 1000;
   GThread *thread;
 
   if (self == NULL)
@@ -254,9 +260,16 @@ cs_snapshotter_free (CsSnapshotter * self)
   self->quit = TRUE;
   g_cond_broadcast (&self->cond);
   thread = g_steal_pointer (&self->thread);
+  /* A picture the helper is about to finish is kept (the outbox outlives
+   * the snapshotter); one that hangs is killed after STOP_GRACE_MS, at
+   * once on a forced exit. */
+  while (thread && self->busy && !self->interrupted
+      && g_cond_wait_until (&self->cond, &self->lock, deadline));
   g_mutex_unlock (&self->lock);
+  g_cancellable_cancel (self->stopping);
   if (thread)
     g_thread_join (thread);
+  g_object_unref (self->stopping);
   g_queue_clear_full (&self->requests, (GDestroyNotify) request_free);
   g_hash_table_unref (self->latest);
   cs_store_free (self->store);

@@ -32,6 +32,9 @@ typedef struct {
   gboolean (*store) (const gchar * key, GBytes * jpeg, gpointer data,
       GError ** error);
   gpointer data;
+  /* Optional: no picture of @event_id's keyframe could be made, and why. */
+  void (*picture_failed) (const gchar * event_id, const GError * error,
+      gpointer data);
 } CsSnapshotCallbacks;
 
 typedef struct _CsSnapshotter CsSnapshotter;
@@ -42,8 +45,9 @@ CsSnapshotter *cs_snapshotter_new (CsStore * store,
 /* Asks for a picture of @event_id, to be stored at @key. */
 void cs_snapshotter_request (CsSnapshotter * self, const gchar * event_id,
     guint trigger, const gchar * key);
-/* A picture of @event_id made from @keyframe (no application involved, so
- * no result either), to be stored at @key. */
+/* A picture of @event_id made from @keyframe by cs-picture-helper (no
+ * application involved, so no result either; a failure goes to
+ * picture_failed), to be stored at @key. */
 void cs_snapshotter_request_keyframe (CsSnapshotter * self,
     const gchar * event_id, const gchar * key, GstSample * keyframe);
 /* Waits until every request is done, at most @timeout_ms. */
@@ -51,8 +55,9 @@ gboolean cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms);
 /* Ends the waits of wait_idle (), now and later (a forced exit); the
  * picture under way goes on. */
 void cs_snapshotter_interrupt_waits (CsSnapshotter * self);
-/* Ends the wait of the picture under way (TIME_OUT), forgets the requests
- * not yet made, joins the thread. */
+/* Ends the wait of the picture under way (TIME_OUT; a picture's helper is
+ * given 2 s more, then killed), forgets the requests not yet made, joins
+ * the thread. */
 void cs_snapshotter_free (CsSnapshotter * self);
 
 G_END_DECLS

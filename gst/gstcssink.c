@@ -738,7 +738,8 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_AUTO_SNAPSHOT,
       g_param_spec_boolean ("auto-snapshot", "Auto snapshot",
           "When no capture-snapshot handler is connected, make an event's "
-          "picture from its first keyframe (a JPEG at most 640 wide)",
+          "picture from its first keyframe (a JPEG at most 640 wide, made by "
+          "the cs-picture-helper program; a failure is a warning)",
           DEFAULT_AUTO_SNAPSHOT, rw));
   g_object_class_install_property (gobject_class, PROP_SPOOL_DIR,
       g_param_spec_string ("spool-dir", "Spool directory",
