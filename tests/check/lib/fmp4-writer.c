@@ -149,7 +149,7 @@ GST_START_TEST (test_segment)
   fail_unless_equals_int (count_boxes (d, len, "moof"), 4);
   fail_unless_equals_int (count_boxes (d, len, "mdat"), 4);
 
-  stored = cs_fmp4_boxes_lay_out (d, len, 0, 0, &error);
+  stored = cs_fmp4_boxes_lay_out (d, len, 0, &error);
   fail_unless (stored != NULL, "%s", error ? error->message : "");
   d = g_bytes_get_data (stored, &len);
   fail_unless (memcmp (d + CS_KEY_FMP4_INIT_SIZE + 4, "moof", 4) == 0);
