@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-fmp4-writer.h"
 
+#include "cs-be-bytes.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -157,37 +159,10 @@ cs_fmp4_writer_is_empty (CsFmp4Writer * w)
 
 /* Writing boxes: a box is begun (its size patched when it ends). */
 static void
-put8 (GByteArray * o, guint8 v)
-{
-  g_byte_array_append (o, &v, 1);
-}
-
-static void
-put16 (GByteArray * o, guint16 v)
-{
-  guint8 b[2] = { v >> 8, v };
-  g_byte_array_append (o, b, 2);
-}
-
-static void
-put32 (GByteArray * o, guint32 v)
-{
-  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
-  g_byte_array_append (o, b, 4);
-}
-
-static void
-put64 (GByteArray * o, guint64 v)
-{
-  put32 (o, v >> 32);
-  put32 (o, v);
-}
-
-static void
 put_zeros (GByteArray * o, guint n)
 {
   while (n--)
-    put8 (o, 0);
+    cs_be_put8 (o, 0);
 }
 
 static guint
@@ -195,7 +170,7 @@ begin (GByteArray * o, const gchar * type)
 {
   guint at = o->len;
 
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   g_byte_array_append (o, (const guint8 *) type, 4);
   return at;
 }
@@ -206,7 +181,7 @@ begin_full (GByteArray * o, const gchar * type, guint8 version,
 {
   guint at = begin (o, type);
 
-  put32 (o, (guint32) version << 24 | flags);
+  cs_be_put32 (o, (guint32) version << 24 | flags);
   return at;
 }
 
@@ -229,15 +204,15 @@ put_matrix (GByteArray * o)
   };
 
   for (guint i = 0; i < 9; i++)
-    put32 (o, unity[i]);
+    cs_be_put32 (o, unity[i]);
 }
 
 /* An MPEG-4 descriptor's tag and (one-byte) length. */
 static void
 put_descr (GByteArray * o, guint8 tag, gsize len)
 {
-  put8 (o, tag);
-  put8 (o, len);
+  cs_be_put8 (o, tag);
+  cs_be_put8 (o, len);
 }
 
 static void
@@ -248,16 +223,16 @@ put_esds (GByteArray * o, GBytes * asc)
   guint at = begin_full (o, "esds", 0, 0);
 
   put_descr (o, 0x03, 3 + 2 + 13 + 2 + len + 3);        /* ES */
-  put16 (o, 0);                 /* ES_ID */
-  put8 (o, 0);                  /* no dependence, URL, OCR */
+  cs_be_put16 (o, 0);                 /* ES_ID */
+  cs_be_put8 (o, 0);                  /* no dependence, URL, OCR */
   put_descr (o, 0x04, 13 + 2 + len);    /* DecoderConfig */
-  put8 (o, 0x40);               /* Audio ISO/IEC 14496-3 */
-  put8 (o, 0x15);               /* audio stream, reserved bit */
+  cs_be_put8 (o, 0x40);               /* Audio ISO/IEC 14496-3 */
+  cs_be_put8 (o, 0x15);               /* audio stream, reserved bit */
   put_zeros (o, 3 + 4 + 4);     /* buffer size, max and average rate */
   put_descr (o, 0x05, len);     /* DecoderSpecificInfo */
   g_byte_array_append (o, d, len);
   put_descr (o, 0x06, 1);       /* SLConfig */
-  put8 (o, 0x02);
+  cs_be_put8 (o, 0x02);
   end (o, at);
 }
 
@@ -270,17 +245,17 @@ put_video_entry (CsFmp4Writer * w, GByteArray * o)
   const guint8 *d = g_bytes_get_data (w->video_config, &len);
 
   put_zeros (o, 6);
-  put16 (o, 1);                 /* data_reference_index */
+  cs_be_put16 (o, 1);                 /* data_reference_index */
   put_zeros (o, 16);
-  put16 (o, w->width);
-  put16 (o, w->height);
-  put32 (o, 0x00480000);        /* 72 dpi */
-  put32 (o, 0x00480000);
-  put32 (o, 0);
-  put16 (o, 1);                 /* frame_count */
+  cs_be_put16 (o, w->width);
+  cs_be_put16 (o, w->height);
+  cs_be_put32 (o, 0x00480000);        /* 72 dpi */
+  cs_be_put32 (o, 0x00480000);
+  cs_be_put32 (o, 0);
+  cs_be_put16 (o, 1);                 /* frame_count */
   put_zeros (o, 32);            /* compressorname */
-  put16 (o, 0x0018);            /* depth */
-  put16 (o, 0xffff);            /* pre_defined -1 */
+  cs_be_put16 (o, 0x0018);            /* depth */
+  cs_be_put16 (o, 0xffff);            /* pre_defined -1 */
   config = begin (o, h265 ? "hvcC" : "avcC");
   g_byte_array_append (o, d, len);
   end (o, config);
@@ -293,12 +268,12 @@ put_audio_entry (CsFmp4Writer * w, GByteArray * o)
   guint at = begin (o, "mp4a");
 
   put_zeros (o, 6);
-  put16 (o, 1);                 /* data_reference_index */
+  cs_be_put16 (o, 1);                 /* data_reference_index */
   put_zeros (o, 8);
-  put16 (o, w->channels);
-  put16 (o, 16);                /* samplesize */
-  put32 (o, 0);
-  put32 (o, w->rate <= G_MAXUINT16 ? w->rate << 16 : 0);
+  cs_be_put16 (o, w->channels);
+  cs_be_put16 (o, 16);                /* samplesize */
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, w->rate <= G_MAXUINT16 ? w->rate << 16 : 0);
   put_esds (o, w->asc);
   end (o, at);
 }
@@ -310,32 +285,32 @@ put_trak (CsFmp4Writer * w, GByteArray * o, Track * t)
   guint trak = begin (o, "trak"), at, mdia, minf, dinf, stbl;
 
   at = begin_full (o, "tkhd", 0, 0x3);  /* enabled, in the movie */
-  put32 (o, 0);
-  put32 (o, 0);
-  put32 (o, t->id);
-  put32 (o, 0);
-  put32 (o, 0);                 /* duration: in the fragments */
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, t->id);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 0);                 /* duration: in the fragments */
   put_zeros (o, 8);
-  put16 (o, 0);                 /* layer */
-  put16 (o, video ? 0 : 1);     /* alternate_group */
-  put16 (o, video ? 0 : 0x0100);        /* volume */
-  put16 (o, 0);
+  cs_be_put16 (o, 0);                 /* layer */
+  cs_be_put16 (o, video ? 0 : 1);     /* alternate_group */
+  cs_be_put16 (o, video ? 0 : 0x0100);        /* volume */
+  cs_be_put16 (o, 0);
   put_matrix (o);
-  put32 (o, video ? w->width << 16 : 0);
-  put32 (o, video ? w->height << 16 : 0);
+  cs_be_put32 (o, video ? w->width << 16 : 0);
+  cs_be_put32 (o, video ? w->height << 16 : 0);
   end (o, at);
 
   mdia = begin (o, "mdia");
   at = begin_full (o, "mdhd", 0, 0);
-  put32 (o, 0);
-  put32 (o, 0);
-  put32 (o, t->timescale);
-  put32 (o, 0);
-  put16 (o, 0x55c4);            /* "und" */
-  put16 (o, 0);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, t->timescale);
+  cs_be_put32 (o, 0);
+  cs_be_put16 (o, 0x55c4);            /* "und" */
+  cs_be_put16 (o, 0);
   end (o, at);
   at = begin_full (o, "hdlr", 0, 0);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   g_byte_array_append (o, (const guint8 *) (video ? "vide" : "soun"), 4);
   put_zeros (o, 12);
   g_byte_array_append (o, (const guint8 *) (video ? "VideoHandler" :
@@ -353,13 +328,13 @@ put_trak (CsFmp4Writer * w, GByteArray * o, Track * t)
   end (o, at);
   dinf = begin (o, "dinf");
   at = begin_full (o, "dref", 0, 0);
-  put32 (o, 1);
+  cs_be_put32 (o, 1);
   end (o, begin_full (o, "url ", 0, 1));        /* in this file */
   end (o, at);
   end (o, dinf);
   stbl = begin (o, "stbl");
   at = begin_full (o, "stsd", 0, 0);
-  put32 (o, 1);
+  cs_be_put32 (o, 1);
   if (video)
     put_video_entry (w, o);
   else
@@ -367,17 +342,17 @@ put_trak (CsFmp4Writer * w, GByteArray * o, Track * t)
   end (o, at);
   /* No samples here: all are in the fragments. */
   at = begin_full (o, "stts", 0, 0);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   end (o, at);
   at = begin_full (o, "stsc", 0, 0);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   end (o, at);
   at = begin_full (o, "stsz", 0, 0);
-  put32 (o, 0);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 0);
   end (o, at);
   at = begin_full (o, "stco", 0, 0);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   end (o, at);
   end (o, stbl);
   end (o, minf);
@@ -391,22 +366,22 @@ put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
   guint at = begin (o, "ftyp"), moov, mvex;
 
   g_byte_array_append (o, (const guint8 *) "iso6", 4);
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   g_byte_array_append (o, (const guint8 *) "iso6isommp41", 12);
   end (o, at);
 
   moov = begin (o, "moov");
   at = begin_full (o, "mvhd", 0, 0);
-  put32 (o, 0);
-  put32 (o, 0);
-  put32 (o, 1000);              /* timescale */
-  put32 (o, 0);                 /* duration: in the fragments */
-  put32 (o, 0x00010000);        /* rate 1.0 */
-  put16 (o, 0x0100);            /* volume 1.0 */
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 0);
+  cs_be_put32 (o, 1000);              /* timescale */
+  cs_be_put32 (o, 0);                 /* duration: in the fragments */
+  cs_be_put32 (o, 0x00010000);        /* rate 1.0 */
+  cs_be_put16 (o, 0x0100);            /* volume 1.0 */
   put_zeros (o, 10);
   put_matrix (o);
   put_zeros (o, 24);
-  put32 (o, audio ? 3 : 2);     /* next_track_ID */
+  cs_be_put32 (o, audio ? 3 : 2);     /* next_track_ID */
   end (o, at);
   put_trak (w, o, &w->video);
   if (audio)
@@ -414,8 +389,8 @@ put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
   mvex = begin (o, "mvex");
   for (guint i = 0; i < (audio ? 2 : 1); i++) {
     at = begin_full (o, "trex", 0, 0);
-    put32 (o, i == 0 ? w->video.id : w->audio.id);
-    put32 (o, 1);               /* sample description */
+    cs_be_put32 (o, i == 0 ? w->video.id : w->audio.id);
+    cs_be_put32 (o, 1);               /* sample description */
     put_zeros (o, 12);          /* default duration, size, flags */
     end (o, at);
   }
@@ -476,21 +451,21 @@ put_fragment (GByteArray * o, const Clock * c, Track * t, guint first,
 
   moof = begin (o, "moof");
   at = begin_full (o, "mfhd", 0, 0);
-  put32 (o, sequence);
+  cs_be_put32 (o, sequence);
   end (o, at);
   traf = begin (o, "traf");
   at = begin_full (o, "tfhd", 0, 0x020000);     /* default-base-is-moof */
-  put32 (o, t->id);
+  cs_be_put32 (o, t->id);
   end (o, at);
   at = begin_full (o, "tfdt", 1, 0);
-  put64 (o, MAX (tfdt, 0));
+  cs_be_put64 (o, MAX (tfdt, 0));
   end (o, at);
   /* data offset, then per sample duration, size, flags (and for video
    * the signed composition offset) */
   at = begin_full (o, "trun", 1, video ? 0xf01 : 0x701);
-  put32 (o, n);
+  cs_be_put32 (o, n);
   offset_at = o->len;
-  put32 (o, 0);
+  cs_be_put32 (o, 0);
   for (guint i = first; i < first + n; i++) {
     const Sample *x = &g_array_index (s, Sample, i);
     gint64 dts = units (c, t, x->dts), next;
@@ -505,11 +480,11 @@ put_fragment (GByteArray * o, const Clock * c, Track * t, guint first,
       next = dts + dts - units (c, t, g_array_index (s, Sample, i - 1).dts);
     else
       next = dts;
-    put32 (o, CLAMP (next - dts, 0, G_MAXUINT32));
-    put32 (o, x->size);
-    put32 (o, x->sync ? FLAGS_SYNC : FLAGS_DELTA);
+    cs_be_put32 (o, CLAMP (next - dts, 0, G_MAXUINT32));
+    cs_be_put32 (o, x->size);
+    cs_be_put32 (o, x->sync ? FLAGS_SYNC : FLAGS_DELTA);
     if (video)
-      put32 (o, (guint32) CLAMP (units (c, t, x->pts) - dts, G_MININT32,
+      cs_be_put32 (o, (guint32) CLAMP (units (c, t, x->pts) - dts, G_MININT32,
               G_MAXINT32));
     bytes += x->size;
   }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-nal.h"
 
+#include "cs-be-bytes.h"
+
 #include <gio/gio.h>
 #include <string.h>
 
@@ -113,19 +115,7 @@ cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
   return out->len - was;
 }
 
-static void
-put8 (GByteArray * out, guint8 v)
-{
-  g_byte_array_append (out, &v, 1);
-}
 
-static void
-put16 (GByteArray * out, guint16 v)
-{
-  guint8 b[2] = { v >> 8, v };
-
-  g_byte_array_append (out, b, 2);
-}
 
 /* Each set of @sets behind its 16-bit length. */
 static void
@@ -135,7 +125,7 @@ put_sets (GByteArray * out, GPtrArray * sets)
     gsize len;
     const guint8 *d = g_bytes_get_data (sets->pdata[i], &len);
 
-    put16 (out, len);
+    cs_be_put16 (out, len);
     g_byte_array_append (out, d, len);
   }
 }
@@ -154,13 +144,13 @@ avcc (CsNalParams * p, GError ** error)
     return NULL;
   }
   out = g_byte_array_new ();
-  put8 (out, 1);
+  cs_be_put8 (out, 1);
   /* profile_idc, the constraint flags, level_idc */
   g_byte_array_append (out, sps + 1, 3);
-  put8 (out, 0xff);             /* 4-byte lengths */
-  put8 (out, 0xe0 | p->sets[KIND_SPS]->len);
+  cs_be_put8 (out, 0xff);             /* 4-byte lengths */
+  cs_be_put8 (out, 0xe0 | p->sets[KIND_SPS]->len);
   put_sets (out, p->sets[KIND_SPS]);
-  put8 (out, p->sets[KIND_PPS]->len);
+  cs_be_put8 (out, p->sets[KIND_PPS]->len);
   put_sets (out, p->sets[KIND_PPS]);
   return g_byte_array_free_to_bytes (out);
 }
@@ -291,26 +281,26 @@ hvcc (CsNalParams * p, GError ** error)
     return NULL;
   }
   out = g_byte_array_new ();
-  put8 (out, 1);
+  cs_be_put8 (out, 1);
   g_byte_array_append (out, s.ptl, sizeof s.ptl);
-  put16 (out, 0xf000);          /* min_spatial_segmentation_idc 0 */
-  put8 (out, 0xfc);             /* parallelismType 0 */
-  put8 (out, 0xfc | s.chroma);
-  put8 (out, 0xf8 | s.depth_luma);
-  put8 (out, 0xf8 | s.depth_chroma);
-  put16 (out, 0);               /* avgFrameRate: unknown */
+  cs_be_put16 (out, 0xf000);          /* min_spatial_segmentation_idc 0 */
+  cs_be_put8 (out, 0xfc);             /* parallelismType 0 */
+  cs_be_put8 (out, 0xfc | s.chroma);
+  cs_be_put8 (out, 0xf8 | s.depth_luma);
+  cs_be_put8 (out, 0xf8 | s.depth_chroma);
+  cs_be_put16 (out, 0);               /* avgFrameRate: unknown */
   /* constantFrameRate 0, numTemporalLayers, temporalIdNested,
    * lengthSizeMinusOne 3 */
-  put8 (out, (s.sub_layers + 1) << 3 | s.nesting << 2 | 3);
-  put8 (out, G_N_ELEMENTS (kinds));
+  cs_be_put8 (out, (s.sub_layers + 1) << 3 | s.nesting << 2 | 3);
+  cs_be_put8 (out, G_N_ELEMENTS (kinds));
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
     GPtrArray *sets = p->sets[kinds[i]];
     gsize len;
     const guint8 *nal = g_bytes_get_data (sets->pdata[0], &len);
 
     /* array_completeness: every set is in the record. */
-    put8 (out, 0x80 | ((nal[0] >> 1) & 0x3f));
-    put16 (out, sets->len);
+    cs_be_put8 (out, 0x80 | ((nal[0] >> 1) & 0x3f));
+    cs_be_put16 (out, sets->len);
     put_sets (out, sets);
   }
   return g_byte_array_free_to_bytes (out);
