@@ -97,7 +97,8 @@ count_boxes (const guint8 * data, gsize len, const gchar * type)
   guint n = 0;
 
   for (gsize at = 0; at + 8 <= len;) {
-    guint32 size = GST_READ_UINT32_BE (data + at);
+    const guint8 *b = data + at;
+    guint32 size = (guint32) b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
     if (size < 8)
       break;
     n += memcmp (data + at + 4, type, 4) == 0;
