@@ -116,7 +116,7 @@ cutter_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   CsCutter *c = gst_pad_get_element_private (pad);
   gboolean is_mark = gst_video_event_is_force_key_unit (event)
-      || gst_event_has_name (event, CLOSE_EVENT);
+      || cs_cutter_event_is_close (event);
 
   if (is_mark) {
     Mark *m;
@@ -290,4 +290,10 @@ cs_cutter_video_end (CsCutter * c)
   end = c->video_end;
   g_mutex_unlock (&c->lock);
   return end;
+}
+
+gboolean
+cs_cutter_event_is_close (GstEvent * event)
+{
+  return gst_event_has_name (event, CLOSE_EVENT);
 }

@@ -6,9 +6,9 @@
  * Input side (the video leg, in stream order, just before the muxer): each
  * video frame is shown to cs_cutter_video_frame() before it enters the
  * muxer.  Before the keyframe that starts a segment, the cutter sends the
- * muxer a downstream force-key-unit event: a muxer that knows it (mpegtsmux)
- * writes its headers again in front of that keyframe and passes the event on
- * at that very place in its output.  cs_cutter_close() ends the segment
+ * muxer a downstream force-key-unit event: a muxer that knows it (mpegtsmux,
+ * csfmp4mux) writes its headers again in front of that keyframe and passes
+ * the event on at that very place in its output.  cs_cutter_close() ends the segment
  * after the frames the muxer has (a gate close, an idle camera) with a
  * serialized marker event that the muxer passes on after them.
  *
@@ -64,5 +64,8 @@ gboolean cs_cutter_close (CsCutter * cutter, GstPad * muxpad,
 gboolean cs_cutter_is_open (CsCutter * cutter);
 /* The end of the latest video frame let in (NONE before the first). */
 GstClockTime cs_cutter_video_end (CsCutter * cutter);
+/* TRUE for the marker cs_cutter_close() sends (a muxer that writes a
+ * segment whole, csfmp4mux, ends it there). */
+gboolean cs_cutter_event_is_close (GstEvent * event);
 
 G_END_DECLS

@@ -1,169 +1,326 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-fmp4.h"
 
-#include "cs-fmp4-boxes.h"
+#include "cs-cutter.h"
+#include "cs-fmp4-writer.h"
 
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
+#include <gst/base/gstaggregator.h>
+#include <gst/video/video.h>
 
 GST_DEBUG_CATEGORY_STATIC (cs_fmp4_debug);
 #define GST_CAT_DEFAULT cs_fmp4_debug
 
-/* A fragment per GOP (mp4mux cuts video fragments at keyframes) and one
- * audio fragment for the whole segment: longer than any segment. */
-#define FRAGMENT_MS 3600000
-/* A segment of a few MB is remuxed in a few tens of ms: far more means a
- * muxer that hangs. */
-#define REMUX_TIMEOUT (10 * GST_SECOND)
+typedef struct
+{
+  GstAggregator parent;
+
+  /* On the source thread only. */
+  CsFmp4Writer *writer;
+  GstPad *video_pad;            /* the pad whose caps are video */
+  GstEvent *cut;                /* a segment starts at the next keyframe */
+  gboolean open;                /* frames go into a segment */
+} CsFmp4Mux;
 
 typedef struct
 {
-  GstElement *pipeline;
-  GstElement *mux;
-  /* Where each stream starts (its first decode time; the video's first
-   * presentation time, the segment's start): mp4mux starts every track at
-   * 0, their distance is put back. */
-  GMutex lock;
-  GstClockTime video_dts, video_pts, audio_dts;
-} Remux;
+  GstAggregatorClass parent_class;
+} CsFmp4MuxClass;
 
-static GstPadProbeReturn
-first_buffer_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+static GType cs_fmp4_mux_get_type (void);
+#define CS_FMP4_MUX(obj) ((CsFmp4Mux *) (obj))
+
+G_DEFINE_TYPE (CsFmp4Mux, cs_fmp4_mux, GST_TYPE_AGGREGATOR);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink_%d",
+    GST_PAD_SINK,
+    GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-h264, stream-format = (string) byte-stream, "
+        "alignment = (string) au; "
+        "video/x-h265, stream-format = (string) byte-stream, "
+        "alignment = (string) au; "
+        "audio/mpeg, mpegversion = (int) 4, stream-format = (string) raw"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/quicktime, variant = (string) iso-fragmented"));
+
+/* The running time of @ts on @pad, signed (a decode time may be before
+ * the segment's start). */
+static gint64
+running_time (GstAggregatorPad * pad, GstClockTime ts)
 {
-  Remux *r = user_data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstClockTime dts = GST_BUFFER_DTS_OR_PTS (buf);
+  GstClockTime rt;
+  gint sign;
 
-  g_mutex_lock (&r->lock);
-  if (g_object_get_data (G_OBJECT (pad), "cs-video")) {
-    r->video_dts = dts;
-    r->video_pts = GST_BUFFER_PTS (buf);
-  } else {
-    r->audio_dts = dts;
-  }
-  g_mutex_unlock (&r->lock);
-  return GST_PAD_PROBE_REMOVE;
+  GST_OBJECT_LOCK (pad);
+  sign = gst_segment_to_running_time_full (&pad->segment, GST_FORMAT_TIME, ts,
+      &rt);
+  GST_OBJECT_UNLOCK (pad);
+  return sign >= 0 ? (gint64) rt : -(gint64) rt;
 }
 
-/* A stream of the segment: queue (the demuxer feeds every stream from one
- * thread, the muxer waits for all) ! parser ! the muxer. */
-static void
-on_pad_added (GstElement * demux, GstPad * pad, gpointer user_data)
+/* In what order the streams' frames are taken: by decode time, except that
+ * the keyframe a segment starts at counts at its presentation time, so that
+ * the audio shown before it stays in the segment that ends. */
+static gint64
+sort_time (CsFmp4Mux * self, GstAggregatorPad * pad, GstBuffer * buf)
 {
-  Remux *r = user_data;
-  g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
-  const gchar *name = caps ? gst_structure_get_name (gst_caps_get_structure
-      (caps, 0)) : "";
-  const gchar *parser_name = g_str_equal (name, "video/x-h264") ? "h264parse"
-      : g_str_equal (name, "video/x-h265") ? "h265parse"
-      : g_str_equal (name, "audio/mpeg") ? "aacparse" : NULL;
-  GstElement *queue, *parser;
-  GstPad *src, *sink, *muxpad;
-
-  if (parser_name == NULL) {
-    GST_WARNING ("a stream of %s in a segment: not remuxed", name);
-    return;
-  }
-  queue = gst_element_factory_make ("queue", NULL);
-  parser = gst_element_factory_make (parser_name, NULL);
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0,
-      "max-size-time", (guint64) 0, NULL);
-  gst_bin_add_many (GST_BIN (r->pipeline), queue, parser, NULL);
-  gst_element_link (queue, parser);
-  muxpad = gst_element_request_pad_simple (r->mux, g_str_has_prefix (name,
-          "video") ? "video_%u" : "audio_%u");
-  src = gst_element_get_static_pad (parser, "src");
-  if (g_str_has_prefix (name, "video"))
-    g_object_set_data (G_OBJECT (src), "cs-video", GINT_TO_POINTER (1));
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, first_buffer_probe, r,
-      NULL);
-  gst_pad_link (src, muxpad);
-  sink = gst_element_get_static_pad (queue, "sink");
-  gst_pad_link (pad, sink);
-  gst_element_sync_state_with_parent (parser);
-  gst_element_sync_state_with_parent (queue);
-  gst_object_unref (sink);
-  gst_object_unref (src);
-  gst_object_unref (muxpad);
+  if (GST_PAD (pad) == self->video_pad && self->cut
+      && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    return running_time (pad, GST_BUFFER_PTS (buf));
+  return running_time (pad, GST_BUFFER_DTS_OR_PTS (buf));
 }
 
-/* Pulls the muxer's output until EOS, an error or the timeout. */
-static GByteArray *
-collect (GstElement * pipeline, GstAppSink * sink, GError ** error)
+/* The pad whose next frame comes first (ref'd), or NULL; *@all_eos when
+ * every pad is done. */
+static GstAggregatorPad *
+next_pad (CsFmp4Mux * self, gboolean * all_eos)
 {
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  GByteArray *bytes = g_byte_array_new ();
-  gint64 deadline = g_get_monotonic_time () + REMUX_TIMEOUT / GST_USECOND;
+  GstAggregatorPad *best = NULL;
+  gint64 best_time = G_MAXINT64;
 
-  while (!gst_app_sink_is_eos (sink)) {
-    GstSample *sample = gst_app_sink_try_pull_sample (sink, 50 * GST_MSECOND);
-    GstMessage *msg;
+  *all_eos = TRUE;
+  GST_OBJECT_LOCK (self);
+  for (GList * l = GST_ELEMENT (self)->sinkpads; l; l = l->next) {
+    GstAggregatorPad *pad = l->data;
+    GstBuffer *buf = gst_aggregator_pad_peek_buffer (pad);
+    gint64 t;
 
-    if (sample) {
-      GstBuffer *buf = gst_sample_get_buffer (sample);
-      GstMapInfo map;
-      if (buf && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-        g_byte_array_append (bytes, map.data, map.size);
-        gst_buffer_unmap (buf, &map);
-      }
-      gst_sample_unref (sample);
+    if (buf == NULL) {
+      *all_eos &= gst_aggregator_pad_is_eos (pad);
       continue;
     }
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    if (msg) {
-      gst_message_parse_error (msg, error, NULL);
-      gst_message_unref (msg);
-      break;
+    *all_eos = FALSE;
+    t = GST_BUFFER_DTS_OR_PTS (buf) == GST_CLOCK_TIME_NONE ? G_MININT64 :
+        sort_time (self, pad, buf);
+    if (best == NULL || t < best_time) {
+      best = pad;
+      best_time = t;
     }
-    if (g_get_monotonic_time () > deadline) {
-      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_MUX,
-          "remuxing the segment did not end in %" GST_TIME_FORMAT,
-          GST_TIME_ARGS (REMUX_TIMEOUT));
-      break;
-    }
+    gst_buffer_unref (buf);
   }
-  if (error && *error) {
-    g_byte_array_unref (bytes);
-    return NULL;
-  }
-  return bytes;
+  if (best)
+    gst_object_ref (best);
+  GST_OBJECT_UNLOCK (self);
+  return best;
 }
 
-/* The muxer's output stored: every track at its place from the segment's
- * UTC start @start_ms, which the video's first frame is shown at. */
-static GBytes *
-lay_out (Remux * r, GByteArray * bytes, gint64 start_ms, GError ** error)
+/* The open segment written and pushed: the cutter's bytes before the mark
+ * that follows. */
+static void
+push_segment (CsFmp4Mux * self)
 {
-  gint64 start_us = start_ms * 1000;
-  GstClockTime video_pts, video_dts, audio_dts;
+  g_autoptr (GError) error = NULL;
+  GBytes *bytes;
 
-  g_mutex_lock (&r->lock);
-  video_pts = r->video_pts;
-  video_dts = r->video_dts;
-  audio_dts = r->audio_dts;
-  g_mutex_unlock (&r->lock);
-  if (!GST_CLOCK_TIME_IS_VALID (video_pts)
-      || !GST_CLOCK_TIME_IS_VALID (video_dts)) {
-    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_MUX,
-        "no timed video in the segment");
-    return NULL;
+  self->open = FALSE;
+  if (cs_fmp4_writer_is_empty (self->writer))
+    return;
+  bytes = cs_fmp4_writer_finish (self->writer, CS_FMP4_MUX_START_US, &error);
+  if (bytes == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, MUX,
+        ("A segment could not be written as fragmented MP4."),
+        ("%s", error->message));
+    return;
   }
-  if (!GST_CLOCK_TIME_IS_VALID (audio_dts))
-    audio_dts = video_pts;
-  return cs_fmp4_boxes_lay_out (bytes->data, bytes->len, start_us +
-      GST_CLOCK_DIFF (video_pts, video_dts) / GST_USECOND, start_us +
-      GST_CLOCK_DIFF (video_pts, audio_dts) / GST_USECOND, error);
+  GST_DEBUG_OBJECT (self, "a segment of %" G_GSIZE_FORMAT " bytes",
+      g_bytes_get_size (bytes));
+  gst_aggregator_finish_buffer (GST_AGGREGATOR (self),
+      gst_buffer_new_wrapped_bytes (bytes));
+  g_bytes_unref (bytes);
 }
 
-/* An element of @factory added to @bin, or NULL. */
-static GstElement *
-make (GstElement * bin, const gchar * factory)
+static void
+add_frame (CsFmp4Mux * self, GstAggregatorPad * pad, GstBuffer * buf)
 {
-  GstElement *e = gst_element_factory_make (factory, NULL);
+  gboolean video = GST_PAD (pad) == self->video_pad;
+  gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (buf,
+      GST_BUFFER_FLAG_DELTA_UNIT);
+  gint64 duration = GST_BUFFER_DURATION_IS_VALID (buf) ?
+      (gint64) GST_BUFFER_DURATION (buf) : -1;
+  GstMapInfo map;
 
-  if (e)
-    gst_bin_add (GST_BIN (bin), e);
-  return e;
+  if (video && keyframe && self->cut) {
+    push_segment (self);
+    gst_pad_push_event (GST_AGGREGATOR_SRC_PAD (self),
+        g_steal_pointer (&self->cut));
+    self->open = TRUE;
+  }
+  /* Before the first cut, after a close: no segment. */
+  if (!self->open || !GST_BUFFER_PTS_IS_VALID (buf)
+      || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return;
+  if (video)
+    cs_fmp4_writer_add_video (self->writer, map.data, map.size,
+        running_time (pad, GST_BUFFER_DTS_OR_PTS (buf)), running_time (pad,
+            GST_BUFFER_PTS (buf)), duration, keyframe);
+  else
+    cs_fmp4_writer_add_audio (self->writer, map.data, map.size,
+        running_time (pad, GST_BUFFER_PTS (buf)), duration);
+  gst_buffer_unmap (buf, &map);
+}
+
+static GstFlowReturn
+cs_fmp4_mux_aggregate (GstAggregator * agg, gboolean timeout)
+{
+  CsFmp4Mux *self = CS_FMP4_MUX (agg);
+  gboolean all_eos;
+  GstAggregatorPad *pad = next_pad (self, &all_eos);
+  GstBuffer *buf;
+
+  if (pad == NULL) {
+    if (!all_eos)
+      return GST_FLOW_OK;
+    push_segment (self);
+    return GST_FLOW_EOS;
+  }
+  buf = gst_aggregator_pad_pop_buffer (pad);
+  if (buf) {
+    add_frame (self, pad, buf);
+    gst_buffer_unref (buf);
+  }
+  gst_object_unref (pad);
+  return GST_FLOW_OK;
+}
+
+/* A stream's caps: the writer's settings for its track. */
+static gboolean
+set_caps (CsFmp4Mux * self, GstAggregatorPad * pad, GstCaps * caps)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *name = gst_structure_get_name (s);
+  gint width = 0, height = 0, rate = 0, channels = 0;
+
+  if (g_str_has_prefix (name, "video/")) {
+    self->video_pad = GST_PAD (pad);
+    gst_structure_get_int (s, "width", &width);
+    gst_structure_get_int (s, "height", &height);
+    cs_fmp4_writer_set_video (self->writer, g_str_equal (name,
+            "video/x-h265") ? CS_NAL_H265 : CS_NAL_H264, MAX (width, 0),
+        MAX (height, 0));
+  } else {
+    const GValue *v = gst_structure_get_value (s, "codec_data");
+    GstBuffer *codec_data = v && G_VALUE_HOLDS (v, GST_TYPE_BUFFER) ?
+        gst_value_get_buffer (v) : NULL;
+    GBytes *asc = NULL;
+    GstMapInfo map;
+
+    /* Announced caps (no codec_data) leave the track out until audio's own
+     * come. */
+    if (codec_data && gst_buffer_map (codec_data, &map, GST_MAP_READ)) {
+      asc = g_bytes_new (map.data, map.size);
+      gst_buffer_unmap (codec_data, &map);
+    }
+    gst_structure_get_int (s, "rate", &rate);
+    gst_structure_get_int (s, "channels", &channels);
+    cs_fmp4_writer_set_audio (self->writer, MAX (rate, 0), MAX (channels, 0),
+        asc);
+    g_clear_pointer (&asc, g_bytes_unref);
+  }
+  return TRUE;
+}
+
+static gboolean
+cs_fmp4_mux_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
+    GstEvent * event)
+{
+  CsFmp4Mux *self = CS_FMP4_MUX (agg);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gboolean ok;
+
+    gst_event_parse_caps (event, &caps);
+    ok = set_caps (self, pad, caps);
+    gst_event_unref (event);
+    return ok;
+  }
+  if (gst_video_event_is_force_key_unit (event)) {
+    gst_event_replace (&self->cut, event);
+    gst_event_unref (event);
+    return TRUE;
+  }
+  if (cs_cutter_event_is_close (event)) {
+    push_segment (self);
+    return gst_pad_push_event (GST_AGGREGATOR_SRC_PAD (self), event);
+  }
+  return GST_AGGREGATOR_CLASS (cs_fmp4_mux_parent_class)->sink_event (agg,
+      pad, event);
+}
+
+static void
+reset (CsFmp4Mux * self)
+{
+  cs_fmp4_writer_free (self->writer);
+  self->writer = cs_fmp4_writer_new ();
+  gst_clear_event (&self->cut);
+  self->video_pad = NULL;
+  self->open = FALSE;
+}
+
+static gboolean
+cs_fmp4_mux_start (GstAggregator * agg)
+{
+  reset (CS_FMP4_MUX (agg));
+  return TRUE;
+}
+
+static gboolean
+cs_fmp4_mux_stop (GstAggregator * agg)
+{
+  reset (CS_FMP4_MUX (agg));
+  return TRUE;
+}
+
+static void
+cs_fmp4_mux_finalize (GObject * object)
+{
+  CsFmp4Mux *self = CS_FMP4_MUX (object);
+
+  cs_fmp4_writer_free (self->writer);
+  gst_clear_event (&self->cut);
+  G_OBJECT_CLASS (cs_fmp4_mux_parent_class)->finalize (object);
+}
+
+static void
+cs_fmp4_mux_class_init (CsFmp4MuxClass * klass)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstAggregatorClass *agg_class = GST_AGGREGATOR_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = cs_fmp4_mux_finalize;
+  gst_element_class_set_static_metadata (element_class,
+      "cssink fragmented MP4 muxer", "Codec/Muxer",
+      "Writes cssink's segments as self-contained fragmented MP4",
+      "gst-cloudstorage");
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &sink_template, GST_TYPE_AGGREGATOR_PAD);
+  gst_element_class_add_static_pad_template_with_gtype (element_class,
+      &src_template, GST_TYPE_AGGREGATOR_PAD);
+  agg_class->aggregate = cs_fmp4_mux_aggregate;
+  agg_class->sink_event = cs_fmp4_mux_sink_event;
+  agg_class->start = cs_fmp4_mux_start;
+  agg_class->stop = cs_fmp4_mux_stop;
+}
+
+static void
+cs_fmp4_mux_init (CsFmp4Mux * self)
+{
+  self->writer = cs_fmp4_writer_new ();
+}
+
+GstElement *
+cs_fmp4_mux_new (void)
+{
+  static gsize debug_init = 0;
+
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (cs_fmp4_debug, "csfmp4", 0,
+        "cssink's fragmented MP4 muxer");
+    g_once_init_leave (&debug_init, 1);
+  }
+  return g_object_new (cs_fmp4_mux_get_type (), NULL);
 }
 
 GType
@@ -187,62 +344,4 @@ const gchar *
 gst_cs_sink_container_ext (GstCsSinkContainer container)
 {
   return container == GST_CS_SINK_CONTAINER_FMP4 ? "mp4" : "ts";
-}
-
-GBytes *
-cs_fmp4_from_ts (GBytes * ts, gint64 start_ms, GError ** error)
-{
-  static gsize debug_init = 0;
-  Remux r = { NULL, NULL, {0}, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
-    GST_CLOCK_TIME_NONE
-  };
-  GstElement *src, *demux, *sink;
-  g_autoptr (GstCaps) caps = NULL;
-  GByteArray *bytes;
-  GBytes *out = NULL;
-  gint64 began = g_get_monotonic_time ();
-
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (cs_fmp4_debug, "csfmp4", 0,
-        "cssink's fragmented MP4 segments");
-    g_once_init_leave (&debug_init, 1);
-  }
-  r.pipeline = gst_pipeline_new ("cs-fmp4");
-  src = make (r.pipeline, "appsrc");
-  demux = make (r.pipeline, "tsdemux");
-  r.mux = make (r.pipeline, "mp4mux");
-  sink = make (r.pipeline, "appsink");
-  if (!src || !demux || !r.mux || !sink) {
-    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
-        "tsdemux or mp4mux is missing (gst-plugins-bad, gst-plugins-good)");
-    gst_object_unref (r.pipeline);
-    return NULL;
-  }
-  g_mutex_init (&r.lock);
-  caps = gst_caps_new_simple ("video/mpegts", "systemstream", G_TYPE_BOOLEAN,
-      TRUE, "packetsize", G_TYPE_INT, 188, NULL);
-  g_object_set (src, "caps", caps, "format", GST_FORMAT_BYTES, NULL);
-  g_object_set (r.mux, "fragment-duration", FRAGMENT_MS, "streamable", TRUE,
-      NULL);
-  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  gst_element_link (src, demux);
-  gst_element_link (r.mux, sink);
-  g_signal_connect (demux, "pad-added", G_CALLBACK (on_pad_added), &r);
-
-  gst_element_set_state (r.pipeline, GST_STATE_PLAYING);
-  gst_app_src_push_buffer (GST_APP_SRC (src),
-      gst_buffer_new_wrapped_bytes (ts));
-  gst_app_src_end_of_stream (GST_APP_SRC (src));
-  bytes = collect (r.pipeline, GST_APP_SINK (sink), error);
-  gst_element_set_state (r.pipeline, GST_STATE_NULL);
-  gst_object_unref (r.pipeline);
-  if (bytes) {
-    out = lay_out (&r, bytes, start_ms, error);
-    GST_DEBUG ("%" G_GSIZE_FORMAT " bytes of MPEG-TS: %" G_GSIZE_FORMAT
-        " of MP4 in %" G_GINT64_FORMAT " us", g_bytes_get_size (ts),
-        out ? g_bytes_get_size (out) : 0, g_get_monotonic_time () - began);
-    g_byte_array_unref (bytes);
-  }
-  g_mutex_clear (&r.lock);
-  return out;
 }

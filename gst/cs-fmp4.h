@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cssink's container=fmp4: a closed MPEG-TS segment (the cutter's output,
- * A/V already split at the cut) remade by a fresh fragmented mp4mux into a
- * self-contained fragmented MP4: ftyp + moov padded with a free box to
- * CS_KEY_FMP4_INIT_SIZE bytes (so that a playlist knows the init part from
- * the name alone), then one moof/mdat per GOP and per audio run.  Its decode
- * times run on the segment's UTC start (start_ms), so that segments whose
- * names are contiguous are contiguous in time (64-bit tfdt). */
+/* cssink's container=fmp4: its muxer, csfmp4mux, an aggregator in the place
+ * of mpegtsmux that writes the parsed frames (H.264/H.265 access units in
+ * byte-stream form, raw AAC frames) straight into fragmented MP4 (the
+ * writer: lib/model/cs-fmp4-writer.h).  It takes the cutter's marks as
+ * mpegtsmux does: a downstream force-key-unit event starts a segment at the
+ * next video keyframe (the audio before that frame's time stays in the
+ * segment that ends, as the streams are taken in time order), and the
+ * cutter's close event ends one; each ends by pushing the whole segment (a
+ * buffer of ftyp, moov and a moof/mdat pair per track and GOP), then the
+ * mark.  Its decode times start at CS_FMP4_MUX_START_US: cssink moves them
+ * to the segment's UTC start and pads the init part
+ * (cs_fmp4_boxes_lay_out()).
+ *
+ * Threads: everything but the pads' creation on the aggregator's source
+ * thread (serialized events are queued with the frames). */
 #pragma once
 
 #include <gst/gst.h>
@@ -24,8 +32,12 @@ GType gst_cs_sink_container_get_type (void);
 /* The segment names' extension: "ts" or "mp4". */
 const gchar *gst_cs_sink_container_ext (GstCsSinkContainer container);
 
-/* NULL with @error when the segment cannot be remuxed (an unknown stream,
- * codec headers too long for the init part, a muxer error). */
-GBytes *cs_fmp4_from_ts (GBytes * ts, gint64 start_ms, GError ** error);
+/* Where the muxer shows a segment's first frame: far enough from 0 for the
+ * decode times (B-frames) and audio before it. */
+#define CS_FMP4_MUX_START_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+
+/* A new csfmp4mux (request pads "sink_%d", the "latency" of any
+ * aggregator). */
+GstElement *cs_fmp4_mux_new (void);
 
 G_END_DECLS

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cssink's muxer: each run's mpegtsmux and the cutter of its output, made
+/* cssink's muxer: each run's muxer and the cutter of its output, made
  * at start and dropped at stop (a restart may bring another codec); the
  * legs (one parser per stream, no queue) added to it, the audio's stream
  * announced before its first frame, the muxer's latency chosen once per
- * run (live or not).
+ * run (live or not).  The muxer is mpegtsmux, or for container=fmp4
+ * csfmp4mux (cs-fmp4.h), which takes the same legs and marks.
  *
  * Threads: make, drop and announce on the state changes (the
  * application's thread, no streaming thread running); add_leg, request_pad
@@ -148,18 +149,21 @@ cs_sink_mux_unlink_audio (CsSinkCore * self)
 /* With an audio pad, the muxer's audio stream exists from the start: one
  * that joins later changes the program (PMT) in the middle of a segment,
  * and a reader (tsdemux) loses the frames before the change.  The caps the
- * audio leg will bring are announced now (the muxer writes AAC as ADTS
- * either way; rate and channels are placeholders); audio's own replace them
- * with its first frame.  A live muxer does not hold the video back for a
- * stream that has no frame. */
+ * audio leg will bring are announced now (mpegtsmux writes AAC as ADTS
+ * either way, csfmp4mux takes raw AAC and leaves the track out until the
+ * codec_data comes; rate and channels are placeholders); audio's own
+ * replace them with its first frame.  A live muxer does not hold the video
+ * back for a stream that has no frame. */
 void
 cs_sink_mux_announce_audio (CsSinkCore * self, GstElement * mux)
 {
   GstPad *muxpad = gst_element_request_pad_simple (mux, "sink_%d");
   GstPad *srcpad = gst_element_get_static_pad (self->audio_parser, "src");
-  GstCaps *caps = gst_caps_from_string ("audio/mpeg, mpegversion=(int)4, "
-      "stream-format=(string)adts, framed=(boolean)true, rate=(int)48000, "
-      "channels=(int)1");
+  GstCaps *caps = gst_caps_new_simple ("audio/mpeg", "mpegversion", G_TYPE_INT,
+      4, "stream-format", G_TYPE_STRING,
+      self->run.container == GST_CS_SINK_CONTAINER_FMP4 ? "raw" : "adts",
+      "framed", G_TYPE_BOOLEAN, TRUE, "rate", G_TYPE_INT, 48000,
+      "channels", G_TYPE_INT, 1, NULL);
   GstSegment seg;
 
   gst_segment_init (&seg, GST_FORMAT_TIME);
@@ -180,12 +184,15 @@ on_cutter_eos (guint32 seqnum, gpointer user_data)
 
 /* Each run gets a muxer and a cutter of its own (a restart may bring another
  * codec; a muxer keeps its streams); its video parser comes with the caps.
- * At start, before the streaming threads. */
+ * The muxer is the container's: mpegtsmux, or csfmp4mux writing fragmented
+ * MP4 from the same parsed frames.  At start, before the streaming
+ * threads. */
 gboolean
 cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
     CsCutterSegmentFunc segment_closed)
 {
-  GstElement *mux = gst_element_factory_make ("mpegtsmux", NULL);
+  GstElement *mux = self->run.container == GST_CS_SINK_CONTAINER_FMP4 ?
+      cs_fmp4_mux_new () : gst_element_factory_make ("mpegtsmux", NULL);
   CsCutter *cutter;
 
   if (mux == NULL) {

@@ -93,6 +93,7 @@
 #endif
 
 #include "gstcssink-private.h"
+#include "cs-fmp4-boxes.h"
 #include "gstcselements.h"
 #include "cs-ticker.h"
 
@@ -192,14 +193,17 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
     GST_TYPE_CS_SINK, GST_DEBUG_CATEGORY_INIT (gst_cs_sink_debug, "cssink", 0,
         "cloud storage segment sink"));
 
-/* container=fmp4: the cutter's MPEG-TS segment @data remade as a
- * self-contained fragmented MP4 (see cs-fmp4.h); FALSE (an error posted)
- * when it cannot be. */
+/* container=fmp4: csfmp4mux's segment @data (its first frame shown at
+ * CS_FMP4_MUX_START_US) moved to its UTC start @start_ms, its init part
+ * padded (see cs-fmp4-boxes.h); FALSE (an error posted) when it cannot be. */
 static gboolean
-gst_cs_sink_remux_fmp4 (CsSinkCore * self, GBytes ** data, gint64 start_ms)
+gst_cs_sink_lay_out_fmp4 (CsSinkCore * self, GBytes ** data, gint64 start_ms)
 {
   g_autoptr (GError) error = NULL;
-  GBytes *mp4 = cs_fmp4_from_ts (*data, start_ms, &error);
+  gsize len;
+  const guint8 *bytes = g_bytes_get_data (*data, &len);
+  gint64 shift_us = start_ms * 1000 - CS_FMP4_MUX_START_US;
+  GBytes *mp4 = cs_fmp4_boxes_lay_out (bytes, len, shift_us, &error);
 
   if (mp4 == NULL) {
     GST_ELEMENT_ERROR (self, STREAM, MUX,
@@ -243,9 +247,9 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
     return;
   }
   if (container == GST_CS_SINK_CONTAINER_FMP4) {
-    /* Remuxed without the lock: the streams' probes take it meanwhile. */
+    /* Not under the lock: an error is posted. */
     g_mutex_unlock (&self->lock);
-    if (!gst_cs_sink_remux_fmp4 (self, &data, start_ms))
+    if (!gst_cs_sink_lay_out_fmp4 (self, &data, start_ms))
       return;
     g_mutex_lock (&self->lock);
     if (self->outbox == NULL) {

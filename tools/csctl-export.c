@@ -273,7 +273,7 @@ write_fmp4_from_zero (GBytes * data, const gchar * path, GError ** error)
   const guint8 *bytes = g_bytes_get_data (data, &len);
   gint64 start_us = cs_fmp4_boxes_start_us (bytes, len);
   g_autoptr (GBytes) moved = cs_fmp4_boxes_lay_out (bytes, len, -start_us,
-      -start_us, error);
+      error);
 
   return moved != NULL && g_file_set_contents (path,
       g_bytes_get_data (moved, NULL), g_bytes_get_size (moved), error);

@@ -5,13 +5,11 @@
 #include <gio/gio.h>
 #include <string.h>
 
-/* A track of the moov: its id, its time scale (units per second), and by
- * how much its decode times move. */
+/* A track of the moov: its id and its time scale (units per second). */
 typedef struct
 {
   guint32 id;
   guint32 timescale;
-  gint64 shift_us;
 } Track;
 
 static guint32
@@ -72,33 +70,26 @@ child (const guint8 * at, const guint8 * end, const gchar * type,
   return NULL;
 }
 
-/* The tracks of @moov (whole box): a video track's decode times move by
- * @video_shift_us, the others' by @audio_shift_us. */
+/* The tracks of @moov (whole box). */
 static GArray *
-moov_tracks (const guint8 * moov, guint64 moov_size, gint64 video_shift_us,
-    gint64 audio_shift_us)
+moov_tracks (const guint8 * moov, guint64 moov_size)
 {
   GArray *tracks = g_array_new (FALSE, TRUE, sizeof (Track));
   const guint8 *at = moov + 8, *end = moov + moov_size, *trak;
-  guint64 size, tkhd_size, mdia_size, mdhd_size, hdlr_size;
+  guint64 size, tkhd_size, mdia_size, mdhd_size;
 
   while ((trak = child (at, end, "trak", &size)) != NULL) {
     const guint8 *tkhd = child (trak + 8, trak + size, "tkhd", &tkhd_size);
     const guint8 *mdia = child (trak + 8, trak + size, "mdia", &mdia_size);
     const guint8 *mdhd = mdia ? child (mdia + 8, mdia + mdia_size, "mdhd",
         &mdhd_size) : NULL;
-    const guint8 *hdlr = mdia ? child (mdia + 8, mdia + mdia_size, "hdlr",
-        &hdlr_size) : NULL;
     /* Past version and flags, two times of 32 or 64 bits. */
     guint tkhd_id_at = tkhd && tkhd[8] == 1 ? 28 : 20;
     guint mdhd_scale_at = mdhd && mdhd[8] == 1 ? 28 : 20;
 
-    if (tkhd && mdhd && hdlr && tkhd_size >= tkhd_id_at + 4
-        && mdhd_size >= mdhd_scale_at + 4 && hdlr_size >= 20) {
-      /* hdlr: version and flags, pre_defined, then the handler type. */
-      Track t = { get32 (tkhd + tkhd_id_at), get32 (mdhd + mdhd_scale_at),
-        memcmp (hdlr + 16, "vide", 4) == 0 ? video_shift_us : audio_shift_us
-      };
+    if (tkhd && mdhd && tkhd_size >= tkhd_id_at + 4
+        && mdhd_size >= mdhd_scale_at + 4) {
+      Track t = { get32 (tkhd + tkhd_id_at), get32 (mdhd + mdhd_scale_at) };
       g_array_append_val (tracks, t);
     }
     at = trak + size;
@@ -134,12 +125,12 @@ tfdt_time (const guint8 * tfdt)
   return tfdt[8] == 1 ? (gint64) get64 (tfdt + 12) : get32 (tfdt + 12);
 }
 
-/* Appends @moof (one traf) with its decode time (tfdt) moved as its track
- * says, written as a 64-bit time: from a 32-bit one the boxes grow by 4 bytes,
+/* Appends @moof (one traf) with its decode time (tfdt) moved by @shift_us,
+ * written as a 64-bit time: from a 32-bit one the boxes grow by 4 bytes,
  * and so does the offset of the samples from the moof. */
 static gboolean
 append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
-    GArray * tracks)
+    GArray * tracks, gint64 shift_us)
 {
   guint64 traf_size, tfhd_size, tfdt_size, trun_size;
   const guint8 *traf = child (moof + 8, moof + moof_size, "traf", &traf_size);
@@ -162,8 +153,8 @@ append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
     return FALSE;
   decode_time = tfdt_time (tfdt);
   /* In two parts: microseconds since 1970 times a time scale overflow. */
-  decode_time += track->shift_us / G_USEC_PER_SEC * track->timescale +
-      track->shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  decode_time += shift_us / G_USEC_PER_SEC * track->timescale +
+      shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
   if (decode_time < 0)
     return FALSE;
   grow = sizeof tfdt1 - tfdt_size;
@@ -219,7 +210,7 @@ cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
     const Track *t;
 
     if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
-      tracks = moov_tracks (data + at, size, 0, 0);
+      tracks = moov_tracks (data + at, size);
     else if (memcmp (type, "moof", 4) == 0 && tracks != NULL
         && (t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size))) {
       gint64 dt = tfdt_time (tfdt), us = dt / t->timescale * G_USEC_PER_SEC +
@@ -233,7 +224,7 @@ cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
 
 GBytes *
 cs_fmp4_boxes_lay_out (const guint8 * data, gsize len,
-    gint64 video_shift_us, gint64 audio_shift_us, GError ** error)
+    gint64 shift_us, GError ** error)
 {
   g_autoptr (GByteArray) out = g_byte_array_sized_new (len +
       CS_KEY_FMP4_INIT_SIZE);
@@ -252,7 +243,7 @@ cs_fmp4_boxes_lay_out (const guint8 * data, gsize len,
       init = size;
     else if (memcmp (type, "moov", 4) == 0 && at == init && init > 0) {
       init += size;
-      tracks = moov_tracks (data + at, size, video_shift_us, audio_shift_us);
+      tracks = moov_tracks (data + at, size);
     } else if (fragment && tracks == NULL)
       break;
     else if (fragment && out->len == 0 && !append_init (out, data, init,
@@ -261,7 +252,7 @@ cs_fmp4_boxes_lay_out (const guint8 * data, gsize len,
     if (memcmp (type, "mdat", 4) == 0)
       g_byte_array_append (out, data + at, size);
     else if (memcmp (type, "moof", 4) == 0
-        && !append_moof (out, data + at, size, tracks)) {
+        && !append_moof (out, data + at, size, tracks, shift_us)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
           "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form", at);
       return NULL;

@@ -2,7 +2,7 @@
 /* The layout of a stored fragmented MP4 segment (cssink container=fmp4):
  * ftyp + moov, a free box filling the init part up to exactly
  * CS_KEY_FMP4_INIT_SIZE bytes, then moof/mdat fragments (one traf each, as
- * mp4mux writes them) whose decode times (tfdt, 64-bit) run on the
+ * cs-fmp4-writer.c writes them) whose decode times (tfdt, 64-bit) run on the
  * segment's UTC start, so that segments with contiguous names are
  * contiguous in time for an HLS player. */
 #pragma once
@@ -13,14 +13,12 @@ G_BEGIN_DECLS
 
 /* @data (ftyp, moov, moof/mdat pairs; a free box after the moov and an
  * index (mfra) at the end are dropped) in the stored layout, the decode
- * times of its video track moved by @video_shift_us, those of the others
- * by @audio_shift_us (mp4mux starts every track of a file at 0: cssink
- * moves each to its place after the segment's UTC start; an export moves a
- * stored segment back by its start).  NULL with @error
- * (G_IO_ERROR_INVALID_DATA) when @data is not of that form or its headers do
- * not fit the init part. */
+ * times of its tracks moved by @shift_us (cssink moves the muxer's segment
+ * to its UTC start; an export moves a stored segment back by its start).
+ * NULL with @error (G_IO_ERROR_INVALID_DATA) when @data is not of that form
+ * or its headers do not fit the init part. */
 GBytes *cs_fmp4_boxes_lay_out (const guint8 * data, gsize len,
-    gint64 video_shift_us, gint64 audio_shift_us, GError ** error);
+    gint64 shift_us, GError ** error);
 
 /* The earliest decode time of a fragment of @data (a stored segment or the
  * muxer's output), in microseconds; -1 when there is none. */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Big-endian integers appended to a byte array (MP4 boxes, codec
+ * configuration records). */
+#pragma once
+
+#include <glib.h>
+
+static inline void
+cs_be_put8 (GByteArray * out, guint8 v)
+{
+  g_byte_array_append (out, &v, 1);
+}
+
+static inline void
+cs_be_put16 (GByteArray * out, guint16 v)
+{
+  guint8 b[2] = { v >> 8, v };
+
+  g_byte_array_append (out, b, 2);
+}
+
+static inline void
+cs_be_put32 (GByteArray * out, guint32 v)
+{
+  guint8 b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+  g_byte_array_append (out, b, 4);
+}
+
+static inline void
+cs_be_put64 (GByteArray * out, guint64 v)
+{
+  cs_be_put32 (out, v >> 32);
+  cs_be_put32 (out, v);
+}
