@@ -116,8 +116,9 @@ typedef struct
   GBytes *input;                /* header, caps, keyframe */
   gsize written;
   GByteArray *out, *err;
+  GMainContext *context;
   gboolean out_done, err_done, waited, exited, timed_out, too_big, gave_up;
-  gboolean stopped;
+  gint stopped;                 /* atomic: set on another thread */
 } Run;
 
 static gboolean
@@ -211,34 +212,30 @@ give_up (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The helper's time is up, or the caller stops: killed, and its pipes
- * given a grace to close. */
-static gboolean
-kill_helper (Run * run)
-{
-  g_subprocess_force_exit (run->process);
-  attach (g_main_context_get_thread_default (),
-      g_timeout_source_new_seconds (PIPES_GRACE_S), give_up, run);
-  return G_SOURCE_REMOVE;
-}
-
+/* The helper's time is up: killed, and its pipes given a grace to close. */
 static gboolean
 time_up (gpointer data)
 {
   Run *run = data;
 
   run->timed_out = TRUE;
-  return kill_helper (run);
+  g_subprocess_force_exit (run->process);
+  attach (run->context, g_timeout_source_new_seconds (PIPES_GRACE_S),
+      give_up, run);
+  return G_SOURCE_REMOVE;
 }
 
-static gboolean
+/* On the thread that stops the caller (no GCancellableSource: GLib 2.74
+ * leaks one that fired): killed, and the loop woken to give its pipes a
+ * grace. */
+static void
 stop (GCancellable * cancellable, gpointer data)
 {
   Run *run = data;
 
-  if (!run->timed_out)
-    run->stopped = TRUE;
-  return kill_helper (run);
+  g_atomic_int_set (&run->stopped, TRUE);
+  g_subprocess_force_exit (run->process);
+  g_main_context_wakeup (run->context);
 }
 
 /* The last line the helper wrote on stderr, printable, its name off. */
@@ -266,7 +263,7 @@ outcome (Run * run, GError ** error)
   g_autofree gchar *reason = helper_reason (run->err);
   const guint8 *jpeg = run->out->data;
 
-  if (run->stopped)
+  if (g_atomic_int_get (&run->stopped) && !run->timed_out)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
         "stopped before " CS_PICTURE_HELPER_NAME " was done: killed");
   else if (run->timed_out || !run->exited)
@@ -334,6 +331,8 @@ run_helper (Run * run, GMainContext * context, GCancellable * stopping)
 {
   GSubprocess *p = run->process;
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  gulong handler;
+  gboolean grace = FALSE;
 
   attach (context, g_pollable_output_stream_create_source
       (G_POLLABLE_OUTPUT_STREAM (g_subprocess_get_stdin_pipe (p)), NULL),
@@ -346,14 +345,21 @@ run_helper (Run * run, GMainContext * context, GCancellable * stopping)
       G_SOURCE_FUNC (read_err), run);
   attach (context, g_timeout_source_new_seconds (CS_PICTURE_WAIT_S),
       time_up, run);
-  if (stopping)
-    attach (context, g_cancellable_source_new (stopping),
-        G_SOURCE_FUNC (stop), run);
+  run->context = context;
+  handler = stopping ? g_cancellable_connect (stopping, G_CALLBACK (stop),
+      run, NULL) : 0;
   g_subprocess_wait_async (p, cancel, exited, run);
   /* stderr may stay open after the exit (a plugin scanner the helper
    * started inherits it): what came by then is enough. */
-  while (!run->gave_up && !(run->waited && run->out_done))
+  while (!run->gave_up && !(run->waited && run->out_done)) {
+    if (g_atomic_int_get (&run->stopped) && !grace) {
+      attach (context, g_timeout_source_new_seconds (PIPES_GRACE_S),
+          give_up, run);
+      grace = TRUE;
+    }
     g_main_context_iteration (context, TRUE);
+  }
+  g_cancellable_disconnect (stopping, handler);
   /* Its pipes still open after the kill (a child of its own holds them):
    * the GLib worker reaps it; the wait ends here, before @run does. */
   g_cancellable_cancel (cancel);
