@@ -38,49 +38,76 @@ installed_helper (const gchar * module_dir, const gchar * from_plugin_dir)
  * copy's (the plugin and libivcs both hold this code). */
 static const gchar anchor;
 
+static gboolean
+is_program (const gchar * path)
+{
+  return g_file_test (path, G_FILE_TEST_IS_EXECUTABLE)
+      && !g_file_test (path, G_FILE_TEST_IS_DIR);
+}
+
 gchar *
 cs_picture_helper_find (GError ** error)
 {
   const gchar *env = g_getenv ("CS_PICTURE_HELPER");
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
   Dl_info info;
-  g_autofree gchar *module_dir = NULL;
-  gchar *candidates[3] = { NULL };
-  gchar *found = NULL;
+  g_autofree gchar *looked = NULL;
 
   if (env != NULL && env[0] != '\0') {
-    if (g_file_test (env, G_FILE_TEST_IS_EXECUTABLE)
-        && !g_file_test (env, G_FILE_TEST_IS_DIR))
+    if (is_program (env))
       return g_strdup (env);
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "CS_PICTURE_HELPER=%s is not an executable file", env);
     return NULL;
   }
-  if (dladdr (&anchor, &info) != 0
-      && info.dli_fname != NULL && g_path_is_absolute (info.dli_fname))
-    module_dir = g_path_get_dirname (info.dli_fname);
-  if (module_dir != NULL) {
-    candidates[0] = g_build_filename (module_dir, CS_PICTURE_HELPER_NAME,
-        NULL);
-    candidates[1] = installed_helper (module_dir,
-        CS_PICTURE_HELPER_FROM_PLUGIN_DIR);
+  if (dladdr (&anchor, &info) != 0 && info.dli_fname != NULL
+      && g_path_is_absolute (info.dli_fname)) {
+    g_autofree gchar *module_dir = g_path_get_dirname (info.dli_fname);
+    g_ptr_array_add (candidates, g_build_filename (module_dir,
+            CS_PICTURE_HELPER_NAME, NULL));
+    g_ptr_array_add (candidates, installed_helper (module_dir,
+            CS_PICTURE_HELPER_FROM_PLUGIN_DIR));
   }
-  candidates[2] = g_build_filename (CS_PICTURE_HELPER_INSTALLED,
-      CS_PICTURE_HELPER_NAME, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++) {
-    if (found == NULL && candidates[i] != NULL
-        && g_file_test (candidates[i], G_FILE_TEST_IS_EXECUTABLE)
-        && !g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
-      found = g_strdup (candidates[i]);
+  g_ptr_array_add (candidates, g_build_filename (CS_PICTURE_HELPER_INSTALLED,
+          CS_PICTURE_HELPER_NAME, NULL));
+  for (guint i = 0; i < candidates->len; i++)
+    if (is_program (g_ptr_array_index (candidates, i)))
+      return g_strdup (g_ptr_array_index (candidates, i));
+  g_ptr_array_add (candidates, NULL);
+  looked = g_strjoinv (", ", (gchar **) candidates->pdata);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+      CS_PICTURE_HELPER_NAME " is not installed (looked for %s; "
+      "CS_PICTURE_HELPER names another)", looked);
+  return NULL;
+}
+
+/* The helper's environment: what GStreamer, GLib and the loader read, and
+ * where the registry is; nothing else of the application's (it may hold
+ * credentials, and the helper reads a camera's bytes). */
+static gchar **
+helper_environ (void)
+{
+  static const gchar *const kept_prefixes[] = { "GST_", "ORC_", "G_",
+    "XDG_", "LD_", "ASAN_", "LSAN_", "UBSAN_", "LC_",
+  };
+  static const gchar *const kept[] = { "HOME", "PATH", "LANG", "TMPDIR" };
+  g_auto (GStrv) all = g_get_environ ();
+  GStrvBuilder *builder = g_strv_builder_new ();
+  GStrv kept_env;
+
+  for (gchar ** v = all; *v; v++) {
+    gboolean keep = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (kept_prefixes); i++)
+      keep |= g_str_has_prefix (*v, kept_prefixes[i]);
+    for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+      keep |= g_str_has_prefix (*v, kept[i])
+          && (*v)[strlen (kept[i])] == '=';
+    if (keep)
+      g_strv_builder_add (builder, *v);
   }
-  if (found == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-        CS_PICTURE_HELPER_NAME " is not installed (looked for %s%s%s%s%s; "
-        "CS_PICTURE_HELPER names another)", candidates[0] ? candidates[0] :
-        "", candidates[0] ? ", " : "", candidates[1] ? candidates[1] : "",
-        candidates[1] ? ", " : "", candidates[2]);
-  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
-    g_free (candidates[i]);
-  return found;
+  kept_env = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return kept_env;
 }
 
 typedef struct
@@ -89,8 +116,9 @@ typedef struct
   GBytes *input;                /* header, caps, keyframe */
   gsize written;
   GByteArray *out, *err;
+  GMainContext *context;
   gboolean out_done, err_done, waited, exited, timed_out, too_big, gave_up;
-  gboolean stopped;
+  gint stopped;                 /* atomic: set on another thread */
 } Run;
 
 static gboolean
@@ -116,7 +144,7 @@ write_some (GObject * stream, gpointer data)
 }
 
 static gboolean
-read_some (GObject * stream, Run * run, GByteArray * into, gboolean * done)
+read_some (GObject * stream, GByteArray * into, gboolean * done)
 {
   guint8 buf[READ_CHUNK];
   g_autoptr (GError) error = NULL;
@@ -137,7 +165,7 @@ static gboolean
 read_out (GObject * stream, gpointer data)
 {
   Run *run = data;
-  gboolean more = read_some (stream, run, run->out, &run->out_done);
+  gboolean more = read_some (stream, run->out, &run->out_done);
 
   if (run->out->len > CS_PICTURE_JPEG_MAX && !run->too_big) {
     run->too_big = TRUE;
@@ -150,7 +178,7 @@ static gboolean
 read_err (GObject * stream, gpointer data)
 {
   Run *run = data;
-  gboolean more = read_some (stream, run, run->err, &run->err_done);
+  gboolean more = read_some (stream, run->err, &run->err_done);
 
   if (run->err->len > STDERR_KEPT)
     g_byte_array_remove_range (run->err, 0, run->err->len - STDERR_KEPT);
@@ -184,34 +212,30 @@ give_up (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The helper's time is up, or the caller stops: killed, and its pipes
- * given a grace to close. */
-static gboolean
-kill_helper (Run * run)
-{
-  g_subprocess_force_exit (run->process);
-  attach (g_main_context_get_thread_default (),
-      g_timeout_source_new_seconds (PIPES_GRACE_S), give_up, run);
-  return G_SOURCE_REMOVE;
-}
-
+/* The helper's time is up: killed, and its pipes given a grace to close. */
 static gboolean
 time_up (gpointer data)
 {
   Run *run = data;
 
   run->timed_out = TRUE;
-  return kill_helper (run);
+  g_subprocess_force_exit (run->process);
+  attach (run->context, g_timeout_source_new_seconds (PIPES_GRACE_S),
+      give_up, run);
+  return G_SOURCE_REMOVE;
 }
 
-static gboolean
+/* On the thread that stops the caller (no GCancellableSource: GLib 2.74
+ * leaks one that fired): killed, and the loop woken to give its pipes a
+ * grace. */
+static void
 stop (GCancellable * cancellable, gpointer data)
 {
   Run *run = data;
 
-  if (!run->timed_out)
-    run->stopped = TRUE;
-  return kill_helper (run);
+  g_atomic_int_set (&run->stopped, TRUE);
+  g_subprocess_force_exit (run->process);
+  g_main_context_wakeup (run->context);
 }
 
 /* The last line the helper wrote on stderr, printable, its name off. */
@@ -239,7 +263,7 @@ outcome (Run * run, GError ** error)
   g_autofree gchar *reason = helper_reason (run->err);
   const guint8 *jpeg = run->out->data;
 
-  if (run->stopped)
+  if (g_atomic_int_get (&run->stopped) && !run->timed_out)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
         "stopped before " CS_PICTURE_HELPER_NAME " was done: killed");
   else if (run->timed_out || !run->exited)
@@ -307,6 +331,8 @@ run_helper (Run * run, GMainContext * context, GCancellable * stopping)
 {
   GSubprocess *p = run->process;
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  gulong handler;
+  gboolean grace = FALSE;
 
   attach (context, g_pollable_output_stream_create_source
       (G_POLLABLE_OUTPUT_STREAM (g_subprocess_get_stdin_pipe (p)), NULL),
@@ -319,14 +345,21 @@ run_helper (Run * run, GMainContext * context, GCancellable * stopping)
       G_SOURCE_FUNC (read_err), run);
   attach (context, g_timeout_source_new_seconds (CS_PICTURE_WAIT_S),
       time_up, run);
-  if (stopping)
-    attach (context, g_cancellable_source_new (stopping),
-        G_SOURCE_FUNC (stop), run);
+  run->context = context;
+  handler = stopping ? g_cancellable_connect (stopping, G_CALLBACK (stop),
+      run, NULL) : 0;
   g_subprocess_wait_async (p, cancel, exited, run);
   /* stderr may stay open after the exit (a plugin scanner the helper
    * started inherits it): what came by then is enough. */
-  while (!run->gave_up && !(run->waited && run->out_done))
+  while (!run->gave_up && !(run->waited && run->out_done)) {
+    if (g_atomic_int_get (&run->stopped) && !grace) {
+      attach (context, g_timeout_source_new_seconds (PIPES_GRACE_S),
+          give_up, run);
+      grace = TRUE;
+    }
     g_main_context_iteration (context, TRUE);
+  }
+  g_cancellable_disconnect (stopping, handler);
   /* Its pipes still open after the kill (a child of its own holds them):
    * the GLib worker reaps it; the wait ends here, before @run does. */
   g_cancellable_cancel (cancel);
@@ -341,6 +374,7 @@ cs_picture_process_make (GstSample * keyframe, GCancellable * cancellable,
   g_autofree gchar *helper = NULL;
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GMainContext) context = NULL;
+  g_auto (GStrv) child_env = helper_environ ();
   Run run = { 0 };
   GBytes *jpeg = NULL;
   sigset_t pipe_set, old_set;
@@ -360,6 +394,7 @@ cs_picture_process_make (GstSample * keyframe, GCancellable * cancellable,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_set_environ (launcher, child_env);
   run.process = g_subprocess_launcher_spawnv (launcher, argv, error);
   if (run.process == NULL) {
     g_bytes_unref (run.input);

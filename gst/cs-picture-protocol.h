@@ -12,6 +12,8 @@
 #define CS_PICTURE_FRAME_MAX (16 * 1024 * 1024)
 /* A 640-wide JPEG is tens of kB: more is not a picture of ours. */
 #define CS_PICTURE_JPEG_MAX (2 * 1024 * 1024)
-/* The helper's CPU limit (s); cssink's wait for it is CS_PICTURE_WAIT_S. */
+/* The helper's CPU limit (s), and how long cssink waits for it (s): longer,
+ * as on a loaded device the helper waits for a CPU too (0.15 s of CPU for
+ * a 720p picture here). */
 #define CS_PICTURE_CPU_S 10
-#define CS_PICTURE_WAIT_S 10
+#define CS_PICTURE_WAIT_S 20

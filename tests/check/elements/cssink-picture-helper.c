@@ -183,6 +183,23 @@ GST_START_TEST (test_helper_failures)
 
 GST_END_TEST;
 
+/* The helper gets GStreamer's environment, not the application's secrets. */
+GST_START_TEST (test_helper_environment)
+{
+  g_autofree gchar *helper = fake_helper ("env", "cat >/dev/null; "
+      "echo \"cs-picture-helper: secrets=$(env | grep -c -e AWS_SECRET "
+      "-e CS_TEST_SECRET) registry=$(env | grep -c ^GST_REGISTRY=)\" >&2; "
+      "exit 3");
+
+  g_setenv ("AWS_SECRET_ACCESS_KEY", "not-for-the-helper", TRUE);
+  g_setenv ("CS_TEST_SECRET", "not-for-the-helper", TRUE);
+  g_setenv ("GST_REGISTRY", g_getenv ("GST_REGISTRY") ?
+      g_getenv ("GST_REGISTRY") : "/nonexistent", FALSE);
+  check_fails (helper, "failed (exit 3): secrets=0 registry=1");
+}
+
+GST_END_TEST;
+
 /* Found without CS_PICTURE_HELPER: beside the plugin in the build tree
  * (this test links the elements' code, so "the plugin" is this program,
  * whose directory has no helper: the installed path is named instead). */
@@ -364,7 +381,7 @@ check_event_without_picture (const gchar * body, const gchar * reason)
 
 GST_START_TEST (test_helper_hangs)
 {
-  check_event_without_picture ("exec sleep 600", "took more than 10 s");
+  check_event_without_picture ("exec sleep 600", "took more than 20 s");
 }
 
 GST_END_TEST;
@@ -377,7 +394,7 @@ GST_START_TEST (test_helper_crashes)
 GST_END_TEST;
 
 /* A camera stopped (no EOS) while its picture's helper hangs stops at
- * once, the helper killed, not after the helper's 10 s. */
+ * once, the helper killed, not after the helper's 20 s. */
 GST_START_TEST (test_stop_kills_helper)
 {
   g_autofree gchar *pid_file = g_build_filename (dir, "pid", NULL);
@@ -472,6 +489,7 @@ picture_helper_suite (void)
   tcase_add_test (tc, test_h264_picture);
   tcase_add_test (tc, test_h265_picture);
   tcase_add_test (tc, test_helper_failures);
+  tcase_add_test (tc, test_helper_environment);
   tcase_add_test (tc, test_helper_not_found);
   tcase_add_test (tc, test_event_picture);
   tcase_add_test (tc, test_helper_hangs);
