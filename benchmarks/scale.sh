@@ -6,14 +6,17 @@
 # stored its segments, in STEP seconds of recording (default 25): doubling
 # from START (16), then halving the interval down to 1/RES (8) of the max.  Then, at
 # the smallest of the three maxima, the CPU, RSS and threads per camera of
-# each, and the ratios to the baseline.
+# each, and the ratios to the baseline.  CASES (default "base file s3") runs
+# fewer (base always, and first; the gateway starts only for s3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/lib.sh
 STEP=${STEP:-25} START=${START:-16} MAX=${MAX:-2048} SEG=${SEG:-4} RES=${RES:-8}
 RATES=${RATES:-1000 4000}
+# CASES: base file s3, or fewer (the gateway starts only for s3).
+read -r -a cases <<<"${CASES:-base file s3}"
 bench_build
-bench_rgw_start
+case " ${cases[*]} " in *" s3 "*) bench_rgw_start ;; esac
 log=$out/scale.log
 : >"$log"
 
@@ -50,19 +53,19 @@ max_n() {
 
 declare -A maxn line cpu rss thr
 for kbps in $RATES; do
-  for c in base file s3; do
+  for c in "${cases[@]}"; do
     maxn[$c]=$(max_n "$c" "$kbps")
   done
-  n=${maxn[base]}
-  for c in file s3; do [ "${maxn[$c]}" -lt "$n" ] && n=${maxn[$c]}; done
+  n=${maxn[${cases[0]}]}
+  for c in "${cases[@]}"; do [ "${maxn[$c]}" -lt "$n" ] && n=${maxn[$c]}; done
   [ "$n" -gt 0 ] || n=1
-  for c in base file s3; do line[$c]=$(trial "$c" "$kbps" "$n" || true); done
+  for c in "${cases[@]}"; do line[$c]=$(trial "$c" "$kbps" "$n" || true); done
 
   printf '\n%s kb/s video + AAC, %s s segments, %s s per step; per camera at N=%s\n' \
     "$kbps" "$SEG" "$STEP" "$n"
   printf '%-24s %6s %9s %10s %8s %8s %8s %8s\n' case "max N" "CPU %" "RSS MB" threads \
     "N/base" "RSS/base" "thr/base"
-  for c in base file s3; do
+  for c in "${cases[@]}"; do
     l=${line[$c]}
     cpu[$c]=$(echo "$(bench_get cpu-pct "$l") / $n" | bc -l)
     rss[$c]=$(echo "($(bench_get rss-kb "$l") - $(bench_get rss-start-kb "$l")) / $n / 1024" | bc -l)
@@ -73,7 +76,9 @@ for kbps in $RATES; do
       "$(echo "${maxn[$c]} / ${maxn[base]}" | bc -l)" \
       "$(echo "${rss[$c]} / ${rss[base]}" | bc -l)" "$(echo "${thr[$c]} / ${thr[base]}" | bc -l)"
   done
-  echo "late frames at N (ms): base $(bench_get late-ms "${line[base]}"), file $(bench_get late-ms "${line[file]}"), s3 $(bench_get late-ms "${line[s3]}")"
+  printf 'late frames at N (ms):'
+  for c in "${cases[@]}"; do printf ' %s %s' "$c" "$(bench_get late-ms "${line[$c]}")"; done
+  echo
 done
 echo "targets (issue 12): N/base >= 1.3, RSS/base <= 1.2, thr/base <= 1.0; every trial: $log"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

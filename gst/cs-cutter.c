@@ -93,21 +93,45 @@ at_mark (CsCutter * c, const Mark * mark, GstClockTime eos_end)
       c->user_data);
 }
 
-static GstFlowReturn
-cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+/* Appends @buf to the segment written, if one is; c->lock held. */
+static void
+append_locked (CsCutter * c, GstBuffer * buf)
 {
-  CsCutter *c = gst_pad_get_element_private (pad);
   GstMapInfo map;
 
-  g_mutex_lock (&c->lock);
   /* Between a close and the next keyframe: nothing of a segment (the
    * muxer's tables, audio after the video ended). */
   if (c->bytes && gst_buffer_map (buf, &map, GST_MAP_READ)) {
     cs_page_buffer_append (c->bytes, map.data, map.size);
     gst_buffer_unmap (buf, &map);
   }
+}
+
+static GstFlowReturn
+cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  CsCutter *c = gst_pad_get_element_private (pad);
+
+  g_mutex_lock (&c->lock);
+  append_locked (c, buf);
   g_mutex_unlock (&c->lock);
   gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+/* The muxer pushes the packets of each round as one list of 188-byte
+ * buffers: taken at once, not a pad call and a lock per packet. */
+static GstFlowReturn
+cutter_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
+{
+  CsCutter *c = gst_pad_get_element_private (pad);
+  guint i, n = gst_buffer_list_length (list);
+
+  g_mutex_lock (&c->lock);
+  for (i = 0; i < n; i++)
+    append_locked (c, gst_buffer_list_get (list, i));
+  g_mutex_unlock (&c->lock);
+  gst_buffer_list_unref (list);
   return GST_FLOW_OK;
 }
 
@@ -164,6 +188,7 @@ cs_cutter_new (GstElement * muxer, GstClockTime duration,
   c->sinkpad = gst_pad_new ("cutter", GST_PAD_SINK);
   gst_pad_set_element_private (c->sinkpad, c);
   gst_pad_set_chain_function (c->sinkpad, cutter_chain);
+  gst_pad_set_chain_list_function (c->sinkpad, cutter_chain_list);
   gst_pad_set_event_function (c->sinkpad, cutter_event);
   gst_pad_set_active (c->sinkpad, TRUE);
   c->muxsrc = gst_element_get_static_pad (muxer, "src");

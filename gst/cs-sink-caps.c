@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* How cssink's legs join the muxer: the video parser chosen by the first
- * caps (h264parse or h265parse; a later change of codec refused with a
- * clear message), upstream's caps queries answered from what cssink
- * records, and audio linked to the muxer with its first frame once the
- * muxer can take it.
+/* How cssink's legs join the muxer: the video leg chosen by the first caps
+ * (parsed byte-stream through a parameter-set keeper, anything else through
+ * h264parse or h265parse; a later change of codec refused with a clear
+ * message), upstream's caps queries answered from what cssink records, and
+ * audio linked to the muxer with its first frame once the muxer can take
+ * it.
  *
  * Threads: the streaming threads of the video and audio pads (their caps,
  * queries and first frames).
@@ -14,13 +15,102 @@
 #endif
 
 #include "gstcssink-private.h"
+#include "cs-param-sets.h"
 
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 
-/* The video parser is chosen when the caps say which codec arrives.  It keeps
- * codec headers in front of every keyframe (config-interval=-1) so each
- * segment plays on its own, and turns avc/hvc into the byte-stream that
- * MPEG-TS carries. */
+/* On the sink pad of a parsed video's leg: a keyframe without the parameter
+ * sets gets the latest ones in front (h264parse's config-interval=0, its
+ * default, sends them only with the first; a segment must decode alone). */
+static GstPadProbeReturn
+param_sets_probe (GstPad * pad, GstPadProbeInfo * info, gpointer keeper)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info), *out;
+  GBytes *sets = NULL;
+  GstMapInfo map;
+  gsize at = 0, size;
+  gconstpointer data;
+
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)
+      || !gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_PAD_PROBE_OK;
+  sets = cs_param_sets_keyframe (keeper, map.data, map.size, &at);
+  gst_buffer_unmap (buf, &map);
+  if (sets == NULL)
+    return GST_PAD_PROBE_OK;
+  /* The frame's own memory is kept; the sets go in between. */
+  out = gst_buffer_new ();
+  gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  if (at > 0)
+    gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_MEMORY, 0, at);
+  data = g_bytes_get_data (sets, &size);
+  gst_buffer_append_memory (out, gst_memory_new_wrapped (0, (gpointer) data,
+          size, 0, size, sets, (GDestroyNotify) g_bytes_unref));
+  if (at < gst_buffer_get_size (buf))
+    gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_MEMORY, at, -1);
+  gst_buffer_unref (buf);
+  GST_PAD_PROBE_INFO_DATA (info) = out;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Video that an h264parse/h265parse upstream made whole access units of
+ * (byte-stream, alignment=au): a second parser would scan every byte again
+ * for nothing but the parameter sets. */
+static gboolean
+is_parsed_byte_stream (const GstStructure * s)
+{
+  gboolean parsed = FALSE;
+
+  return gst_structure_get_boolean (s, "parsed", &parsed) && parsed
+      && g_strcmp0 (gst_structure_get_string (s, "stream-format"),
+      "byte-stream") == 0
+      && g_strcmp0 (gst_structure_get_string (s, "alignment"), "au") == 0;
+}
+
+/* The video leg for @caps: parsed byte-stream passes through (an identity)
+ * with a parameter-set keeper on its input; anything else (avc/hvc, NAL
+ * alignment, an encoder's own output) gets h264parse/h265parse, which keeps
+ * codec headers in front of every keyframe (config-interval=-1) and turns
+ * avc/hvc into the byte-stream that MPEG-TS carries.  NULL if missing. */
+static GstElement *
+make_video_leg (const GstCaps * caps, gboolean h265)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  GstElement *leg;
+  CsParamSets *keeper;
+  const GValue *value;
+  GstPad *sinkpad;
+
+  if (!is_parsed_byte_stream (s)) {
+    leg = gst_element_factory_make (h265 ? "h265parse" : "h264parse", NULL);
+    if (leg)
+      g_object_set (leg, "config-interval", -1, NULL);
+    return leg;
+  }
+  leg = gst_element_factory_make ("identity", NULL);
+  if (leg == NULL)
+    return NULL;
+  g_object_set (leg, "signal-handoffs", FALSE, NULL);
+  keeper = cs_param_sets_new (h265);
+  value = gst_structure_get_value (s, "codec_data");
+  if (value && GST_VALUE_HOLDS_BUFFER (value)) {
+    GstMapInfo map;
+    GstBuffer *codec_data = gst_value_get_buffer (value);
+
+    if (gst_buffer_map (codec_data, &map, GST_MAP_READ)) {
+      cs_param_sets_take_codec_data (keeper, map.data, map.size);
+      gst_buffer_unmap (codec_data, &map);
+    }
+  }
+  sinkpad = gst_element_get_static_pad (leg, "sink");
+  gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, param_sets_probe,
+      keeper, (GDestroyNotify) cs_param_sets_free);
+  gst_object_unref (sinkpad);
+  return leg;
+}
+
+/* The video leg is chosen when the caps say which codec arrives (see
+ * make_video_leg). */
 GstPadProbeReturn
 cs_sink_video_caps_probe (GstPad * pad, GstPadProbeInfo * info,
     gpointer user_data)
@@ -63,14 +153,12 @@ cs_sink_video_caps_probe (GstPad * pad, GstPadProbeInfo * info,
   g_mutex_unlock (&self->lock);
   cs_sink_mux_set_latency (self, live);
 
-  parser = gst_element_factory_make (g_str_equal (codec, "video/x-h265") ?
-      "h265parse" : "h264parse", NULL);
+  parser = make_video_leg (caps, g_str_equal (codec, "video/x-h265"));
   if (parser == NULL) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
         ("The %s parser is missing.", codec), (NULL));
     return GST_PAD_PROBE_DROP;
   }
-  g_object_set (parser, "config-interval", -1, NULL);
   sinkpad = cs_sink_mux_add_leg (self, parser, self->mux_video_pad);
   g_mutex_lock (&self->lock);
   self->video_parser = gst_object_ref (parser);   /* the idle check's */

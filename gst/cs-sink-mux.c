@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cssink's muxer: each run's muxer and the cutter of its output, made
  * at start and dropped at stop (a restart may bring another codec); the
- * legs (one parser per stream, no queue) added to it, the audio's stream
+ * legs (one parser per stream, or for parsed video an identity with a
+ * parameter-set keeper; no queue) added to it, the audio's stream
  * announced before its first frame, the muxer's latency chosen once per
  * run (live or not).  The muxer is mpegtsmux, or for container=fmp4
  * csfmp4mux (cs-fmp4.h), which takes the same legs and marks.

@@ -101,7 +101,8 @@ typedef struct
   GstPad *audio_pad;            /* ghost, requested */
   GstElement *audio_parser;
   GstPad *audio_pad_src;        /* its src pad: which leg a probe is on */
-  GstElement *video_parser;     /* made for each run's codec */
+  GstElement *video_parser;     /* made for each run's codec (a parser, or
+                                 * an identity for parsed video) */
   /* Each run's muxer and the cutter of its output: made at start, so that
    * a restart (another codec, other streams) begins with a fresh one. */
   GstElement *mux;

@@ -8,11 +8,21 @@
 /* Room is added in steps of this much address space (pages not yet written
  * take no memory), so that a segment of a few MB is remapped a few times. */
 #define STEP (1024 * 1024)
+/* Pages are made ready this many at a time, before they are written: one
+ * call instead of a page fault per 4 KiB (at 4 Mb/s, 120 faults a second a
+ * camera, a few per cent of cssink's CPU).  At most this much is held
+ * beyond the bytes written; the end of a segment gives it back. */
+#define POPULATE (64 * 1024)
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  /* Linux 5.14 */
+#endif
 
 struct _CsPageBuffer {
   guint8 *data;                 /* NULL until the first byte */
   gsize size;
   gsize capacity;               /* mapped, a multiple of the page size */
+  gsize populated;              /* made ready, a multiple of POPULATE */
 };
 
 typedef struct {
@@ -51,6 +61,15 @@ cs_page_buffer_append (CsPageBuffer * self, const guint8 * data, gsize size)
           capacity);
     self->data = p;
     self->capacity = capacity;
+  }
+  if (self->size + size > self->populated) {
+    gsize end = MIN (self->capacity,
+        (self->size + size + POPULATE - 1) / POPULATE * POPULATE);
+
+    /* An older kernel says EINVAL: the pages then fault in one by one. */
+    madvise (self->data + self->populated, end - self->populated,
+        MADV_POPULATE_WRITE);
+    self->populated = end;
   }
   memcpy (self->data + self->size, data, size);
   self->size += size;

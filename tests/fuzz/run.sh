@@ -10,7 +10,7 @@ if [ ! -f build-fuzz/build.ninja ]; then
 fi
 ninja -C build-fuzz >/dev/null
 for t in s3-xml service event-json ivcs-config json-depth http-answer ivcs-frame \
-    crypt nal; do
+    crypt nal param-sets; do
   work=$(mktemp -d)
   echo "fuzz-$t: ${FUZZ_SECONDS:-30} s"
   UBSAN_OPTIONS=halt_on_error=1 build-fuzz/tests/fuzz/fuzz-$t \
