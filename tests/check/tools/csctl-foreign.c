@@ -25,18 +25,7 @@ setup (void)
   guint8 bytes[4096];
 
   store_dir = g_dir_make_tmp ("csctl-foreign-XXXXXX", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (starts); i++) {
-    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
-        "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
-        "key-int-max=15 speed-preset=ultrafast ! h264parse name=p ! "
-        "cssink name=s location=file://%s device-id=cam1 "
-        "segment-duration=1000000000", store_dir);
-    CsRun run;
-
-    cs_test_run (desc, 0, 60, cs_test_stamp_unix_time, &starts[i], &run);
-    fail_unless (run.eos && run.error == NULL);
-    cs_run_clear (&run);
-  }
+  cs_test_record_spans (store_dir, starts, G_N_ELEMENTS (starts));
   hour = g_build_filename (store_dir, "cam1", "rec", "20231114", "22", NULL);
   empty = g_build_filename (hour, "1700000003000_1000.ts", NULL);
   junk = g_build_filename (hour, "1700000004000_1000.ts", NULL);
