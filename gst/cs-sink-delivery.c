@@ -74,6 +74,10 @@ on_outbox_report (const CsOutboxReport * r, gpointer user_data)
       GST_WARNING_OBJECT (self, "upload of %s failed (attempt %u%s): %s",
           r->key, r->attempt, r->outcome == CS_OUTBOX_ATTEMPT_FAILED ?
           ", will retry" : "", r->error->message);
+      g_mutex_lock (&self->lock);
+      g_free (self->st.last_upload_error);
+      self->st.last_upload_error = g_strdup (r->error->message);
+      g_mutex_unlock (&self->lock);
       break;
     case CS_OUTBOX_NOT_SPOOLED:
       GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
@@ -219,6 +223,7 @@ drain (CsSinkCore * self)
   guint64 timeout;
   gint64 deadline;
   gboolean spooled;
+  g_autofree gchar *why = NULL;
 
   g_mutex_lock (&self->lock);
   timeout = self->run.drain_timeout;
@@ -240,11 +245,18 @@ drain (CsSinkCore * self)
   if (cs_outbox_drain (outbox, MAX (deadline - g_get_monotonic_time () / 1000,
               0), left))
     return;
+  /* Why: a user who sees only the bus (gst-launch-1.0) hears of the
+   * store's refusals here first (each attempt is an element message). */
+  g_mutex_lock (&self->lock);
+  why = g_strdup_printf ("the store's answer to the last failed attempt: %s",
+      self->st.last_upload_error ? self->st.last_upload_error :
+      "none yet (the uploads under way had no answer)");
+  g_mutex_unlock (&self->lock);
   if (spooled) {
     /* What is not uploaded by then stays on disk for the next start. */
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Some segments were not uploaded before the drain timeout; they "
-            "stay in the spool for the next start."), (NULL));
+            "stay in the spool for the next start."), ("%s", why));
     return;
   }
   if (drain_interrupted (self))
@@ -252,11 +264,11 @@ drain (CsSinkCore * self)
   if (left[CS_OUTBOX_SEGMENT] > 0)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("%u segments were not uploaded before the drain timeout.",
-            left[CS_OUTBOX_SEGMENT]), (NULL));
+            left[CS_OUTBOX_SEGMENT]), ("%s", why));
   if (left[CS_OUTBOX_EVENT_OBJECT] + left[CS_OUTBOX_PICTURE] > 0)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Event objects were not uploaded before the drain timeout."),
-        (NULL));
+        ("%s", why));
   /* Each is reported as dropped before EOS reaches the application. */
   cs_outbox_stop (outbox, CS_UPLOAD_DROP_DRAIN_TIMEOUT);
 }

@@ -36,6 +36,7 @@ struct _CsSinkEvents
   gchar *current;               /* id of the latest event started */
   gboolean gated;
   GstClockTime close_rt;
+  GstClockTime paused_rt;       /* the close whose event was told so far */
   GstClockTime stored_end_rt;   /* end of the latest stored segment */
   GPtrArray *done;              /* CsSinkEventDone, finished since taken */
 };
@@ -64,6 +65,7 @@ cs_sink_events_new (const gchar * device_id, gint64 key_id)
   ev->marks = g_array_new (FALSE, FALSE, sizeof (Mark));
   g_array_set_clear_func (ev->marks, (GDestroyNotify) mark_clear);
   ev->close_rt = GST_CLOCK_TIME_NONE;
+  ev->paused_rt = GST_CLOCK_TIME_NONE;
   ev->stored_end_rt = GST_CLOCK_TIME_NONE;
   ev->done = g_ptr_array_new_with_free_func ((GDestroyNotify)
       cs_sink_event_done_free);
@@ -314,16 +316,32 @@ void
 cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
     gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads)
 {
+  SinkEvent *paused = NULL;
+
   ev->stored_end_rt = end_rt;
   for (GList * l = ev->events; l; l = l->next) {
     SinkEvent *e = l->data;
     gboolean holds = ev->gated ? g_str_has_prefix (key, e->dir) :
         end_ms > e->record->start_ms && (e->record->end_ms < 0
         || start_ms < e->record->end_ms);
-    if (holds)
+    if (holds) {
       g_ptr_array_add (e->record->segments, g_strdup (key));
+      paused = e;
+    }
   }
   finish_complete_events (ev, uploads);
+  /* The gate closed after this segment: the recording paused, and its
+   * event, which a trigger may yet go on with until event-interval, is
+   * rewritten with its segments (and index.m3u8) now, so that the clip can
+   * be found and played now rather than at the event's end. */
+  if (paused && ev->gated && GST_CLOCK_TIME_IS_VALID (ev->close_rt)
+      && GST_CLOCK_TIME_IS_VALID (end_rt) && ev->paused_rt != ev->close_rt
+      && end_rt + CS_SINK_CLOSER_LEAD >= ev->close_rt
+      && g_list_find (ev->events, paused)) {
+    ev->paused_rt = ev->close_rt;
+    upload_playlist (ev, paused, uploads);
+    upload_record (paused, uploads);
+  }
 }
 
 gboolean

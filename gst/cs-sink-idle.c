@@ -16,6 +16,32 @@
 
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 
+/* The video thread has been inside the muxer for the idle timeout: when
+ * the audio stopped before the video's @end, mpegtsmux (which waits for
+ * every stream) holds the last video frames for audio that will not come.
+ * A gap on the audio up to @end, once, lets them out; the next check then
+ * closes the segment. */
+static void
+unblock_video (CsSinkCore * self, GstPad * asink, GstClockTime end)
+{
+  gboolean behind;
+
+  g_mutex_lock (&self->lock);
+  behind = GST_CLOCK_TIME_IS_VALID (end)
+      && GST_CLOCK_TIME_IS_VALID (self->st.audio_order.last_rt)
+      && self->st.audio_order.last_rt < end && self->st.idle_gap_rt != end;
+  g_mutex_unlock (&self->lock);
+  if (!behind || !GST_PAD_STREAM_TRYLOCK (asink))
+    return;
+  GST_INFO_OBJECT (self, "no video for the idle timeout, the audio stopped "
+      "first: a gap on the audio to %" GST_TIME_FORMAT, GST_TIME_ARGS (end));
+  cs_sink_audio_gap_at (self, self->audio_pad_src, end);
+  GST_PAD_STREAM_UNLOCK (asink);
+  g_mutex_lock (&self->lock);
+  self->st.idle_gap_rt = end;
+  g_mutex_unlock (&self->lock);
+}
+
 /* On the ticker thread: when no video came for segment-idle-timeout, the
  * open segment is closed after its last frame, so that it is stored now
  * rather than when frames come back.  The close enters the muxer under the
@@ -44,23 +70,28 @@ cs_sink_idle_check (gpointer data)
     asink = gst_element_get_static_pad (self->audio_parser, "sink");
   g_mutex_unlock (&self->lock);
 
-  /* A stream thread inside the parser: frames are coming after all. */
-  if (muxpad && cs_cutter_is_open (cutter) && GST_PAD_STREAM_TRYLOCK (vsink)) {
-    GstClockTime end = cs_cutter_video_end (cutter);
-    if (cs_cutter_close (cutter, muxpad, end)) {
-      g_mutex_lock (&self->lock);
-      self->st.idle_closed = TRUE;
-      g_mutex_unlock (&self->lock);
-      GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
-          "segment ends at %" GST_TIME_FORMAT, idle_us / 1000,
-          GST_TIME_ARGS (end));
-      /* Audio that stopped as well must not hold the muxer back. */
-      if (asink && GST_PAD_STREAM_TRYLOCK (asink)) {
-        cs_sink_audio_gap_at (self, self->audio_pad_src, end);
-        GST_PAD_STREAM_UNLOCK (asink);
+  if (muxpad && cs_cutter_is_open (cutter)) {
+    if (GST_PAD_STREAM_TRYLOCK (vsink)) {
+      GstClockTime end = cs_cutter_video_end (cutter);
+      if (cs_cutter_close (cutter, muxpad, end)) {
+        g_mutex_lock (&self->lock);
+        self->st.idle_closed = TRUE;
+        g_mutex_unlock (&self->lock);
+        GST_INFO_OBJECT (self, "no video for %" G_GINT64_FORMAT " ms: the "
+            "segment ends at %" GST_TIME_FORMAT, idle_us / 1000,
+            GST_TIME_ARGS (end));
+        /* Audio that stopped as well must not hold the muxer back. */
+        if (asink && GST_PAD_STREAM_TRYLOCK (asink)) {
+          cs_sink_audio_gap_at (self, self->audio_pad_src, end);
+          GST_PAD_STREAM_UNLOCK (asink);
+        }
       }
+      GST_PAD_STREAM_UNLOCK (vsink);
+    } else if (asink) {
+      /* A stream thread inside the parser: frames are coming after all,
+       * or it waits in the muxer for audio that stopped first. */
+      unblock_video (self, asink, cs_cutter_video_end (cutter));
     }
-    GST_PAD_STREAM_UNLOCK (vsink);
   }
   gst_clear_object (&asink);
   gst_object_unref (vsink);

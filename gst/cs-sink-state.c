@@ -36,6 +36,7 @@ cs_sink_state_reset (CsSinkCore * self)
   cs_stored_events_free (st->stored);
   g_free (st->auto_picture_event);
   g_free (st->auto_picture_key);
+  g_free (st->last_upload_error);
 
   memset (st, 0, sizeof *st);
   cs_leg_order_reset (&st->video_order);

@@ -89,6 +89,8 @@ typedef struct
   guint64 segments_recorded;
   gboolean upstream_live;       /* drop when the cache is full, never wait */
   const gchar *video_codec;     /* caps name the parser was made for */
+  gchar *last_upload_error;     /* the latest failed attempt's, for drain */
+  GstClockTime idle_gap_rt;     /* the idle check's gap on the audio */
 } CsSinkStream;
 
 /* The instance of GstCsSink up to its settings (its first member there, so

@@ -279,9 +279,28 @@ write_fmp4_from_zero (GBytes * data, const gchar * path, GError ** error)
       g_bytes_get_data (moved, NULL), g_bytes_get_size (moved), error);
 }
 
+/* Whether @path starts as MPEG-TS does (a sync byte at each of its first
+ * two packets): an object named like a segment that is not one (an empty
+ * upload, a stray file) would fail the whole export in splitmuxsrc. */
+static gboolean
+is_mpegts (const gchar * path)
+{
+  guint8 head[189];
+  FILE *f = fopen (path, "rb");
+  gboolean ok;
+
+  if (f == NULL)
+    return FALSE;
+  ok = fread (head, 1, sizeof head, f) == sizeof head && head[0] == 0x47
+      && head[188] == 0x47;
+  fclose (f);
+  return ok;
+}
+
 /* Local files for the segments: a file store's own MPEG-TS, others
  * downloaded (encrypted ones decrypted; fragmented MP4 always copied, its
- * times from 0). */
+ * times from 0).  A segment that is not MPEG-TS is named on stderr and
+ * taken out of @segs: the export holds the rest. */
 static GStrv
 local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
     GError ** error)
@@ -306,6 +325,12 @@ local_files (CsStore * store, GArray * segs, const gchar * tmpdir,
                   g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                   error)))
         return NULL;
+    }
+    if (!e->fmp4 && !is_mpegts (path)) {
+      g_printerr ("csctl export: skipping %s: it is not an MPEG-TS "
+          "segment\n", key);
+      g_array_remove_index (segs, i--);
+      continue;
     }
     g_strv_builder_add (files, path);
   }
@@ -553,6 +578,11 @@ csctl_export (int argc, char **argv, GError ** error)
     return 1;
   files = local_files (store, segs, tmpdir, error);
   rc = files ? 0 : 1;
+  if (rc == 0 && segs->len == 0) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "no segment in the range can be read");
+    rc = 1;
+  }
   if (files != NULL)
     gst_init (NULL, NULL);
   /* One part per format: a part that meets a change is made again up to

@@ -43,6 +43,24 @@ cs_test_record_events (const gchar * dir, const gchar * device,
   cs_run_clear (&run);
 }
 
+void
+cs_test_record_spans (const gchar * dir, const gint64 * starts_ms, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
+        "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
+        "key-int-max=15 speed-preset=ultrafast ! h264parse name=p ! "
+        "cssink name=s location=file://%s device-id=cam1 "
+        "segment-duration=1000000000", dir);
+    CsRun run;
+
+    cs_test_run (desc, 0, 60, cs_test_stamp_unix_time,
+        (gpointer) & starts_ms[i], &run);
+    fail_unless (run.eos && run.error == NULL);
+    cs_run_clear (&run);
+  }
+}
+
 GSubprocess *
 cs_test_csctl_serve (GSubprocessLauncher * launcher, const gchar * csctl,
     const gchar * store, const gchar * const *extra, guint * port,

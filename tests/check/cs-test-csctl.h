@@ -18,6 +18,11 @@ gint cs_test_csctl (gchar ** out, gchar ** err, ...) G_GNUC_NULL_TERMINATED;
  * at @dir, with @triggers at their stream times. */
 void cs_test_record_events (const gchar * dir, const gchar * device,
     gint64 t0_ms, const CsTestTrigger * triggers, guint n);
+/* A recording of 2 s (60 frames of 160x120 at 30 fps, a keyframe every
+ * 0.5 s; 1 s segments) from each of @starts_ms for cam1 in the file store
+ * at @dir. */
+void cs_test_record_spans (const gchar * dir, const gint64 * starts_ms,
+    guint n);
 /* @csctl (NULL: $CSCTL) serve @store --listen 127.0.0.1:0 and @extra
  * (NULL-terminated; NULL: nothing more), started by @launcher (NULL: a new
  * one; its stdout becomes a pipe), once it says where it listens: its port

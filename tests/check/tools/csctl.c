@@ -23,18 +23,7 @@ setup (void)
   gint64 starts[] = { T0, T0 + 5000 };
 
   store_dir = g_dir_make_tmp ("csctl-XXXXXX", NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (starts); i++) {
-    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
-        "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc "
-        "key-int-max=15 speed-preset=ultrafast ! h264parse name=p ! "
-        "cssink name=s location=file://%s device-id=cam1 "
-        "segment-duration=1000000000", store_dir);
-    CsRun run;
-
-    cs_test_run (desc, 0, 60, cs_test_stamp_unix_time, &starts[i], &run);
-    fail_unless (run.eos && run.error == NULL);
-    cs_run_clear (&run);
-  }
+  cs_test_record_spans (store_dir, starts, G_N_ELEMENTS (starts));
 }
 
 static void
