@@ -47,9 +47,16 @@ by_time (gconstpointer a, gconstpointer b)
 GPtrArray *
 ivcs_test_frames (guint seconds, guint kbps, const gchar * pattern)
 {
+  return ivcs_test_frames_audio_at (seconds, kbps, pattern, 48000);
+}
+
+GPtrArray *
+ivcs_test_frames_audio_at (guint seconds, guint kbps, const gchar * pattern,
+    guint audio_rate)
+{
   static GHashTable *cache;
-  g_autofree gchar *name = g_strdup_printf ("%u/%u/%s", seconds, kbps,
-      pattern);
+  g_autofree gchar *name = g_strdup_printf ("%u/%u/%s/%u", seconds, kbps,
+      pattern, audio_rate);
   g_autofree gchar *desc = NULL, *rate = NULL;
   GstElement *pipeline, *vsink, *asink;
   GPtrArray *frames;
@@ -66,9 +73,10 @@ ivcs_test_frames (guint seconds, guint kbps, const gchar * pattern)
       "video/x-h264,stream-format=byte-stream,alignment=au ! "
       "appsink name=v sync=false max-buffers=0 "
       "audiotestsrc num-buffers=%u samplesperbuffer=1024 ! "
-      "audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! "
+      "audio/x-raw,rate=%u ! avenc_aac ! aacparse ! "
       "audio/mpeg,stream-format=adts ! appsink name=a sync=false "
-      "max-buffers=0", seconds * 25, pattern, rate, seconds * 48000 / 1024);
+      "max-buffers=0", seconds * 25, pattern, rate,
+      seconds * audio_rate / 1024, audio_rate);
   pipeline = gst_parse_launch (desc, NULL);
   fail_unless (pipeline != NULL);
   vsink = gst_bin_get_by_name (GST_BIN (pipeline), "v");

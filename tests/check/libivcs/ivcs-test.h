@@ -21,6 +21,10 @@ typedef struct {
  * (videotestsrc's, e.g. "ball", "snow"), and ADTS AAC.  Cached per
  * arguments for the process. */
 GPtrArray *ivcs_test_frames (guint seconds, guint kbps, const gchar * pattern);
+/* The same with its audio sampled at @audio_rate Hz (a camera's AAC is
+ * often 8 or 16 kHz: 128 or 64 ms a frame). */
+GPtrArray *ivcs_test_frames_audio_at (guint seconds, guint kbps,
+    const gchar * pattern, guint audio_rate);
 
 /* iv_cs_push_stream of @f, timestamps on a base of @base_ms (the one place
  * that knows the SDK's frame structs). */
