@@ -22,8 +22,11 @@
 #define GST_CAT_DEFAULT gst_cs_sink_debug
 /* A live muxer's room beyond its two frames per stream: cseventgate lets
  * audio through behind the video it follows (a pre-roll comes at once), so
- * the video must not wait in the muxer for that audio. */
-#define LIVE_MUX_LATENCY (40 * GST_MSECOND)
+ * the video must not wait in the muxer for that audio.  The room holds two
+ * of the longest audio frames: AAC's 1024 samples last 128 ms at 8 kHz
+ * (64 ms at 16 kHz, cameras' usual rates); with 40 ms, an event recording
+ * with such audio stalled after its first segment. */
+#define LIVE_MUX_LATENCY (300 * GST_MSECOND)
 
 /* The muxer's pad a leg feeds (NULL when not linked); ref'd. */
 GstPad *
