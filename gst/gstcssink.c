@@ -708,8 +708,8 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_SEGMENT_DURATION,
       g_param_spec_uint64 ("segment-duration", "Segment duration",
           "Target duration of a segment: segments are cut at the first "
-          "keyframe after it, in ns", GST_SECOND / 10, G_MAXUINT64,
-          DEFAULT_SEGMENT_DURATION, rw));
+          "keyframe after it, in ns (at most an hour)", GST_SECOND / 10,
+          3600 * GST_SECOND, DEFAULT_SEGMENT_DURATION, rw));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_IDLE_TIMEOUT,
       g_param_spec_uint64 ("segment-idle-timeout", "Segment idle timeout",
           "After this long without a video frame the open segment is closed "

@@ -110,7 +110,7 @@ cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
       return FALSE;
   }
   if ((strcmp (end, ".ts") != 0 && strcmp (end, ".mp4") != 0)
-      || start > G_MAXINT64 / 2 || dur > G_MAXINT64 / 2)
+      || start > G_MAXINT64 / 2 || dur > (guint64) CS_KEY_SEGMENT_MAX_MS)
     return FALSE;
   *start_ms = start;
   *duration_ms = dur;

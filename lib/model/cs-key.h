@@ -28,10 +28,15 @@ gchar *cs_key_segment_name (gint64 start_ms, gint64 duration_ms,
 /* "<device>/rec/<YYYYMMDD>/<HH>/" and the segment's name, UTC. */
 gchar *cs_key_recording_segment (const gchar * device_id, gint64 start_ms,
     gint64 duration_ms, gint64 key_id, const gchar * ext);
+/* The longest segment a name may give: cssink's segment-duration is at most
+ * an hour, and a keyframe comes long before a day has passed.  A longer one
+ * is a foreign name (it would span every playlist it falls in). */
+#define CS_KEY_SEGMENT_MAX_MS (24 * 3600 * G_GINT64_CONSTANT (1000))
 /* Start, duration and key id (CS_KEY_NO_KEY_ID when none; @key_id may be
  * NULL) from a segment key's last name, "<start>_<dur>[_k<id>].<ext>" with
- * ext "ts" (MPEG-TS) or "mp4" (fragmented MP4): the one parser of segment
- * names.  FALSE for anything else. */
+ * ext "ts" (MPEG-TS) or "mp4" (fragmented MP4) and a duration of at most
+ * CS_KEY_SEGMENT_MAX_MS: the one parser of segment names.  FALSE for
+ * anything else. */
 gboolean cs_key_parse_segment_full (const gchar * key, gint64 * start_ms,
     gint64 * duration_ms, gint64 * key_id);
 /* cs_key_parse_segment_full () without the key id. */

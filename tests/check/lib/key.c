@@ -57,7 +57,9 @@ GST_END_TEST;
 GST_START_TEST (test_parse_segment)
 {
   const gchar *bad[] = { "x.ts", "1_.ts", "_1.ts", "1-2.ts", "1_2", "a1_2.ts",
-    "99999999999999999999_1.ts", "cam1/rec/-1_2.ts", NULL
+    "99999999999999999999_1.ts", "cam1/rec/-1_2.ts",
+    /* a span of 31 years: a foreign name, not a segment */
+    "1796437000000_999999999999.ts", NULL
   };
   gint64 start = 0, dur = 0;
   g_autofree gchar *hour = cs_key_recording_hour ("cam1", 1700000000000);
@@ -66,6 +68,8 @@ GST_START_TEST (test_parse_segment)
           &start, &dur));
   fail_unless_equals_int64 (start, 1700000000000);
   fail_unless_equals_int64 (dur, 4000);
+  fail_unless (cs_key_parse_segment ("1700000000000_86400000.mp4", &start,
+          &dur));
   for (guint i = 0; bad[i]; i++)
     fail_if (cs_key_parse_segment (bad[i], &start, &dur), "%s", bad[i]);
   fail_unless_equals_string (hour, "cam1/rec/20231114/22/");
