@@ -3,12 +3,14 @@
  * parameter-set keeper share: where each unit of a byte-stream access unit
  * is, where the next start code begins, what is passed over (bytes before
  * the first start code, units of zero bytes only), the type and parameter
- * set kind per codec. */
+ * set kind per codec; and that both users see the same units, also after
+ * two start codes back to back. */
 #include <gst/check/gstcheck.h>
 
 #include <string.h>
 
 #include "cs-nal.h"
+#include "cs-param-sets.h"
 
 static guint8 *
 from_hex (const gchar * hex, gsize * len)
@@ -94,6 +96,43 @@ GST_START_TEST (test_types)
 
 GST_END_TEST;
 
+/* A keyframe whose SPS and PPS follow an empty unit (a start code right
+ * after a start code): the fMP4 writer stores both sets, and the keeper
+ * keeps both (it used to take the second start code for a unit of type 0
+ * and miss the sets behind it), so the next keyframe without them gets
+ * them. */
+GST_START_TEST (test_same_units)
+{
+  const gchar *hex = "00000100000167aa0000000168bb000001658800";
+  static const guint8 want_mp4[] = { 0, 0, 0, 2, 0x67, 0xaa, 0, 0, 0, 2,
+    0x68, 0xbb, 0, 0, 0, 2, 0x65, 0x88
+  };
+  gsize len, at = 99, sets_len;
+  g_autofree guint8 *au = from_hex (hex, &len);
+  g_autofree guint8 *bare = NULL;
+  g_autoptr (GByteArray) mp4 = g_byte_array_new ();
+  CsParamSets *keeper = cs_param_sets_new (FALSE);
+  GBytes *sets;
+  const guint8 *d;
+
+  cs_nal_au_to_mp4 (au, len, mp4, NULL);
+  fail_unless_equals_int (mp4->len, sizeof want_mp4);
+  fail_unless (memcmp (mp4->data, want_mp4, mp4->len) == 0);
+
+  fail_unless (cs_param_sets_keyframe (keeper, au, len, &at) == NULL);
+  bare = from_hex ("000001658800", &len);
+  sets = cs_param_sets_keyframe (keeper, bare, len, &at);
+  fail_unless (sets != NULL);
+  d = g_bytes_get_data (sets, &sets_len);
+  fail_unless_equals_int (sets_len, 12);
+  fail_unless (memcmp (d, "\0\0\0\1\x67\xaa\0\0\0\1\x68\xbb", 12) == 0);
+  fail_unless_equals_int (at, 0);
+  g_bytes_unref (sets);
+  cs_param_sets_free (keeper);
+}
+
+GST_END_TEST;
+
 static Suite *
 nal_walk_suite (void)
 {
@@ -103,6 +142,7 @@ nal_walk_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_units);
   tcase_add_test (tc, test_types);
+  tcase_add_test (tc, test_same_units);
   return s;
 }
 
