@@ -6,22 +6,13 @@
 #include <gio/gio.h>
 #include <string.h>
 
-/* Parameter set kinds, as indexes of CsNalParams.sets. */
-enum
-{
-  KIND_VPS,
-  KIND_SPS,
-  KIND_PPS,
-  N_KINDS
-};
-
 /* At most this many of a kind (the avcC's SPS count has 5 bits). */
 #define MAX_SETS 31
 
 struct _CsNalParams
 {
   CsNalCodec codec;
-  GPtrArray *sets[N_KINDS];     /* GBytes: whole NAL units */
+  GPtrArray *sets[CS_NAL_N_KINDS];      /* GBytes: whole NAL units */
 };
 
 CsNalParams *
@@ -30,7 +21,7 @@ cs_nal_params_new (CsNalCodec codec)
   CsNalParams *p = g_new0 (CsNalParams, 1);
 
   p->codec = codec;
-  for (guint i = 0; i < N_KINDS; i++)
+  for (guint i = 0; i < CS_NAL_N_KINDS; i++)
     p->sets[i] = g_ptr_array_new_with_free_func ((GDestroyNotify)
         g_bytes_unref);
   return p;
@@ -41,81 +32,104 @@ cs_nal_params_free (CsNalParams * p)
 {
   if (p == NULL)
     return;
-  for (guint i = 0; i < N_KINDS; i++)
+  for (guint i = 0; i < CS_NAL_N_KINDS; i++)
     g_ptr_array_unref (p->sets[i]);
   g_free (p);
 }
 
-/* The kind of parameter set @nal is, or -1. */
-static gint
-param_kind (CsNalCodec codec, const guint8 * nal)
+guint
+cs_nal_type (CsNalCodec codec, guint8 header)
 {
-  if (codec == CS_NAL_H264) {
-    guint type = nal[0] & 0x1f;
-    return type == 7 ? KIND_SPS : type == 8 ? KIND_PPS : -1;
-  } else {
-    guint type = (nal[0] >> 1) & 0x3f;
-    return type == 32 ? KIND_VPS : type == 33 ? KIND_SPS : type == 34 ?
-        KIND_PPS : -1;
-  }
+  return codec == CS_NAL_H265 ? (header >> 1) & 0x3f : header & 0x1f;
 }
 
-/* The next start code (00 00 01) at or after @p, or @end. */
-static const guint8 *
-next_start (const guint8 * p, const guint8 * end)
+gint
+cs_nal_kind (CsNalCodec codec, guint type)
 {
-  while (end - p >= 3) {
-    if (p[2] > 1)
-      p += 3;
-    else if (p[2] == 1 && p[1] == 0 && p[0] == 0)
-      return p;
+  if (codec == CS_NAL_H265)
+    return type == 32 ? CS_NAL_VPS : type == 33 ? CS_NAL_SPS :
+        type == 34 ? CS_NAL_PPS : -1;
+  return type == 7 ? CS_NAL_SPS : type == 8 ? CS_NAL_PPS : -1;
+}
+
+/* The next start code (00 00 01) at or after @from, or @size. */
+static gsize
+next_start (const guint8 * p, gsize size, gsize from)
+{
+  while (size - from >= 3) {
+    if (p[from + 2] > 1)
+      from += 3;
+    else if (p[from + 2] == 1 && p[from + 1] == 0 && p[from] == 0)
+      return from;
     else
-      p++;
+      from++;
   }
-  return end;
+  return size;
+}
+
+void
+cs_nal_iter_init (CsNalIter * iter, const guint8 * au, gsize size)
+{
+  iter->au = au;
+  iter->size = au != NULL ? size : 0;
+  iter->pos = 0;
+}
+
+gboolean
+cs_nal_iter_next (CsNalIter * iter, CsNalUnit * unit)
+{
+  gsize start;
+
+  while ((start = next_start (iter->au, iter->size, iter->pos)) < iter->size) {
+    gsize nal = start + 3, next = next_start (iter->au, iter->size, nal),
+        end = next;
+
+    /* Zero bytes before a start code belong to it (or trail the unit). */
+    while (end > nal && iter->au[end - 1] == 0)
+      end--;
+    iter->pos = next;
+    if (end == nal)
+      continue;
+    unit->offset = nal;
+    unit->size = end - nal;
+    unit->next = next < iter->size && end < next ? next - 1 : next;
+    return TRUE;
+  }
+  return FALSE;
 }
 
 gsize
 cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
     CsNalParams * params)
 {
-  const guint8 *end = au + len, *start = next_start (au, end);
   gsize was = out->len;
   gboolean fresh = TRUE;
+  CsNalIter iter;
+  CsNalUnit unit;
 
-  while (start < end) {
-    const guint8 *nal = start + 3, *next = next_start (nal, end),
-        *nal_end = next;
-    guint8 prefix[4];
+  cs_nal_iter_init (&iter, au, len);
+  while (cs_nal_iter_next (&iter, &unit)) {
+    const guint8 *nal = au + unit.offset;
     gint kind;
 
-    /* Zero bytes before a start code belong to it (or trail the unit). */
-    while (nal_end > nal && nal_end[-1] == 0)
-      nal_end--;
-    start = next;
-    if (nal_end - nal < 2 || (guint64) (nal_end - nal) > G_MAXUINT32)
+    if (unit.size < 2 || (guint64) unit.size > G_MAXUINT32)
       continue;
-    prefix[0] = (nal_end - nal) >> 24;
-    prefix[1] = (nal_end - nal) >> 16;
-    prefix[2] = (nal_end - nal) >> 8;
-    prefix[3] = (nal_end - nal);
-    g_byte_array_append (out, prefix, 4);
-    g_byte_array_append (out, nal, nal_end - nal);
-    if (params == NULL || (kind = param_kind (params->codec, nal)) < 0
-        || nal_end - nal > G_MAXUINT16)
+    cs_be_put32 (out, unit.size);
+    g_byte_array_append (out, nal, unit.size);
+    if (params == NULL || unit.size > G_MAXUINT16 || (kind =
+            cs_nal_kind (params->codec, cs_nal_type (params->codec,
+                    nal[0]))) < 0)
       continue;
     /* The sets of the latest access unit that carries any. */
     if (fresh)
-      for (guint i = 0; i < N_KINDS; i++)
+      for (guint i = 0; i < CS_NAL_N_KINDS; i++)
         g_ptr_array_set_size (params->sets[i], 0);
     fresh = FALSE;
     if (params->sets[kind]->len < MAX_SETS)
-      g_ptr_array_add (params->sets[kind], g_bytes_new (nal, nal_end - nal));
+      g_ptr_array_add (params->sets[kind], g_bytes_new (nal, unit.size));
   }
   return out->len - was;
 }
-
-
 
 /* Each set of @sets behind its 16-bit length. */
 static void
@@ -135,10 +149,10 @@ avcc (CsNalParams * p, GError ** error)
 {
   GByteArray *out;
   gsize len = 0;
-  const guint8 *sps = p->sets[KIND_SPS]->len ?
-      g_bytes_get_data (p->sets[KIND_SPS]->pdata[0], &len) : NULL;
+  const guint8 *sps = p->sets[CS_NAL_SPS]->len ?
+      g_bytes_get_data (p->sets[CS_NAL_SPS]->pdata[0], &len) : NULL;
 
-  if (len < 4 || p->sets[KIND_PPS]->len == 0) {
+  if (len < 4 || p->sets[CS_NAL_PPS]->len == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "no H.264 SPS and PPS before the first keyframe");
     return NULL;
@@ -148,10 +162,10 @@ avcc (CsNalParams * p, GError ** error)
   /* profile_idc, the constraint flags, level_idc */
   g_byte_array_append (out, sps + 1, 3);
   cs_be_put8 (out, 0xff);             /* 4-byte lengths */
-  cs_be_put8 (out, 0xe0 | p->sets[KIND_SPS]->len);
-  put_sets (out, p->sets[KIND_SPS]);
-  cs_be_put8 (out, p->sets[KIND_PPS]->len);
-  put_sets (out, p->sets[KIND_PPS]);
+  cs_be_put8 (out, 0xe0 | p->sets[CS_NAL_SPS]->len);
+  put_sets (out, p->sets[CS_NAL_SPS]);
+  cs_be_put8 (out, p->sets[CS_NAL_PPS]->len);
+  put_sets (out, p->sets[CS_NAL_PPS]);
   return g_byte_array_free_to_bytes (out);
 }
 
@@ -265,17 +279,17 @@ parse_hevc_sps (GBytes * nal, HevcSps * s)
 static GBytes *
 hvcc (CsNalParams * p, GError ** error)
 {
-  static const gint kinds[] = { KIND_VPS, KIND_SPS, KIND_PPS };
+  static const gint kinds[] = { CS_NAL_VPS, CS_NAL_SPS, CS_NAL_PPS };
   GByteArray *out;
   HevcSps s;
 
-  if (p->sets[KIND_VPS]->len == 0 || p->sets[KIND_SPS]->len == 0
-      || p->sets[KIND_PPS]->len == 0) {
+  if (p->sets[CS_NAL_VPS]->len == 0 || p->sets[CS_NAL_SPS]->len == 0
+      || p->sets[CS_NAL_PPS]->len == 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "no H.265 VPS, SPS and PPS before the first keyframe");
     return NULL;
   }
-  if (!parse_hevc_sps (p->sets[KIND_SPS]->pdata[0], &s)) {
+  if (!parse_hevc_sps (p->sets[CS_NAL_SPS]->pdata[0], &s)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "an H.265 SPS that cannot be read");
     return NULL;

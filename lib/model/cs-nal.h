@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* H.264 / H.265 access units in byte-stream form (start codes, as
- * h264parse/h265parse hand them to a muxer) made into what MP4 stores:
+ * h264parse/h265parse hand them to a muxer): the one walk over their NAL
+ * units (also cs-param-sets.c's), and what MP4 stores of them:
  * length-prefixed NAL units (4-byte lengths), and the decoder
  * configuration record (avcC, hvcC) from the parameter sets found in them.
  * The input is the camera's: every length and field is checked. */
@@ -15,6 +16,45 @@ typedef enum
   CS_NAL_H264,
   CS_NAL_H265,
 } CsNalCodec;
+
+/* The parameter set kinds, in the order they go in front of a keyframe. */
+typedef enum
+{
+  CS_NAL_VPS,
+  CS_NAL_SPS,
+  CS_NAL_PPS,
+  CS_NAL_N_KINDS
+} CsNalKind;
+
+/* A walk over the NAL units of a byte-stream access unit. */
+typedef struct
+{
+  const guint8 *au;
+  gsize size;
+  gsize pos;                    /* where the next start code is looked for */
+} CsNalIter;
+
+/* One NAL unit of an access unit, as offsets into it. */
+typedef struct
+{
+  gsize offset;                 /* its first (header) byte */
+  gsize size;                   /* > 0, without trailing zero bytes */
+  /* Where the next start code begins (a zero byte before 00 00 01 is
+   * part of it), or the access unit's size after the last unit. */
+  gsize next;
+} CsNalUnit;
+
+void cs_nal_iter_init (CsNalIter * iter, const guint8 * au, gsize size);
+
+/* The next NAL unit; FALSE past the last.  Bytes before the first start
+ * code, and units of zero bytes only, are passed over. */
+gboolean cs_nal_iter_next (CsNalIter * iter, CsNalUnit * unit);
+
+/* The nal_unit_type in a NAL unit's first byte. */
+guint cs_nal_type (CsNalCodec codec, guint8 header);
+
+/* The parameter set kind (CsNalKind) of a nal_unit_type, or -1. */
+gint cs_nal_kind (CsNalCodec codec, guint type);
 
 /* The parameter sets seen in a stream (the latest of each kind and id). */
 typedef struct _CsNalParams CsNalParams;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer: cssink's parameter-set keeper (gst/cs-param-sets.c), given what
+/* libFuzzer: cssink's parameter-set keeper (lib/model/cs-param-sets.c), given what
  * a camera may send as a keyframe's access unit and as codec_data.
  *
  * Input: flags (bit 0 H.265, bit 1 the first part is codec_data), a split

@@ -7,8 +7,9 @@
  * before a keyframe's first slice (a few bytes); delta frames are not looked
  * at.  The bytes are the camera's: any input is taken, nothing is trusted.
  *
- * No GStreamer here (the fuzz target builds it alone); one owner (the video
- * leg's streaming thread), no lock. */
+ * It walks the access unit with cs-nal.h's walk.  No GStreamer here (the
+ * fuzz target builds it alone); one owner (the video leg's streaming
+ * thread), no lock. */
 #pragma once
 
 #include <glib.h>

@@ -1,16 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-param-sets.h"
 
-#include <string.h>
+#include "cs-nal.h"
 
-/* The kinds kept, in the order they go in front of a keyframe. */
-enum
-{
-  KIND_VPS,
-  KIND_SPS,
-  KIND_PPS,
-  N_KINDS
-};
+#include <string.h>
 
 /* More of one kind than the standards allow ids for (H.264: 32 SPS; H.265:
  * 64 PPS) is not kept: a hostile stream must not grow every keyframe. */
@@ -18,8 +11,8 @@ enum
 
 struct _CsParamSets
 {
-  gboolean h265;
-  GPtrArray *sets[N_KINDS];     /* GBytes: NAL units, no start code */
+  CsNalCodec codec;
+  GPtrArray *sets[CS_NAL_N_KINDS];      /* GBytes: NAL units, no start code */
 };
 
 static const guint8 start_code[4] = { 0, 0, 0, 1 };
@@ -29,7 +22,7 @@ cs_param_sets_new (gboolean h265)
 {
   CsParamSets *self = g_new0 (CsParamSets, 1);
 
-  self->h265 = h265;
+  self->codec = h265 ? CS_NAL_H265 : CS_NAL_H264;
   return self;
 }
 
@@ -38,38 +31,21 @@ cs_param_sets_free (CsParamSets * self)
 {
   if (self == NULL)
     return;
-  for (guint k = 0; k < N_KINDS; k++)
+  for (guint k = 0; k < CS_NAL_N_KINDS; k++)
     g_clear_pointer (&self->sets[k], g_ptr_array_unref);
   g_free (self);
-}
-
-/* The NAL unit type of a NAL unit starting with @header. */
-static guint
-nal_type (const CsParamSets * self, guint8 header)
-{
-  return self->h265 ? (header >> 1) & 0x3f : header & 0x1f;
-}
-
-/* The kind of a NAL unit type, or -1 when it is not one kept. */
-static gint
-kind_of (const CsParamSets * self, guint type)
-{
-  if (self->h265)
-    return type == 32 ? KIND_VPS : type == 33 ? KIND_SPS :
-        type == 34 ? KIND_PPS : -1;
-  return type == 7 ? KIND_SPS : type == 8 ? KIND_PPS : -1;
 }
 
 static gboolean
 is_slice (const CsParamSets * self, guint type)
 {
-  return self->h265 ? type < 32 : type >= 1 && type <= 5;
+  return self->codec == CS_NAL_H265 ? type < 32 : type >= 1 && type <= 5;
 }
 
 static gboolean
 is_delimiter (const CsParamSets * self, guint type)
 {
-  return type == (self->h265 ? 35u : 9u);
+  return type == (self->codec == CS_NAL_H265 ? 35u : 9u);
 }
 
 /* Adds a NAL unit to @found[kind] (a new array for this access unit or
@@ -91,7 +67,7 @@ found_add (GPtrArray ** found, gint kind, const guint8 * nal, gsize size)
 static void
 keep_found (CsParamSets * self, GPtrArray ** found)
 {
-  for (guint k = 0; k < N_KINDS; k++) {
+  for (guint k = 0; k < CS_NAL_N_KINDS; k++) {
     if (found[k] == NULL)
       continue;
     g_clear_pointer (&self->sets[k], g_ptr_array_unref);
@@ -102,7 +78,7 @@ keep_found (CsParamSets * self, GPtrArray ** found)
 static void
 found_clear (GPtrArray ** found)
 {
-  for (guint k = 0; k < N_KINDS; k++)
+  for (guint k = 0; k < CS_NAL_N_KINDS; k++)
     g_clear_pointer (&found[k], g_ptr_array_unref);
 }
 
@@ -138,13 +114,13 @@ gboolean
 cs_param_sets_take_codec_data (CsParamSets * self, const guint8 * data,
     gsize size)
 {
-  GPtrArray *found[N_KINDS] = { NULL };
+  GPtrArray *found[CS_NAL_N_KINDS] = { NULL };
   gsize at;
   gboolean ok = TRUE;
 
   if (data == NULL || size < 1 || data[0] != 1)
     return FALSE;
-  if (self->h265) {
+  if (self->codec == CS_NAL_H265) {
     /* hvcC: 22 bytes of profile, then arrays of one NAL unit type each. */
     guint arrays;
 
@@ -162,20 +138,20 @@ cs_param_sets_take_codec_data (CsParamSets * self, const guint8 * data,
       type = data[at] & 0x3f;
       at += 3;
       ok = read_record_nals (self, data, size, &at, read_be16 (data + at - 2),
-          kind_of (self, type), found);
+          cs_nal_kind (self->codec, type), found);
     }
   } else {
     /* avcC: 5 bytes of profile, the SPS (count in 5 bits), the PPS. */
     if (size < 6)
       return FALSE;
     at = 6;
-    ok = read_record_nals (self, data, size, &at, data[5] & 0x1f, KIND_SPS,
+    ok = read_record_nals (self, data, size, &at, data[5] & 0x1f, CS_NAL_SPS,
         found);
     if (ok && size - at < 1)
       ok = FALSE;
     if (ok) {
       guint count = data[at++];
-      ok = read_record_nals (self, data, size, &at, count, KIND_PPS, found);
+      ok = read_record_nals (self, data, size, &at, count, CS_NAL_PPS, found);
     }
   }
   if (ok)
@@ -185,70 +161,46 @@ cs_param_sets_take_codec_data (CsParamSets * self, const guint8 * data,
   return ok;
 }
 
-/* The next start code at or after @from: where it begins (a zero before
- * 00 00 01 is part of it) and where its NAL unit begins. */
-static gboolean
-next_start_code (const guint8 * p, gsize size, gsize from, gsize * code,
-    gsize * nal)
-{
-  for (gsize i = from; i + 3 <= size; i++) {
-    if (p[i + 2] > 1) {
-      i += 2;                   /* no start code can end before i + 3 */
-      continue;
-    }
-    if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1) {
-      *code = i > from && p[i - 1] == 0 ? i - 1 : i;
-      *nal = i + 3;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 GBytes *
 cs_param_sets_keyframe (CsParamSets * self, const guint8 * au, gsize size,
     gsize * at)
 {
-  GPtrArray *found[N_KINDS] = { NULL };
-  gboolean missing = FALSE, first = TRUE;
-  gsize code, nal, insert_at = 0;
+  GPtrArray *found[CS_NAL_N_KINDS] = { NULL };
+  gboolean missing = FALSE;
+  gsize insert_at = 0, units = 0;
+  CsNalIter iter;
+  CsNalUnit unit;
   GByteArray *out;
 
   *at = 0;
-  if (au == NULL || !next_start_code (au, size, 0, &code, &nal))
-    return NULL;
   /* The parameter sets come before the first slice: nothing after it is
    * looked at. */
-  while (nal < size) {
-    guint type = nal_type (self, au[nal]);
-    gsize next_code, next_nal, end;
-    gboolean more;
+  cs_nal_iter_init (&iter, au, size);
+  while (cs_nal_iter_next (&iter, &unit)) {
+    guint type = cs_nal_type (self->codec, au[unit.offset]);
     gint kind;
 
+    units++;
     if (is_slice (self, type))
       break;
-    more = next_start_code (au, size, nal + 1, &next_code, &next_nal);
-    end = more ? next_code : size;
-    while (end > nal && au[end - 1] == 0)
-      end--;                    /* trailing_zero_8bits */
-    kind = kind_of (self, type);
+    kind = cs_nal_kind (self->codec, type);
     if (kind >= 0)
-      found_add (found, kind, au + nal, end - nal);
-    else if (first && is_delimiter (self, type))
-      insert_at = more ? next_code : size;
-    first = FALSE;
-    if (!more)
-      break;
-    nal = next_nal;
+      found_add (found, kind, au + unit.offset, unit.size);
+    else if (units == 1 && is_delimiter (self, type))
+      insert_at = unit.next;
   }
+  /* Not a NAL unit in it (no start code): nothing happens. */
+  if (units == 0)
+    return NULL;
   keep_found (self, found);
 
-  for (guint k = self->h265 ? KIND_VPS : KIND_SPS; k < N_KINDS; k++)
+  for (guint k = self->codec == CS_NAL_H265 ? CS_NAL_VPS : CS_NAL_SPS;
+      k < CS_NAL_N_KINDS; k++)
     missing |= found[k] == NULL && self->sets[k] != NULL;
   if (!missing)
     return NULL;
   out = g_byte_array_new ();
-  for (guint k = 0; k < N_KINDS; k++) {
+  for (guint k = 0; k < CS_NAL_N_KINDS; k++) {
     if (found[k] != NULL || self->sets[k] == NULL)
       continue;
     for (guint i = 0; i < self->sets[k]->len; i++) {
