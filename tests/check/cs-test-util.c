@@ -523,6 +523,42 @@ cs_test_remove_tree (const gchar * path)
   }
 }
 
+/* Where cs_test_add_tmp_dir_fixture puts the directory and its URI: set
+ * when the suite is made, before Check forks a test's process. */
+static gchar **tmp_dir_fixture_dir, **tmp_dir_fixture_uri;
+
+static void
+tmp_dir_fixture_setup (void)
+{
+  g_autofree gchar *template = g_strdup_printf ("%s-XXXXXX",
+      g_get_prgname () ? g_get_prgname () : "cs-test");
+
+  *tmp_dir_fixture_dir = g_dir_make_tmp (template, NULL);
+  fail_unless (*tmp_dir_fixture_dir != NULL, "no temporary directory");
+  if (tmp_dir_fixture_uri)
+    *tmp_dir_fixture_uri = g_strdup_printf ("file://%s",
+        *tmp_dir_fixture_dir);
+}
+
+static void
+tmp_dir_fixture_teardown (void)
+{
+  cs_test_remove_tree (*tmp_dir_fixture_dir);
+  g_clear_pointer (tmp_dir_fixture_dir, g_free);
+  if (tmp_dir_fixture_uri)
+    g_clear_pointer (tmp_dir_fixture_uri, g_free);
+}
+
+void
+cs_test_add_tmp_dir_fixture (TCase * tc, gchar ** dir, gchar ** file_uri)
+{
+  g_assert (tmp_dir_fixture_dir == NULL || tmp_dir_fixture_dir == dir);
+  tmp_dir_fixture_dir = dir;
+  tmp_dir_fixture_uri = file_uri;
+  tcase_add_checked_fixture (tc, tmp_dir_fixture_setup,
+      tmp_dir_fixture_teardown);
+}
+
 guint64
 cs_test_rss_bytes (void)
 {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/check/gstcheck.h>
 
 G_BEGIN_DECLS
 
@@ -109,6 +110,12 @@ G_END_DECLS
 G_BEGIN_DECLS
 /* rm -r; a symbolic link is removed, never followed. */
 void cs_test_remove_tree (const gchar * path);
+/* A checked fixture for @tc: each test gets a new temporary directory,
+ * named after the test program, in *@dir (and its file:// URI in
+ * *@file_uri unless NULL), removed with cs_test_remove_tree after the
+ * test.  One such fixture per test program. */
+void cs_test_add_tmp_dir_fixture (TCase * tc, gchar ** dir,
+    gchar ** file_uri);
 /* This process's resident memory (VmRSS), in bytes. */
 guint64 cs_test_rss_bytes (void);
 G_END_DECLS

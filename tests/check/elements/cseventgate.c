@@ -19,19 +19,6 @@
 
 static gchar *store_dir;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cseventgate-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 /* A second tick for the test that needs one. */
 static CsRunTick pictures_timeline_tick;
 static gpointer pictures_timeline_data;
@@ -572,7 +559,7 @@ cseventgate_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_add_test (tc, test_event_clips);
   tcase_add_test (tc, test_consecutive_events_lose_nothing);
   tcase_add_test (tc, test_mark_mode);

@@ -13,19 +13,6 @@
 
 static gchar *store_dir;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-audio-ends-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 static GstPadProbeReturn
 slow_down (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -220,7 +207,7 @@ cssink_audio_ends_suite (void)
   Suite *s = suite_create ("cssink-audio-ends");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_audio_ends_first_not_live);
   tcase_add_test (tc, test_audio_ends_first_live);

@@ -21,19 +21,6 @@ typedef struct
   gboolean playlist;            /* index.m3u8 there at 9.5 s */
 } Pause;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-event-pause-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 /* At 9.5 s, 4.5 s after the recording ended: what the store says. */
 static void
 pause_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
@@ -98,7 +85,7 @@ cssink_event_pause_suite (void)
   Suite *s = suite_create ("cssink-event-pause");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_paused_event_lists_its_segments);
   suite_add_tcase (s, tc);

@@ -13,19 +13,6 @@
 
 static gchar *dir;
 
-static void
-setup (void)
-{
-  dir = g_dir_make_tmp ("cssink-file-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (dir);
-  g_clear_pointer (&dir, g_free);
-}
-
 /* 60 s of 320x240 H.264 (a keyframe every second) + AAC in MP4. */
 static gchar *
 make_input (void)
@@ -96,7 +83,7 @@ cssink_file_suite (void)
   TCase *tc = tcase_create ("file");
 
   tcase_set_timeout (tc, 900);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &dir, NULL);
   tcase_add_test (tc, test_file_recording_always_ends);
   suite_add_tcase (s, tc);
   return s;

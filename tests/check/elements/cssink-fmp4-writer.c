@@ -13,21 +13,6 @@
 
 static gchar *store_dir, *store_uri;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-fmp4w-XXXXXX", NULL);
-  store_uri = g_strdup_printf ("file://%s", store_dir);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-  g_clear_pointer (&store_uri, g_free);
-}
-
 /* Records 1 s segments of H.264 (@x264 its options) with AAC as fmp4 and
  * checks them. */
 static void
@@ -90,7 +75,7 @@ cssink_fmp4_writer_suite (void)
   TCase *tc = tcase_create ("writer");
 
   tcase_set_timeout (tc, 240);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, &store_uri);
   tcase_add_test (tc, test_bframes_av_at_cut);
   tcase_add_test (tc, test_no_remux_elements);
   suite_add_tcase (s, tc);

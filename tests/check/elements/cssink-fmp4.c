@@ -28,21 +28,6 @@
 
 static gchar *store_dir, *store_uri;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-fmp4-XXXXXX", NULL);
-  store_uri = g_strdup_printf ("file://%s", store_dir);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-  g_clear_pointer (&store_uri, g_free);
-}
-
 /* Records @video_frames of H.264 (and @audio_frames of AAC, when > 0) from
  * UTC @t0_ms for @device in @container, 1 s segments. */
 static void
@@ -375,7 +360,7 @@ cssink_fmp4_suite (void)
   TCase *tc = tcase_create ("fmp4");
 
   tcase_set_timeout (tc, 300);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, &store_uri);
   tcase_add_test (tc, test_playlist_maps);
   tcase_add_test (tc, test_h264_aac_fmp4);
   tcase_add_test (tc, test_h265_fmp4);

@@ -18,19 +18,6 @@
 
 static gchar *store_dir;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-stream-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 static CsStore *
 open_store (void)
 {
@@ -647,7 +634,7 @@ cssink_stream_suite (void)
   Suite *s = suite_create ("cssink-stream");
   TCase *tc = tcase_create ("stream");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_set_timeout (tc, 180);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_restart_same_and_other_codec);

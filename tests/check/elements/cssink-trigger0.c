@@ -12,19 +12,6 @@
 
 static gchar *store_dir;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("cssink-trigger0-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 static GstPadProbeReturn
 count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -114,7 +101,7 @@ cssink_trigger0_suite (void)
   Suite *s = suite_create ("cssink-trigger0");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_trigger_before_first_frame_live);
   tcase_add_test (tc, test_trigger_before_first_frame_not_live);
