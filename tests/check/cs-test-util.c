@@ -161,10 +161,11 @@ cs_test_ffprobe (const gchar * path, const gchar * stream, CsProbe * probe)
   return probe->end >= 0;
 }
 
-static GstPadProbeReturn
-count_in_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+GstPadProbeReturn
+cs_test_count_buffers (GstPad * pad, GstPadProbeInfo * info,
+    gpointer counter)
 {
-  g_atomic_int_inc ((gint *) data);
+  g_atomic_int_inc ((gint *) counter);
   return GST_PAD_PROBE_OK;
 }
 
@@ -173,7 +174,7 @@ count_pad (GstElement * sink, const gchar * name, guint * counter)
 {
   GstPad *pad = gst_element_get_static_pad (sink, name);
   if (pad) {
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_in_probe,
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cs_test_count_buffers,
         counter, NULL);
     gst_object_unref (pad);
   }

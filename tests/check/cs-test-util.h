@@ -52,6 +52,10 @@ typedef void (*CsRunTick) (GstElement * pipeline, gdouble elapsed_s,
 void cs_test_run (const gchar * description, gdouble eos_after_s,
     gdouble timeout_s, CsRunTick tick, gpointer tick_data, CsRun * run);
 void cs_run_clear (CsRun * run);
+/* A buffer pad probe: counts the buffers that pass in the gint (or guint)
+ * at @counter, atomically. */
+GstPadProbeReturn cs_test_count_buffers (GstPad * pad,
+    GstPadProbeInfo * info, gpointer counter);
 guint cs_run_count (CsRun * run, const gchar * name);
 /* A field of cssink's stats after the run. */
 guint64 cs_run_stat (CsRun * run, const gchar * field);

@@ -58,13 +58,6 @@ trigger_at_3s (GstPad * pad, GstPadProbeInfo * info, gpointer gate)
   return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn
-count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  g_atomic_int_inc ((gint *) data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* The buffers of a (non-live) encoding pipeline ending in "appsink name=out",
  * times from 0 (an encoder's segment may start at 1000 h), and their caps. */
 static GPtrArray *
@@ -151,7 +144,7 @@ record_audio_ending_first (gboolean live)
       NULL);
   gst_object_unref (video);
   video = gst_element_get_static_pad (sink, "video");
-  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, count_buffers,
+  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, cs_test_count_buffers,
       &frames_in, NULL);
   gst_element_set_state (pipeline, GST_STATE_PAUSED);
   slow_down_muxer (sink);

@@ -50,13 +50,6 @@ warned (CsRun * run, const gchar * text)
   return FALSE;
 }
 
-static GstPadProbeReturn
-count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  g_atomic_int_inc ((gint *) data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* Plays @pipeline to EOS; FALSE on an error or after @timeout_s. */
 static gboolean
 play_to_eos (GstElement * pipeline, gdouble timeout_s, gchar ** error_text)
@@ -124,8 +117,8 @@ GST_START_TEST (test_restart_same_and_other_codec)
 
   gst_object_ref_sink (sink);
   g_object_set (sink, "location", uri, "segment-duration", GST_SECOND, NULL);
-  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, count_buffers, &frames,
-      NULL);
+  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, cs_test_count_buffers,
+      &frames, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (rounds); i++) {
     g_autofree gchar *src_desc = g_strdup_printf ("videotestsrc "
         "num-buffers=60 ! " RAW " ! %s", rounds[i][0]);

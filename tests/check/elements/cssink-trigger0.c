@@ -12,13 +12,6 @@
 
 static gchar *store_dir;
 
-static GstPadProbeReturn
-count_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
-{
-  g_atomic_int_inc ((gint *) data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* The event's segments read back (tsdemux): video frames, and in @audio
  * the audio frames. */
 static guint
@@ -55,7 +48,7 @@ record_triggered_before_first_frame (gboolean live)
   gate = gst_bin_get_by_name (GST_BIN (pipeline), "g");
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
   video = gst_element_get_static_pad (sink, "video");
-  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, count_buffers,
+  gst_pad_add_probe (video, GST_PAD_PROBE_TYPE_BUFFER, cs_test_count_buffers,
       &frames_in, NULL);
   gst_element_set_state (pipeline, GST_STATE_PAUSED);
   g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
