@@ -621,6 +621,16 @@ cs_run_stat (CsRun * run, const gchar * field)
   return v;
 }
 
+CsStore *
+cs_test_open_dir_store (const gchar * dir)
+{
+  g_autofree gchar *uri = g_strdup_printf ("file://%s", dir);
+  CsStore *store = cs_store_new (uri, NULL, NULL);
+
+  fail_unless (store != NULL, "cannot open %s", uri);
+  return store;
+}
+
 void
 cs_test_check_stored_exactly (CsStore * store, const gchar * prefix,
     GHashTable * uploaded)

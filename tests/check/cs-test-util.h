@@ -71,6 +71,9 @@ G_END_DECLS
 G_BEGIN_DECLS
 typedef struct _CsStore CsStore;
 
+/* The file:// store in @dir (fails the test when it cannot be opened). */
+CsStore *cs_test_open_dir_store (const gchar * dir);
+
 /* Reads every segment of @device back from @store and checks what users rely
  * on: frames in = frames stored (tsdemux and ffprobe), segments back to back
  * with no gap or overlap, each starting on a keyframe, durations within

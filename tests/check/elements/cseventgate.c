@@ -66,16 +66,6 @@ record (gdouble seconds, const gchar * gate_props, const CsTestTrigger * trigger
   record_to (sink, seconds, gate_props, triggers, n, run);
 }
 
-static CsStore *
-open_store (void)
-{
-  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
-  CsStore *store = cs_store_new (uri, NULL, NULL);
-
-  fail_unless (store != NULL);
-  return store;
-}
-
 static CsEventRecord *
 read_event (CsStore * store, const gchar * json_key)
 {
@@ -201,7 +191,7 @@ GST_START_TEST (test_event_clips)
   fail_unless_equals_int (cs_run_count (&run, "cs-event-alarm"), 3);
   fail_unless_equals_int (cs_run_count (&run, "cs-event-ended"), 2);
 
-  store = open_store ();
+  store = cs_test_open_dir_store (store_dir);
   events = list_events (store);
   fail_unless_equals_int (events->len, 2);
   e1 = read_event (store, g_ptr_array_index (events, 0));
@@ -259,7 +249,7 @@ GST_START_TEST (test_consecutive_events_lose_nothing)
       triggers, G_N_ELEMENTS (triggers), &run);
   fail_unless_equals_int (cs_run_count (&run, "cs-event-started"), 3);
 
-  store = open_store ();
+  store = cs_test_open_dir_store (store_dir);
   events = list_events (store);
   fail_unless_equals_int (events->len, 3);
   for (guint i = 0; i < events->len; i++) {
@@ -293,7 +283,7 @@ GST_START_TEST (test_mark_mode)
 
   record (16, "mode=mark min-record-time=4 event-interval=4", triggers,
       G_N_ELEMENTS (triggers), &run);
-  store = open_store ();
+  store = cs_test_open_dir_store (store_dir);
   fail_unless_equals_int (cs_test_check_recording (store, "cam", &run, 4000,
           1000, "video/x-h264", TRUE), 4);
   events = list_events (store);
@@ -478,7 +468,7 @@ GST_START_TEST (test_snapshots)
   fail_unless_equals_int (picture_result (&p, 3), 1);   /* TIME_OUT */
   fail_unless_equals_int (picture_result (&p, 4), 3);   /* NOT_EXIST */
 
-  store = open_store ();
+  store = cs_test_open_dir_store (store_dir);
   events = list_events (store);
   fail_unless_equals_int (events->len, 3);
   e1 = read_event (store, g_ptr_array_index (events, 0));

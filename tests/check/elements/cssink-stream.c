@@ -18,16 +18,6 @@
 
 static gchar *store_dir;
 
-static CsStore *
-open_store (void)
-{
-  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
-  CsStore *store = cs_store_new (uri, NULL, NULL);
-
-  fail_unless (store != NULL);
-  return store;
-}
-
 /* The live tests measure what happens in real time; under a sanitizer
  * (tests/sanitize.sh) everything runs several times slower, and they only
  * say so. */
@@ -110,7 +100,7 @@ GST_START_TEST (test_restart_same_and_other_codec)
     {H264, "video/x-h264"}, {H264, "video/x-h264"}, {H265, "video/x-h265"},
   };
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   GstElement *sink = gst_element_factory_make ("cssink", NULL);
   GstPad *video = gst_element_get_static_pad (sink, "video");
   gint frames = 0;
@@ -222,7 +212,7 @@ record_gated (guint frames, gboolean audio, const gchar * gate_props,
 GST_START_TEST (test_mark_mode_eos_during_event)
 {
   const CsTestTrigger triggers[] = { {1, 5.0} };
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   g_autoptr (GPtrArray) objects = NULL;
   g_autoptr (CsEventRecord) e = NULL;
   g_autoptr (GBytes) json = NULL;
@@ -257,7 +247,7 @@ GST_END_TEST;
 GST_START_TEST (test_events_back_to_back_then_eos)
 {
   const CsTestTrigger triggers[] = { {1, 3.0}, {1, 7.5} };
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   g_autoptr (GPtrArray) objects = NULL;
   guint frames = 0, events = 0, stored = 0;
   gint64 first_ms = -1, end_ms = -1;
@@ -478,7 +468,7 @@ GST_START_TEST (test_idle_timeout_closes_segment)
       "segment-duration=10000000000 segment-idle-timeout=1000000000 "
       "audiotestsrc is-live=true ! avenc_aac ! aacparse name=a ! s.audio",
       store_dir);
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   guint frames, segments, with_audio;
   CsRun run;
 
@@ -514,7 +504,7 @@ GST_START_TEST (test_requested_audio_without_data)
       "! h264parse ! cssink name=s location=file://%s device-id=cam "
       "segment-duration=1000000000 audiotestsrc is-live=true ! avenc_aac ! "
       "aacparse ! identity drop-probability=1.0 ! s.audio", store_dir);
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   guint segments, with_audio;
   CsRun run;
 
@@ -578,7 +568,7 @@ GST_START_TEST (test_audio_comes_and_goes)
       "! h264parse ! cssink name=s location=file://%s device-id=cam "
       "segment-duration=1000000000 audiotestsrc is-live=true ! avenc_aac ! "
       "aacparse name=a ! s.audio", store_dir);
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   guint frames, segments, with_audio;
   CsRun run;
 

@@ -14,15 +14,6 @@
 
 static gchar *store_dir;
 
-static CsStore *
-open_store (void)
-{
-  g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
-  CsStore *store = cs_store_new (uri, NULL, NULL);
-  fail_unless (store != NULL);
-  return store;
-}
-
 static void
 check_clean_run (CsRun * run, guint segments)
 {
@@ -47,7 +38,7 @@ static void
 record_and_check (const gchar * desc, const gchar * device,
     const gchar * codec, gboolean audio, guint video_frames)
 {
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   guint expected = video_frames / 30, n;
   CsRun run;
 
@@ -110,7 +101,7 @@ GST_START_TEST (test_utc_from_reference_meta)
       "x264enc key-int-max=30 speed-preset=ultrafast ! h264parse name=p ! "
       "cssink name=s location=file://%s device-id=cam4 "
       "segment-duration=1000000000", store_dir);
-  g_autoptr (CsStore) store = open_store ();
+  g_autoptr (CsStore) store = cs_test_open_dir_store (store_dir);
   g_autoptr (GPtrArray) objects = NULL;
   CsRun run;
   gint64 base_ms = 1700000000000;       /* 2023-11-14T22:13:20Z */
