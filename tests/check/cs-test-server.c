@@ -130,6 +130,31 @@ cs_test_server_stop (CsTestServer * srv)
   g_free (srv);
 }
 
+/* Where cs_test_server_add_fixture puts the server: set when the suite is
+ * made, before Check forks a test's process. */
+static CsTestServer **fixture_server;
+
+static void
+server_fixture_setup (void)
+{
+  *fixture_server = cs_test_server_start (NULL);
+}
+
+static void
+server_fixture_teardown (void)
+{
+  g_clear_pointer (fixture_server, cs_test_server_stop);
+}
+
+void
+cs_test_server_add_fixture (TCase * tc, CsTestServer ** srv)
+{
+  g_assert (fixture_server == NULL || fixture_server == srv);
+  fixture_server = srv;
+  tcase_add_checked_fixture (tc, server_fixture_setup,
+      server_fixture_teardown);
+}
+
 void
 cs_test_server_wait_requests (CsTestServer * srv, guint n)
 {

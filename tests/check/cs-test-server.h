@@ -4,6 +4,7 @@
  * with @hang set it holds every request until released. */
 #pragma once
 
+#include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
@@ -31,6 +32,9 @@ void cs_test_server_stop (CsTestServer * srv);
 /* Answers (201) every held request and stops holding new ones. */
 void cs_test_server_release_held (CsTestServer * srv);
 gchar *cs_test_server_uri (CsTestServer * srv);
+/* A checked fixture for @tc: each test gets a server of its own in *@srv,
+ * stopped after the test.  One such fixture per test program. */
+void cs_test_server_add_fixture (TCase * tc, CsTestServer ** srv);
 /* Waits until the server got @n requests (fails the test after 10 s). */
 void cs_test_server_wait_requests (CsTestServer * srv, guint n);
 

@@ -10,18 +10,6 @@
 
 static CsTestServer *srv;
 
-static void
-setup (void)
-{
-  srv = cs_test_server_start (NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_server_stop (srv);
-}
-
 /* Records 3 s of live video to the test server, and returns the debug
  * details of the drain-timeout warning (fails when there is none). */
 static gchar *
@@ -99,7 +87,7 @@ cssink_drain_reason_suite (void)
   Suite *s = suite_create ("cssink-drain-reason");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_server_add_fixture (tc, &srv);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_drain_warning_says_the_answer);
   tcase_add_test (tc, test_drain_warning_no_answer);

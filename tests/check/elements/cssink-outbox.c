@@ -16,18 +16,6 @@
 static CsTestServer *srv;
 static CsTestTimeline timeline;
 
-static void
-setup (void)
-{
-  srv = cs_test_server_start (NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_server_stop (srv);
-}
-
 /* Refuses the next @n requests with @status. */
 static void
 refuse_next (guint n, guint status)
@@ -177,7 +165,7 @@ cssink_outbox_suite (void)
   Suite *s = suite_create ("cssink-outbox");
   TCase *tc = tcase_create ("delivery");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_server_add_fixture (tc, &srv);
   tcase_set_timeout (tc, 180);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_picture_retried);
