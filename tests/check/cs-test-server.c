@@ -130,6 +130,15 @@ cs_test_server_stop (CsTestServer * srv)
   g_free (srv);
 }
 
+void
+cs_test_server_refuse_next (CsTestServer * srv, guint n, guint status)
+{
+  g_mutex_lock (&srv->lock);
+  for (guint i = 0; i < n; i++)
+    g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (status));
+  g_mutex_unlock (&srv->lock);
+}
+
 /* Where cs_test_server_add_fixture puts the server: set when the suite is
  * made, before Check forks a test's process. */
 static CsTestServer **fixture_server;

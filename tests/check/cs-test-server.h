@@ -32,6 +32,8 @@ void cs_test_server_stop (CsTestServer * srv);
 /* Answers (201) every held request and stops holding new ones. */
 void cs_test_server_release_held (CsTestServer * srv);
 gchar *cs_test_server_uri (CsTestServer * srv);
+/* Answers the next @n requests with @status (instead of 201). */
+void cs_test_server_refuse_next (CsTestServer * srv, guint n, guint status);
 /* A checked fixture for @tc: each test gets a server of its own in *@srv,
  * stopped after the test.  One such fixture per test program. */
 void cs_test_server_add_fixture (TCase * tc, CsTestServer ** srv);

@@ -59,8 +59,7 @@ GST_START_TEST (test_drain_warning_says_the_answer)
 {
   g_autofree gchar *details = NULL;
 
-  for (guint i = 0; i < 1000; i++)
-    g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (500));
+  cs_test_server_refuse_next (srv, 1000, 500);
   details = drain_warning_details ();
   fail_unless (strstr (details, "500 Internal Server Error") != NULL,
       "the warning does not say what the store answered: '%s'", details);

@@ -16,14 +16,6 @@
 static CsTestServer *srv;
 static CsTestTimeline timeline;
 
-/* Refuses the next @n requests with @status. */
-static void
-refuse_next (guint n, guint status)
-{
-  for (guint i = 0; i < n; i++)
-    g_queue_push_tail (&srv->statuses, GUINT_TO_POINTER (status));
-}
-
 /* @seconds of H.264 (a keyframe every second) through a gate given
  * @triggers into cssink, to the test server; @tick runs too. */
 static void
@@ -113,7 +105,7 @@ GST_START_TEST (test_picture_retried)
   p.dir = g_dir_make_tmp ("cs-picture-XXXXXX", NULL);
   /* The first requests are the event's: event.json and the picture (the
    * first segment closes later); each is refused twice. */
-  refuse_next (4, 503);
+  cs_test_server_refuse_next (srv, 4, 503);
   record (6, triggers, G_N_ELEMENTS (triggers), "", picture_tick, &p, &run);
   fail_unless (run.error == NULL, "%s", run.error ? run.error->message : "");
   fail_unless (run.eos);
@@ -138,7 +130,7 @@ GST_START_TEST (test_failure_details)
   guint status = 0, attempt = 0;
   CsRun run;
 
-  refuse_next (100, 403);
+  cs_test_server_refuse_next (srv, 100, 403);
   record (3, triggers, G_N_ELEMENTS (triggers), "", NULL, NULL, &run);
   fail_unless (run.error != NULL);
   fail_unless (g_error_matches (run.error, GST_RESOURCE_ERROR,
