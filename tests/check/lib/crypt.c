@@ -22,20 +22,6 @@
 
 static gchar *dir;
 
-static void
-setup (void)
-{
-  dir = g_dir_make_tmp ("cs-crypt-XXXXXX", NULL);
-  fail_unless (dir != NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (dir);
-  g_clear_pointer (&dir, g_free);
-}
-
 static CsKeyring *
 test_keyring (void)
 {
@@ -453,7 +439,7 @@ crypt_suite (void)
   Suite *s = suite_create ("crypt");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &dir, NULL);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_key_file);
   tcase_add_test (tc, test_segment_names);

@@ -8,19 +8,6 @@
 
 static gchar *root;
 
-static void
-setup (void)
-{
-  root = g_dir_make_tmp ("cs-store-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (root);
-  g_clear_pointer (&root, g_free);
-}
-
 static CsStore *
 open_root (void)
 {
@@ -128,7 +115,7 @@ store_suite (void)
   Suite *s = suite_create ("store-file");
   TCase *tc = tcase_create ("general");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &root, NULL);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_put_get_list_delete);
   tcase_add_test (tc, test_keys_are_checked);

@@ -137,20 +137,6 @@ GST_START_TEST (test_installed_serve)
 
 GST_END_TEST;
 
-static void
-setup (void)
-{
-  tmp = g_dir_make_tmp ("csctl-install-XXXXXX", NULL);
-  fail_unless (tmp != NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (tmp);
-  g_clear_pointer (&tmp, g_free);
-}
-
 static Suite *
 csctl_install_suite (void)
 {
@@ -158,7 +144,7 @@ csctl_install_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &tmp, NULL);
   tcase_add_test (tc, test_installed_serve);
   return s;
 }

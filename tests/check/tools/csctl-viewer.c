@@ -24,19 +24,6 @@
 
 static gchar *store_dir;
 
-static void
-setup (void)
-{
-  store_dir = g_dir_make_tmp ("csctl-viewer-XXXXXX", NULL);
-}
-
-static void
-teardown (void)
-{
-  cs_test_remove_tree (store_dir);
-  g_clear_pointer (&store_dir, g_free);
-}
-
 /* cam2: an event of motion and person (0 s to 5.5 s), then one of sound
  * (7 s to 12 s), with pictures; segments of 1 s. */
 static void
@@ -449,7 +436,7 @@ csctl_viewer_suite (void)
   Suite *s = suite_create ("csctl-viewer");
   TCase *tc = tcase_create ("viewer");
 
-  tcase_add_checked_fixture (tc, setup, teardown);
+  cs_test_add_tmp_dir_fixture (tc, &store_dir, NULL);
   tcase_set_timeout (tc, 240);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_viewer);
