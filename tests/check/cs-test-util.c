@@ -265,6 +265,32 @@ cs_test_run (const gchar * description, gdouble eos_after_s,
 }
 
 void
+cs_test_wait_eos (GstElement * pipeline, gdouble timeout_s,
+    const gchar * what_format, ...)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      (GstClockTime) (timeout_s * GST_SECOND),
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autofree gchar *what = NULL;
+  va_list args;
+
+  va_start (args, what_format);
+  what = g_strdup_vprintf (what_format, args);
+  va_end (args);
+  fail_unless (msg != NULL, "%s: no EOS in %.0f s (the pipeline hangs)", what,
+      timeout_s);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    g_autoptr (GError) error = NULL;
+    g_autofree gchar *debug = NULL;
+
+    gst_message_parse_error (msg, &error, &debug);
+    fail ("%s: %s (%s)", what, error->message, debug ? debug : "");
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}
+
+void
 cs_run_clear (CsRun * run)
 {
   g_clear_pointer (&run->messages, g_ptr_array_unref);

@@ -57,6 +57,11 @@ void cs_run_clear (CsRun * run);
 GstPadProbeReturn cs_test_count_buffers (GstPad * pad,
     GstPadProbeInfo * info, gpointer counter);
 guint cs_run_count (CsRun * run, const gchar * name);
+/* Waits at most @timeout_s for the EOS of @pipeline (PLAYING), then sets
+ * it to NULL; on an error, or when no EOS comes, fails the test with the
+ * message, or "no EOS", after what @what_format says. */
+void cs_test_wait_eos (GstElement * pipeline, gdouble timeout_s,
+    const gchar * what_format, ...) G_GNUC_PRINTF (3, 4);
 /* A field of cssink's stats after the run. */
 guint64 cs_run_stat (CsRun * run, const gchar * field);
 

@@ -127,7 +127,6 @@ record_audio_ending_first (gboolean live)
   g_autoptr (CsStore) store = NULL;
   GstElement *gate, *sink, *vsrc, *asrc;
   GstPad *video;
-  GstMessage *msg;
   gint frames_in = 0;
   guint stored_video = 0, stored_audio = 0;
 
@@ -153,13 +152,7 @@ record_audio_ending_first (gboolean live)
   /* The audio ends while the video is 2 s behind (the most the gate lets
    * audio run ahead), then the video comes faster than the muxer writes. */
   push_all (vsrc, vframes, 100, 10 * 1000);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "live=%d: no EOS (the pipeline hangs)", live);
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "live=%d: %" GST_PTR_FORMAT, live, msg);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  cs_test_wait_eos (pipeline, 60, "live=%d", live);
 
   store = cs_store_new (uri, NULL, NULL);
   fail_unless (store != NULL);

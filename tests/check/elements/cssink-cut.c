@@ -75,7 +75,6 @@ check_stored_at_next_keyframe (const gchar * container)
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
   GstPad *pad = gst_element_get_static_pad (sink, "video");
   Times t = { 0 };
-  GstMessage *msg;
   GstClockTime end_rt;
   guint checked = 0;
 
@@ -94,11 +93,7 @@ check_stored_at_next_keyframe (const gchar * container)
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   g_usleep (7 * G_USEC_PER_SEC);
   gst_element_send_event (pipeline, gst_event_new_eos ());
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  cs_test_wait_eos (pipeline, 30, "container=%s", container);
 
   /* Each segment but the last (ended by EOS) ends at a keyframe: the one
    * at the first keyframe's time plus the durations so far. */

@@ -26,15 +26,10 @@ make_input (void)
       "audio/x-raw,rate=48000 ! avenc_aac ! aacparse ! m.", SECONDS * 25,
       path, SECONDS * 48000 / 1024);
   GstElement *maker = gst_parse_launch (desc, NULL);
-  GstMessage *msg;
 
   fail_unless (maker != NULL);
   gst_element_set_state (maker, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (maker), 120 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (maker, GST_STATE_NULL);
+  cs_test_wait_eos (maker, 120, "making the input");
   gst_object_unref (maker);
   return path;
 }

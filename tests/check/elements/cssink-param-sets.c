@@ -78,7 +78,6 @@ record (const gchar * dir, GPtrArray ** parts, guint n_parts)
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   GstClockTime offset = 0, end = 0;
-  GstMessage *msg;
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   for (guint p = 0; p < n_parts; p++) {
@@ -100,11 +99,7 @@ record (const gchar * dir, GPtrArray ** parts, guint n_parts)
     offset = end;
   }
   gst_app_src_end_of_stream (GST_APP_SRC (src));
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  cs_test_wait_eos (pipeline, 60, "the recording");
   gst_object_unref (src);
   gst_object_unref (pipeline);
 }

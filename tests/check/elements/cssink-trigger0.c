@@ -40,7 +40,6 @@ record_triggered_before_first_frame (gboolean live)
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *gate, *sink;
   GstPad *video;
-  GstMessage *msg;
   gint frames_in = 0, result = -1;
   guint audio = 0;
 
@@ -55,13 +54,7 @@ record_triggered_before_first_frame (gboolean live)
   fail_unless_equals_int (result, 0);
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   /* 4 s of stream: a generous bound (the old code never ended). */
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "live=%d: no EOS (the pipeline hangs)", live);
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "live=%d: %" GST_PTR_FORMAT, live, msg);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
+  cs_test_wait_eos (pipeline, 60, "live=%d", live);
 
   /* The event starts at the first frame: everything the gate let through
    * is stored, with its audio. */

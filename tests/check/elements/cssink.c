@@ -187,16 +187,11 @@ GST_START_TEST (test_single_threaded_demuxer)
   g_autofree gchar *out_uri = g_strdup_printf ("file://%s/out", store_dir);
   g_autoptr (CsStore) store = cs_store_new (out_uri, NULL, NULL);
   GstElement *maker = gst_parse_launch (make, NULL);
-  GstMessage *msg;
   CsRun run;
   guint n;
 
   gst_element_set_state (maker, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (maker), 30 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (maker, GST_STATE_NULL);
+  cs_test_wait_eos (maker, 30, "making the input");
   gst_object_unref (maker);
 
   cs_test_run (desc, 0, 30, NULL, NULL, &run);
