@@ -586,6 +586,16 @@ cs_test_add_tmp_dir_fixture (TCase * tc, gchar ** dir, gchar ** file_uri)
       tmp_dir_fixture_teardown);
 }
 
+gint
+cs_test_occurrences (const gchar * text, const gchar * needle)
+{
+  gint n = 0;
+
+  for (const gchar * p = text; (p = strstr (p, needle)) != NULL; p++)
+    n++;
+  return n;
+}
+
 guint64
 cs_test_rss_bytes (void)
 {

@@ -128,6 +128,8 @@ void cs_test_remove_tree (const gchar * path);
  * test.  One such fixture per test program. */
 void cs_test_add_tmp_dir_fixture (TCase * tc, gchar ** dir,
     gchar ** file_uri);
+/* How many times @needle stands in @text (overlapping ones too). */
+gint cs_test_occurrences (const gchar * text, const gchar * needle);
 /* This process's resident memory (VmRSS), in bytes. */
 guint64 cs_test_rss_bytes (void);
 G_END_DECLS

@@ -144,15 +144,6 @@ GST_START_TEST (test_audio_starts_later)
 
 GST_END_TEST;
 
-static gint
-count (const gchar * haystack, const gchar * needle)
-{
-  gint n = 0;
-  for (const gchar * p = haystack; (p = strstr (p, needle)) != NULL; p++)
-    n++;
-  return n;
-}
-
 /* Video frames in @path (all streams' files, read by ffprobe). */
 static gint
 video_frames (const gchar * path)
@@ -195,12 +186,13 @@ GST_START_TEST (test_fmp4_playlist_and_export)
           "cam", "--from", FROM, "--to", TO, "-o", path, NULL), 0);
   fail_unless (g_file_get_contents (path, &text, NULL, NULL));
   fail_unless (strstr (text, "#EXT-X-VERSION:7\n") != NULL, "%s", text);
-  fail_unless_equals_int (count (text, "#EXT-X-MAP:URI="),
-      count (text, "#EXTINF:"));
-  fail_unless_equals_int (count (text, ",BYTERANGE=\"4096@0\"\n"),
-      count (text, "#EXTINF:"));
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXT-X-MAP:URI="),
+      cs_test_occurrences (text, "#EXTINF:"));
+  fail_unless_equals_int (cs_test_occurrences (text, ",BYTERANGE=\"4096@0\"\n"),
+      cs_test_occurrences (text, "#EXTINF:"));
   /* The media part of each, which hlsdemux needs stated. */
-  fail_unless_equals_int (count (text, "@4096\n"), count (text, "#EXTINF:"));
+  fail_unless_equals_int (cs_test_occurrences (text, "@4096\n"),
+      cs_test_occurrences (text, "#EXTINF:"));
   fail_unless_equals_int (ffmpeg_copy_frames (path), 150);
   fail_unless_equals_int (cs_test_hls_video_frames (path), 150);
 
@@ -243,9 +235,9 @@ GST_START_TEST (test_store_with_both)
   fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", store_uri,
           "mix", "--from", FROM, "--to", TO, "-o", path, NULL), 0);
   fail_unless (g_file_get_contents (path, &text, NULL, NULL));
-  fail_unless_equals_int (count (text, "#EXTINF:"), 4);
-  fail_unless_equals_int (count (text, "#EXT-X-MAP:"), 2);
-  fail_unless_equals_int (count (text, ".ts\n"), 2);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXTINF:"), 4);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXT-X-MAP:"), 2);
+  fail_unless_equals_int (cs_test_occurrences (text, ".ts\n"), 2);
   fail_unless (strstr (text, ".ts\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:")
       != NULL, "%s", text);
   for (guint i = 0; i < 2; i++) {
@@ -315,8 +307,8 @@ GST_START_TEST (test_event_playlist)
   fail_unless (index != NULL && segments >= 3, "%u segments", segments);
   fail_unless (g_file_get_contents (index, &text, NULL, NULL));
   fail_unless (strstr (text, "#EXT-X-VERSION:7\n") != NULL, "%s", text);
-  fail_unless_equals_int (count (text, "#EXT-X-MAP:"), segments);
-  fail_unless_equals_int (count (text, "#EXTINF:"), segments);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXT-X-MAP:"), segments);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXTINF:"), segments);
   fail_unless_equals_int (ffmpeg_copy_frames (index), frames);
 }
 
@@ -347,8 +339,8 @@ GST_START_TEST (test_playlist_maps)
   fail_unless (strstr (both, "#EXT-X-MAP:URI=\"a/1700000002000_1000.mp4\","
           "BYTERANGE=\"4096@0\"\n#EXT-X-PROGRAM-DATE-TIME:") != NULL, "%s",
       both);
-  fail_unless_equals_int (count (both, "#EXT-X-MAP"), 2);
-  fail_unless_equals_int (count (both, "#EXT-X-BYTERANGE"), 1);
+  fail_unless_equals_int (cs_test_occurrences (both, "#EXT-X-MAP"), 2);
+  fail_unless_equals_int (cs_test_occurrences (both, "#EXT-X-BYTERANGE"), 1);
 }
 
 GST_END_TEST;

@@ -33,15 +33,6 @@ teardown (void)
   g_clear_pointer (&store_dir, g_free);
 }
 
-static gint
-count (const gchar * haystack, const gchar * needle)
-{
-  gint n = 0;
-  for (const gchar * p = haystack; (p = strstr (p, needle)) != NULL; p++)
-    n++;
-  return n;
-}
-
 GST_START_TEST (test_playlist_over_a_gap)
 {
   g_autofree gchar *uri = g_strdup_printf ("file://%s", store_dir);
@@ -53,8 +44,9 @@ GST_START_TEST (test_playlist_over_a_gap)
           "--from", "2023-11-14T22:13:00Z", "--to", "2023-11-14T22:14:00Z",
           "-o", path, NULL), 0);
   fail_unless (g_file_get_contents (path, &text, NULL, NULL));
-  fail_unless_equals_int (count (text, "#EXTINF:"), 4);
-  fail_unless_equals_int (count (text, "#EXT-X-DISCONTINUITY"), 1);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXTINF:"), 4);
+  fail_unless_equals_int (cs_test_occurrences (text,
+          "#EXT-X-DISCONTINUITY"), 1);
   fail_unless (strstr (text, "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:"
           "20.000Z\n") != NULL);
   fail_unless (strstr (text, "#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:"
@@ -119,7 +111,7 @@ GST_START_TEST (test_playlist_range)
   fail_unless_equals_int (cs_test_csctl (&text, NULL, "playlist", uri, "cam1",
           "--from", from, "--to", to, NULL), 0);
   /* 1700000001000_1000 and 1700000005000_1000. */
-  fail_unless_equals_int (count (text, "#EXTINF:"), 2);
+  fail_unless_equals_int (cs_test_occurrences (text, "#EXTINF:"), 2);
   fail_unless (strstr (text, "/1700000001000_1000.ts\n") != NULL);
   fail_unless (strstr (text, "/1700000005000_1000.ts\n") != NULL);
 }
