@@ -189,7 +189,7 @@ cs_test_run (const gchar * description, gdouble eos_after_s,
   GstElement *sink;
   GstBus *bus;
   gint64 t0 = g_get_monotonic_time ();
-  gboolean eos_sent = FALSE;
+  gboolean eos_sent = FALSE, timed_out = FALSE;
 
   memset (run, 0, sizeof *run);
   run->messages = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -220,8 +220,7 @@ cs_test_run (const gchar * description, gdouble eos_after_s,
     GstMessage *msg;
 
     if (elapsed > timeout_s) {
-      g_set_error (&run->error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
-          "test pipeline timed out after %.0f s", timeout_s);
+      timed_out = TRUE;
       break;
     }
     if (eos_after_s > 0 && elapsed >= eos_after_s && !eos_sent) {
@@ -258,6 +257,22 @@ cs_test_run (const gchar * description, gdouble eos_after_s,
     }
   }
   g_object_get (sink, "stats", &run->stats, NULL);
+  if (timed_out) {
+    /* All a rare timeout leaves to go on: how far the stream came, what
+     * cssink said last and what it holds. */
+    const GstStructure *last = run->messages->len ?
+        g_ptr_array_index (run->messages, run->messages->len - 1) : NULL;
+    g_autofree gchar *last_text = last ? gst_structure_to_string (last) :
+        g_strdup ("none");
+    g_autofree gchar *stats = run->stats ?
+        gst_structure_to_string (run->stats) : g_strdup ("no stats");
+
+    g_set_error (&run->error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        "test pipeline timed out after %.0f s (no EOS, no error): %u video "
+        "and %u audio buffers into cssink, %u warnings, last cs-* message: "
+        "%s and %s", timeout_s, run->video_in, run->audio_in,
+        run->warnings->len, last_text, stats);
+  }
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (bus);
