@@ -132,7 +132,8 @@ GST_START_TEST (test_failure_details)
 
   cs_test_server_refuse_next (srv, 100, 403);
   record (3, triggers, G_N_ELEMENTS (triggers), "", NULL, NULL, &run);
-  fail_unless (run.error != NULL);
+  fail_unless (run.error != NULL, "no error but EOS, after %u requests, "
+      "%u cs-* messages", srv->requests, run.messages->len);
   fail_unless (g_error_matches (run.error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", run.error->message);
   for (guint i = 0; i < run.messages->len && failed == NULL; i++)
