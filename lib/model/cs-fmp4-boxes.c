@@ -125,6 +125,16 @@ tfdt_time (const guint8 * tfdt)
   return tfdt[8] == 1 ? (gint64) get64 (tfdt + 12) : get32 (tfdt + 12);
 }
 
+/* @decode_time (units of @track) moved by @shift_us; -1 when before 0. */
+static gint64
+shifted (const Track * track, gint64 decode_time, gint64 shift_us)
+{
+  /* In two parts: microseconds since 1970 times a time scale overflow. */
+  decode_time += shift_us / G_USEC_PER_SEC * track->timescale +
+      shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  return decode_time >= 0 ? decode_time : -1;
+}
+
 /* Appends @moof (one traf) with its decode time (tfdt) moved by @shift_us,
  * written as a 64-bit time: from a 32-bit one the boxes grow by 4 bytes,
  * and so does the offset of the samples from the moof. */
@@ -151,10 +161,7 @@ append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
       || (get32 (tfhd + 8) & 0x1)       /* offsets from the file's start */
       || traf + traf_size != moof + moof_size || trun < tfdt)
     return FALSE;
-  decode_time = tfdt_time (tfdt);
-  /* In two parts: microseconds since 1970 times a time scale overflow. */
-  decode_time += shift_us / G_USEC_PER_SEC * track->timescale +
-      shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  decode_time = shifted (track, tfdt_time (tfdt), shift_us);
   if (decode_time < 0)
     return FALSE;
   grow = sizeof tfdt1 - tfdt_size;
@@ -193,6 +200,43 @@ append_init (GByteArray * out, const guint8 * data, gsize init,
   memset (out->data + init, 0, CS_KEY_FMP4_INIT_SIZE - init);
   put32 (out->data + init, CS_KEY_FMP4_INIT_SIZE - init);
   memcpy (out->data + init + 4, "free", 4);
+  return TRUE;
+}
+
+gboolean
+cs_fmp4_boxes_shift (guint8 * data, gsize len, gint64 shift_us,
+    GError ** error)
+{
+  g_autoptr (GArray) tracks = NULL;
+  gsize at = 0;
+  const gchar *type;
+  guint64 size, tfdt_size;
+
+  while ((size = box_at (data + at, len - at, &type)) != 0) {
+    const guint8 *tfdt;
+    const Track *t;
+    gint64 decode_time;
+
+    if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
+      tracks = moov_tracks (data + at, size);
+    else if (memcmp (type, "moof", 4) == 0) {
+      t = tracks ? moof_track (data + at, size, tracks, &tfdt, &tfdt_size) :
+          NULL;
+      if (t == NULL || tfdt[8] != 1) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form", at);
+        return FALSE;
+      }
+      decode_time = shifted (t, tfdt_time (tfdt), shift_us);
+      if (decode_time < 0) {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+            "a frame of the segment is timed before 1970");
+        return FALSE;
+      }
+      put64 (data + (tfdt - data) + 12, decode_time);
+    }
+    at += size;
+  }
   return TRUE;
 }
 

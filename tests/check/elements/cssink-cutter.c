@@ -60,11 +60,11 @@ segment_clear (Segment * s)
 }
 
 static void
-on_segment (GBytes * data, GstClockTime start, GstClockTime end,
+on_segment (CsPageBuffer * data, GstClockTime start, GstClockTime end,
     gpointer user_data)
 {
   Out *out = user_data;
-  Segment s = { data, start, end };
+  Segment s = { cs_page_buffer_free_to_bytes (data), start, end };
 
   g_mutex_lock (&out->lock);
   g_array_append_val (out->segments, s);
