@@ -203,9 +203,16 @@ append_init (GByteArray * out, const guint8 * data, gsize init,
   return TRUE;
 }
 
-gboolean
-cs_fmp4_boxes_shift (guint8 * data, gsize len, gint64 shift_us,
-    GError ** error)
+/* Called for each fragment of a segment: its moof at @moof_at, the track
+ * of its traf and its tfdt (NULL, NULL when of another form); FALSE
+ * stops the walk. */
+typedef gboolean (*FragmentFunc) (gsize moof_at, const Track * track,
+    const guint8 * tfdt, gpointer user_data);
+
+/* @func on each fragment of @data; FALSE when it stopped the walk. */
+static gboolean
+each_fragment (const guint8 * data, gsize len, FragmentFunc func,
+    gpointer user_data)
 {
   g_autoptr (GArray) tracks = NULL;
   gsize at = 0;
@@ -213,56 +220,82 @@ cs_fmp4_boxes_shift (guint8 * data, gsize len, gint64 shift_us,
   guint64 size, tfdt_size;
 
   while ((size = box_at (data + at, len - at, &type)) != 0) {
-    const guint8 *tfdt;
-    const Track *t;
-    gint64 decode_time;
+    const guint8 *tfdt = NULL;
+    const Track *t = NULL;
 
     if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
       tracks = moov_tracks (data + at, size);
     else if (memcmp (type, "moof", 4) == 0) {
-      t = tracks ? moof_track (data + at, size, tracks, &tfdt, &tfdt_size) :
-          NULL;
-      if (t == NULL || tfdt[8] != 1) {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-            "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form", at);
+      if (tracks)
+        t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size);
+      if (!func (at, t, t ? tfdt : NULL, user_data))
         return FALSE;
-      }
-      decode_time = shifted (t, tfdt_time (tfdt), shift_us);
-      if (decode_time < 0) {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-            "a frame of the segment is timed before 1970");
-        return FALSE;
-      }
-      put64 (data + (tfdt - data) + 12, decode_time);
     }
     at += size;
   }
   return TRUE;
 }
 
+typedef struct
+{
+  guint8 *data;
+  gint64 shift_us;
+  GError **error;
+} Shift;
+
+static gboolean
+shift_fragment (gsize moof_at, const Track * track, const guint8 * tfdt,
+    gpointer user_data)
+{
+  Shift *s = user_data;
+  gint64 decode_time;
+
+  if (track == NULL || tfdt[8] != 1) {
+    g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form",
+        moof_at);
+    return FALSE;
+  }
+  decode_time = shifted (track, tfdt_time (tfdt), s->shift_us);
+  if (decode_time < 0) {
+    g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "a frame of the segment is timed before 1970");
+    return FALSE;
+  }
+  put64 (s->data + (tfdt - s->data) + 12, decode_time);
+  return TRUE;
+}
+
+gboolean
+cs_fmp4_boxes_shift (guint8 * data, gsize len, gint64 shift_us,
+    GError ** error)
+{
+  Shift s = { data, shift_us, error };
+
+  return each_fragment (data, len, shift_fragment, &s);
+}
+
+static gboolean
+earliest_fragment (gsize moof_at, const Track * track, const guint8 * tfdt,
+    gpointer user_data)
+{
+  gint64 *start = user_data, dt, us;
+
+  if (track == NULL)
+    return TRUE;
+  dt = tfdt_time (tfdt);
+  us = dt / track->timescale * G_USEC_PER_SEC + dt % track->timescale *
+      G_USEC_PER_SEC / track->timescale;
+  *start = *start < 0 ? us : MIN (*start, us);
+  return TRUE;
+}
+
 gint64
 cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
 {
-  g_autoptr (GArray) tracks = NULL;
   gint64 start = -1;
-  gsize at = 0;
-  const gchar *type;
-  guint64 size, tfdt_size;
 
-  while ((size = box_at (data + at, len - at, &type)) != 0) {
-    const guint8 *tfdt;
-    const Track *t;
-
-    if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
-      tracks = moov_tracks (data + at, size);
-    else if (memcmp (type, "moof", 4) == 0 && tracks != NULL
-        && (t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size))) {
-      gint64 dt = tfdt_time (tfdt), us = dt / t->timescale * G_USEC_PER_SEC +
-          dt % t->timescale * G_USEC_PER_SEC / t->timescale;
-      start = start < 0 ? us : MIN (start, us);
-    }
-    at += size;
-  }
+  each_fragment (data, len, earliest_fragment, &start);
   return start;
 }
 
