@@ -146,8 +146,9 @@ cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* The muxer pushes the packets of each round as one list of 188-byte
- * buffers: taken at once, not a pad call and a lock per packet. */
+/* mpegtsmux pushes the packets of each round as one list of 188-byte
+ * buffers, csfmp4mux a fragment's parts as one list: taken at once, not a
+ * pad call and a lock per buffer. */
 static GstFlowReturn
 cutter_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
 {

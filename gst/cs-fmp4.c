@@ -107,14 +107,16 @@ next_pad (CsFmp4Mux * self, gboolean * all_eos)
 }
 
 /* What the writer wrote goes out at once (on the source thread, from
- * within the writer's calls): a buffer of its parts, as they are, or a
- * rewrite of the segment's first bytes. */
+ * within the writer's calls): its parts as they are (headers, slices of
+ * the frames), as the memories of a list of buffers (a buffer takes only so
+ * many without merging them), or a rewrite of the segment's first bytes. */
 static void
 on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
     gpointer user_data)
 {
   CsFmp4Mux *self = user_data;
-  GstBuffer *buf;
+  GstBufferList *list;
+  GstBuffer *buf = NULL;
 
   if (rewrite) {
     GST_DEBUG_OBJECT (self, "the init part again");
@@ -122,19 +124,56 @@ on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
         cs_cutter_event_new_rewrite (parts[0]));
     return;
   }
-  buf = gst_buffer_new ();
+  list = gst_buffer_list_new_sized (n_parts / gst_buffer_get_max_memory () +
+      1);
   for (guint i = 0; i < n_parts; i++) {
     gsize size;
     gconstpointer data = g_bytes_get_data (parts[i], &size);
 
+    if (buf == NULL || gst_buffer_n_memory (buf) ==
+        gst_buffer_get_max_memory ()) {
+      buf = gst_buffer_new ();
+      gst_buffer_list_add (list, buf);
+    }
     gst_buffer_append_memory (buf,
         gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, (gpointer) data,
             size, 0, size, g_bytes_ref (parts[i]),
             (GDestroyNotify) g_bytes_unref));
   }
-  GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes",
-      gst_buffer_get_size (buf));
-  gst_aggregator_finish_buffer (GST_AGGREGATOR (self), buf);
+  GST_LOG_OBJECT (self, "%u parts", n_parts);
+  gst_aggregator_finish_buffer_list (GST_AGGREGATOR (self), list);
+}
+
+/* A frame's bytes for the writer: the buffer itself, mapped, until the
+ * writer lets go. */
+typedef struct
+{
+  GstBuffer *buf;
+  GstMapInfo map;
+} MappedFrame;
+
+static void
+mapped_frame_free (gpointer data)
+{
+  MappedFrame *m = data;
+
+  gst_buffer_unmap (m->buf, &m->map);
+  gst_buffer_unref (m->buf);
+  g_free (m);
+}
+
+static GBytes *
+frame_bytes (GstBuffer * buf)
+{
+  MappedFrame *m = g_new (MappedFrame, 1);
+
+  if (!gst_buffer_map (buf, &m->map, GST_MAP_READ)) {
+    g_free (m);
+    return NULL;
+  }
+  m->buf = gst_buffer_ref (buf);
+  return g_bytes_new_with_free_func (m->map.data, m->map.size,
+      mapped_frame_free, m);
 }
 
 static void
@@ -165,7 +204,7 @@ add_frame (CsFmp4Mux * self, GstAggregatorPad * pad, GstBuffer * buf)
       GST_BUFFER_FLAG_DELTA_UNIT);
   gint64 duration = GST_BUFFER_DURATION_IS_VALID (buf) ?
       (gint64) GST_BUFFER_DURATION (buf) : -1;
-  GstMapInfo map;
+  g_autoptr (GBytes) bytes = NULL;
 
   if (video && keyframe && self->cut) {
     end_segment (self);
@@ -175,20 +214,19 @@ add_frame (CsFmp4Mux * self, GstAggregatorPad * pad, GstBuffer * buf)
   }
   /* Before the first cut, after a close: no segment. */
   if (!self->open || !GST_BUFFER_PTS_IS_VALID (buf)
-      || !gst_buffer_map (buf, &map, GST_MAP_READ))
+      || (bytes = frame_bytes (buf)) == NULL)
     return;
   if (video) {
     g_autoptr (GError) error = NULL;
 
-    if (!cs_fmp4_writer_add_video (self->writer, map.data, map.size,
+    if (!cs_fmp4_writer_add_video (self->writer, bytes,
             running_time (pad, GST_BUFFER_DTS_OR_PTS (buf)),
             running_time (pad, GST_BUFFER_PTS (buf)), duration, keyframe,
             &error))
       post_write_error (self, error);
   } else
-    cs_fmp4_writer_add_audio (self->writer, map.data, map.size,
+    cs_fmp4_writer_add_audio (self->writer, bytes,
         running_time (pad, GST_BUFFER_PTS (buf)), duration);
-  gst_buffer_unmap (buf, &map);
 }
 
 static GstFlowReturn

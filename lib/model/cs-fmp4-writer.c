@@ -19,17 +19,21 @@
 typedef struct
 {
   gint64 dts, pts, duration;    /* ns; duration -1: unknown */
-  guint32 size;
+  guint32 size;                 /* stored */
   gboolean sync;
+  GBytes *bytes;                /* the caller's frame, as it came */
+  guint first_unit, n_units;    /* video: its NAL units in the track's */
 } Sample;
 
-/* A track's fragment being written. */
+/* A track's fragment being written: references to the frames, which are
+ * copied once, by whoever takes the fragment's parts. */
 typedef struct
 {
   guint32 id;
   guint32 timescale;            /* of the segment; audio: 0 until known */
   GArray *samples;              /* Sample */
-  GByteArray *data;             /* their bytes, back to back */
+  GArray *units;                /* CsNalUnit: the video's, in order */
+  gsize stored;                 /* the samples' stored bytes */
   gint64 last_duration;         /* ns, of the last sample written */
 } Track;
 
@@ -65,12 +69,19 @@ struct _CsFmp4Writer
 };
 
 static void
+sample_clear (Sample * s)
+{
+  g_bytes_unref (s->bytes);
+}
+
+static void
 track_init (Track * t, guint32 id, guint32 timescale)
 {
   t->id = id;
   t->timescale = timescale;
   t->samples = g_array_new (FALSE, FALSE, sizeof (Sample));
-  t->data = g_byte_array_new ();
+  g_array_set_clear_func (t->samples, (GDestroyNotify) sample_clear);
+  t->units = g_array_new (FALSE, FALSE, sizeof (CsNalUnit));
   t->last_duration = -1;
 }
 
@@ -78,14 +89,15 @@ static void
 track_clear (Track * t)
 {
   g_array_unref (t->samples);
-  g_byte_array_unref (t->data);
+  g_array_unref (t->units);
 }
 
 static void
 track_reset (Track * t)
 {
   g_array_set_size (t->samples, 0);
-  g_byte_array_set_size (t->data, 0);
+  g_array_set_size (t->units, 0);
+  t->stored = 0;
 }
 
 CsFmp4Writer *
@@ -148,12 +160,15 @@ audio_usable (CsFmp4Writer * w)
 }
 
 static void
-add_sample (Track * t, gsize size, gint64 dts, gint64 pts, gint64 duration,
-    gboolean sync)
+add_sample (Track * t, GBytes * bytes, gsize size, guint first_unit,
+    gint64 dts, gint64 pts, gint64 duration, gboolean sync)
 {
-  Sample s = { dts, pts, duration, size, sync };
+  Sample s = { dts, pts, duration, size, sync, g_bytes_ref (bytes),
+    first_unit, t->units->len - first_unit
+  };
 
   g_array_append_val (t->samples, s);
+  t->stored += size;
 }
 
 /* Writing boxes: a box is begun (its size patched when it ends). */
@@ -430,18 +445,19 @@ put32_at (GByteArray * o, guint at, guint32 v)
 }
 
 /* The fragment's samples of @t, @next_dts (ns) the decode time of the
- * sample after them (NO_NEXT: none yet): a moof and the header of its mdat
- * into @o; their bytes (taken, the track's room kept for the next) into
- * *@data. */
+ * sample after them (NO_NEXT: none yet), appended to @parts: a moof and
+ * the header of its mdat, then the samples' bytes (video: each NAL unit
+ * behind its length) as slices of the frames. */
 static void
-put_fragment (CsFmp4Writer * w, GByteArray * o, Track * t, gint64 next_dts,
-    GBytes ** data)
+put_fragment (CsFmp4Writer * w, Track * t, gint64 next_dts, GPtrArray * parts)
 {
   gboolean video = t == &w->video;
   const Clock *c = &w->clock;
   GArray *s = t->samples;
+  g_autoptr (GByteArray) o = g_byte_array_new ();
+  g_autoptr (GByteArray) lengths = g_byte_array_new ();
+  g_autoptr (GBytes) lengths_bytes = NULL;
   guint moof, traf, at, offset_at;
-  gsize bytes = t->data->len;
 
   moof = begin (o, "moof");
   at = begin_full (o, "mfhd", 0, 0);
@@ -490,44 +506,50 @@ put_fragment (CsFmp4Writer * w, GByteArray * o, Track * t, gint64 next_dts,
   end (o, moof);
   /* The samples start right after the mdat's header. */
   put32_at (o, offset_at, o->len - moof + 8);
-  cs_be_put32 (o, 8 + bytes);
+  cs_be_put32 (o, 8 + t->stored);
   g_byte_array_append (o, (const guint8 *) "mdat", 4);
+  g_ptr_array_add (parts, g_byte_array_free_to_bytes (g_steal_pointer (&o)));
 
-  /* The bytes go as they are; the next fragment's room is of this one's
-   * size, so that it seldom grows. */
-  *data = g_byte_array_free_to_bytes (t->data);
-  t->data = g_byte_array_sized_new (bytes + bytes / 8);
-  g_array_set_size (s, 0);
+  for (guint u = 0; u < t->units->len; u++)
+    cs_be_put32 (lengths, g_array_index (t->units, CsNalUnit, u).size);
+  lengths_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&lengths));
+  for (guint i = 0; i < s->len; i++) {
+    const Sample *x = &g_array_index (s, Sample, i);
+
+    if (!video)
+      g_ptr_array_add (parts, g_bytes_ref (x->bytes));
+    for (guint u = x->first_unit; u < x->first_unit + x->n_units; u++) {
+      const CsNalUnit *unit = &g_array_index (t->units, CsNalUnit, u);
+
+      g_ptr_array_add (parts, g_bytes_new_from_bytes (lengths_bytes, 4 * u,
+              4));
+      g_ptr_array_add (parts, g_bytes_new_from_bytes (x->bytes,
+              unit->offset, unit->size));
+    }
+  }
+  track_reset (t);
 }
 
 /* Writes the fragment held, if any; @next_dts as put_fragment()'s. */
 static void
 write_fragment (CsFmp4Writer * w, gint64 next_dts)
 {
-  GBytes *parts[4];
-  guint n = 0;
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) g_bytes_unref);
 
   if (w->audio.samples->len > 0 && (!audio_usable (w)
-          || w->audio.data->len > G_MAXUINT32 - 8))
+          || w->audio.stored > G_MAXUINT32 - 8))
     track_reset (&w->audio);
   if (w->audio.samples->len > 0 && w->audio.timescale == 0)
     w->audio.timescale = w->rate;
-  for (Track * t = &w->video; t; t = t == &w->video ? &w->audio : NULL) {
-    GByteArray *header;
-
-    if (t->samples->len == 0)
-      continue;
-    header = g_byte_array_new ();
-    put_fragment (w, header, t, t == &w->video ? next_dts : NO_NEXT,
-        &parts[n + 1]);
-    parts[n] = g_byte_array_free_to_bytes (header);
-    n += 2;
-    w->audio_written |= t == &w->audio;
+  if (w->video.samples->len > 0)
+    put_fragment (w, &w->video, next_dts, parts);
+  if (w->audio.samples->len > 0) {
+    put_fragment (w, &w->audio, NO_NEXT, parts);
+    w->audio_written = TRUE;
   }
-  if (n > 0)
-    w->output (parts, n, FALSE, w->user_data);
-  for (guint i = 0; i < n; i++)
-    g_bytes_unref (parts[i]);
+  if (parts->len > 0)
+    w->output ((GBytes **) parts->pdata, parts->len, FALSE, w->user_data);
 }
 
 /* The init part (ftyp, moov, a free box up to CS_KEY_FMP4_INIT_SIZE), with
@@ -579,19 +601,22 @@ start_segment (CsFmp4Writer * w, gint64 pts, GError ** error)
 }
 
 gboolean
-cs_fmp4_writer_add_video (CsFmp4Writer * w, const guint8 * au, gsize len,
-    gint64 dts, gint64 pts, gint64 duration, gboolean keyframe,
-    GError ** error)
+cs_fmp4_writer_add_video (CsFmp4Writer * w, GBytes * au, gint64 dts,
+    gint64 pts, gint64 duration, gboolean keyframe, GError ** error)
 {
-  gsize size;
+  guint first_unit;
+  gsize len, size;
+  const guint8 *d = g_bytes_get_data (au, &len);
 
   if (w->refused || (!w->open && !keyframe))
     return TRUE;
   if (keyframe && w->open)
     write_fragment (w, dts);
-  size = cs_nal_au_to_mp4 (au, len, w->video.data, w->params);
-  if (size == 0 || size > G_MAXUINT32) {
-    g_byte_array_set_size (w->video.data, w->video.data->len - size);
+  first_unit = w->video.units->len;
+  size = cs_nal_au_mp4_units (d, len, w->video.units, w->params);
+  if (size == 0 || size > G_MAXUINT32 || w->video.stored + size >
+      G_MAXUINT32 - 8) {
+    g_array_set_size (w->video.units, first_unit);
     return TRUE;
   }
   if (!w->open && !start_segment (w, pts, error)) {
@@ -599,18 +624,19 @@ cs_fmp4_writer_add_video (CsFmp4Writer * w, const guint8 * au, gsize len,
     w->refused = TRUE;
     return FALSE;
   }
-  add_sample (&w->video, size, dts, pts, duration, keyframe);
+  add_sample (&w->video, au, size, first_unit, dts, pts, duration, keyframe);
   return TRUE;
 }
 
 void
-cs_fmp4_writer_add_audio (CsFmp4Writer * w, const guint8 * frame,
-    gsize len, gint64 pts, gint64 duration)
+cs_fmp4_writer_add_audio (CsFmp4Writer * w, GBytes * frame, gint64 pts,
+    gint64 duration)
 {
+  gsize len = g_bytes_get_size (frame);
+
   if (!w->open || len == 0 || len > G_MAXUINT32)
     return;
-  g_byte_array_append (w->audio.data, frame, len);
-  add_sample (&w->audio, len, pts, pts, duration, TRUE);
+  add_sample (&w->audio, frame, len, 0, pts, pts, duration, TRUE);
 }
 
 gboolean

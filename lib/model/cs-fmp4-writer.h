@@ -8,7 +8,9 @@
  * the AudioSpecificConfig; a free box fills it up to exactly
  * CS_KEY_FMP4_INIT_SIZE bytes).  Each later keyframe, and the segment's
  * end, writes the fragment before it: a moof/mdat pair per track (one traf
- * each, 64-bit tfdt).  Only the fragment being written is held.
+ * each, 64-bit tfdt).  Only the fragment being written is held, as
+ * references to its frames: its samples go out as slices of them, each NAL
+ * unit behind its length, for whoever takes them to copy once.
  *
  * The init part says whether the segment has audio: it has an audio track
  * when the audio's configuration is known at the start.  When that turns
@@ -28,7 +30,8 @@ G_BEGIN_DECLS
 typedef struct _CsFmp4Writer CsFmp4Writer;
 
 /* What the writer wrote, in the segment's order: @n_parts pieces, back to
- * back.  @rewrite: the init part again, to replace the segment's first
+ * back (a fragment's are its headers, then slices of the frames given).
+ * @rewrite: the init part again, to replace the segment's first
  * CS_KEY_FMP4_INIT_SIZE bytes.  The parts are the callee's to ref. */
 typedef void (*CsFmp4WriterOutputFunc) (GBytes ** parts, guint n_parts,
     gboolean rewrite, gpointer user_data);
@@ -47,20 +50,20 @@ void cs_fmp4_writer_set_video (CsFmp4Writer * w, CsNalCodec codec,
 void cs_fmp4_writer_set_audio (CsFmp4Writer * w, guint rate,
     guint channels, GBytes * asc);
 
-/* A video access unit @au (byte-stream) decoded at @dts, shown at @pts for
- * @duration (-1: unknown).  Before a segment's first keyframe, frames are
- * dropped; that keyframe writes the init part, each later one the fragment
- * before it.  FALSE with @error (G_IO_ERROR_INVALID_DATA) when a segment
+/* A video access unit @au (byte-stream; referenced until its fragment is
+ * written) decoded at @dts, shown at @pts for @duration (-1: unknown).
+ * Before a segment's first keyframe, frames are dropped; that keyframe
+ * writes the init part, each later one the fragment before it.  FALSE with @error (G_IO_ERROR_INVALID_DATA) when a segment
  * cannot start (its video has no usable parameter sets, or its headers do
  * not fit the init part): the segment's frames are then dropped up to its
  * end. */
-gboolean cs_fmp4_writer_add_video (CsFmp4Writer * w, const guint8 * au,
-    gsize len, gint64 dts, gint64 pts, gint64 duration, gboolean keyframe,
+gboolean cs_fmp4_writer_add_video (CsFmp4Writer * w, GBytes * au,
+    gint64 dts, gint64 pts, gint64 duration, gboolean keyframe,
     GError ** error);
-/* An AAC frame at @pts for @duration (-1: unknown), in the fragment being
- * written (dropped outside a segment). */
-void cs_fmp4_writer_add_audio (CsFmp4Writer * w, const guint8 * frame,
-    gsize len, gint64 pts, gint64 duration);
+/* An AAC frame (referenced) at @pts for @duration (-1: unknown), in the
+ * fragment being written (dropped outside a segment). */
+void cs_fmp4_writer_add_audio (CsFmp4Writer * w, GBytes * frame, gint64 pts,
+    gint64 duration);
 /* TRUE when no segment is being written. */
 gboolean cs_fmp4_writer_is_empty (CsFmp4Writer * w);
 

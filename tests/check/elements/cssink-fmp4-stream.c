@@ -25,7 +25,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   GByteArray *passed;           /* what the muxer pushed, back to back */
-  GPtrArray *buffers;           /* their sizes (guint) and first boxes */
+  GPtrArray *buffers;           /* each push's first 8 bytes */
   guint segments_at_second;     /* segments closed when the 2nd came out */
   GPtrArray *segments;          /* GBytes, as closed */
 } Out;
@@ -58,23 +58,37 @@ on_eos (guint32 seqnum, gpointer user_data)
 {
 }
 
-/* On the muxer's source pad, before the cutter: each buffer's bytes. */
+/* On the muxer's source pad, before the cutter: each push (a buffer or a
+ * list of them), its bytes. */
 static GstPadProbeReturn
-on_muxer_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+on_muxer_push (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   Out *out = user_data;
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstMapInfo map;
+  GstBufferList *list = GST_PAD_PROBE_INFO_TYPE (info) &
+      GST_PAD_PROBE_TYPE_BUFFER_LIST ? gst_buffer_list_ref
+      (GST_PAD_PROBE_INFO_BUFFER_LIST (info)) : gst_buffer_list_new ();
+  guint was;
 
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    gst_buffer_list_add (list,
+        gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info)));
   g_mutex_lock (&out->lock);
-  g_byte_array_append (out->passed, map.data, map.size);
-  g_ptr_array_add (out->buffers, g_bytes_new (map.data, MIN (map.size, 8)));
+  was = out->passed->len;
+  for (guint i = 0; i < gst_buffer_list_length (list); i++) {
+    GstBuffer *buf = gst_buffer_list_get (list, i);
+    gsize size = gst_buffer_get_size (buf);
+
+    g_byte_array_set_size (out->passed, out->passed->len + size);
+    gst_buffer_extract (buf, 0, out->passed->data + out->passed->len - size,
+        size);
+  }
+  g_ptr_array_add (out->buffers, g_bytes_new (out->passed->data + was,
+          MIN (out->passed->len - was, 8)));
   if (out->buffers->len == 2)
     out->segments_at_second = out->segments->len;
   g_cond_broadcast (&out->cond);
   g_mutex_unlock (&out->lock);
-  gst_buffer_unmap (buf, &map);
+  gst_buffer_list_unref (list);
   return GST_PAD_PROBE_OK;
 }
 
@@ -99,8 +113,8 @@ setup (Fixture * f, GstClockTime duration)
   f->h = gst_harness_new_with_element (mux, "sink_%d", NULL);
   f->cutter = cs_cutter_new (mux, duration, on_segment, on_eos, &f->out);
   src = gst_element_get_static_pad (mux, "src");
-  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, on_muxer_buffer,
-      &f->out, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, on_muxer_push, &f->out, NULL);
   gst_object_unref (src);
   gst_object_unref (mux);
   f->muxpad = gst_pad_get_peer (f->h->srcpad);

@@ -23,6 +23,28 @@ static const guint8 keyframe_au[] = { 0xff, 0x00, 0x00, 0x00, 0x01, 0x67,
 
 static const guint8 delta_au[] = { 0x00, 0x00, 0x01, 0x41, 0x9a, 0x33 };
 
+/* What MP4 stores of @au (its units behind their lengths), appended to
+ * @out; the size cs_nal_au_mp4_units() gives. */
+static gsize
+to_mp4 (const guint8 * au, gsize len, GByteArray * out, CsNalParams * params)
+{
+  g_autoptr (GArray) units = g_array_new (FALSE, FALSE, sizeof (CsNalUnit));
+  gsize stored = cs_nal_au_mp4_units (au, len, units, params), was = out->len;
+
+  for (guint i = 0; i < units->len; i++) {
+    const CsNalUnit *u = &g_array_index (units, CsNalUnit, i);
+    guint8 be[4] = { u->size >> 24, u->size >> 16, u->size >> 8, u->size };
+
+    g_byte_array_append (out, be, 4);
+    g_byte_array_append (out, au + u->offset, u->size);
+  }
+  fail_unless_equals_int (out->len - was, stored);
+  return stored;
+}
+
+/* A constant frame for the writer. */
+#define FRAME_BYTES(a) g_bytes_new_static (a, sizeof a)
+
 GST_START_TEST (test_nal_walk)
 {
   static const guint8 want[] = { 0, 0, 0, 4, 0x67, 0x42, 0xc0, 0x1e,
@@ -31,14 +53,14 @@ GST_START_TEST (test_nal_walk)
   static const guint8 none[] = { 0x00, 0x00, 0x02, 0x67, 0x00, 0x00 };
   g_autoptr (GByteArray) out = g_byte_array_new ();
 
-  fail_unless_equals_int (cs_nal_au_to_mp4 (keyframe_au, sizeof keyframe_au,
-          out, NULL), sizeof want);
+  fail_unless_equals_int (to_mp4 (keyframe_au, sizeof keyframe_au, out,
+          NULL), sizeof want);
   fail_unless (memcmp (out->data, want, sizeof want) == 0);
   g_byte_array_set_size (out, 0);
-  fail_unless_equals_int (cs_nal_au_to_mp4 (none, sizeof none, out, NULL), 0);
-  fail_unless_equals_int (cs_nal_au_to_mp4 (none, 0, out, NULL), 0);
+  fail_unless_equals_int (to_mp4 (none, sizeof none, out, NULL), 0);
+  fail_unless_equals_int (to_mp4 (none, 0, out, NULL), 0);
   /* A start code with nothing (or one byte) after it. */
-  fail_unless_equals_int (cs_nal_au_to_mp4 (delta_au, 4, out, NULL), 0);
+  fail_unless_equals_int (to_mp4 (delta_au, 4, out, NULL), 0);
   fail_unless_equals_int (out->len, 0);
 }
 
@@ -57,7 +79,7 @@ GST_START_TEST (test_avcc)
   fail_unless (cs_nal_params_config (params, &error) == NULL);
   fail_unless (g_error_matches (error, G_IO_ERROR,
           G_IO_ERROR_INVALID_DATA));
-  cs_nal_au_to_mp4 (keyframe_au, sizeof keyframe_au, out, params);
+  to_mp4 (keyframe_au, sizeof keyframe_au, out, params);
   config = cs_nal_params_config (params, NULL);
   fail_unless (config != NULL);
   fail_unless_equals_int (g_bytes_get_size (config), sizeof want);
@@ -80,11 +102,11 @@ GST_START_TEST (test_hvcc_refused)
   g_autoptr (GByteArray) out = g_byte_array_new ();
   GError *error = NULL;
 
-  cs_nal_au_to_mp4 (no_vps, sizeof no_vps, out, params);
+  to_mp4 (no_vps, sizeof no_vps, out, params);
   fail_unless (cs_nal_params_config (params, &error) == NULL);
   fail_unless (strstr (error->message, "VPS") != NULL, "%s", error->message);
   g_clear_error (&error);
-  cs_nal_au_to_mp4 (short_sps, sizeof short_sps, out, params);
+  to_mp4 (short_sps, sizeof short_sps, out, params);
   fail_unless (cs_nal_params_config (params, &error) == NULL);
   fail_unless (strstr (error->message, "SPS") != NULL, "%s", error->message);
   g_clear_error (&error);
@@ -164,7 +186,9 @@ GST_START_TEST (test_segment)
   Out out = { g_byte_array_new () };
   g_autoptr (CsFmp4Writer) w = cs_fmp4_writer_new (start_us, on_output,
       &out);
-  g_autoptr (GBytes) config = g_bytes_new_static (asc, sizeof asc);
+  g_autoptr (GBytes) config = FRAME_BYTES (asc), key =
+      FRAME_BYTES (keyframe_au), delta = FRAME_BYTES (delta_au), audio =
+      FRAME_BYTES (aac);
   g_autoptr (GBytes) laid_out = NULL;
   g_autoptr (GError) error = NULL;
   guint8 *d;
@@ -174,20 +198,16 @@ GST_START_TEST (test_segment)
   cs_fmp4_writer_set_audio (w, 44100, 1, config);
   fail_unless (cs_fmp4_writer_is_empty (w));
   /* Without its keyframe, a frame starts nothing. */
-  fail_unless (cs_fmp4_writer_add_video (w, delta_au, sizeof delta_au, 0,
-          frame, frame, FALSE, NULL));
+  fail_unless (cs_fmp4_writer_add_video (w, delta, 0, frame, frame, FALSE,
+          NULL));
   fail_unless (cs_fmp4_writer_is_empty (w));
   fail_unless_equals_int (out.writes, 0);
   for (gint i = 0; i < 30; i++) {
     gint64 t = i * frame;
-    if (i % 15 == 0)
-      fail_unless (cs_fmp4_writer_add_video (w, keyframe_au,
-              sizeof keyframe_au, t - frame, t, frame, TRUE, &error));
-    else
-      fail_unless (cs_fmp4_writer_add_video (w, delta_au, sizeof delta_au,
-              t - frame, t, frame, FALSE, &error));
+    fail_unless (cs_fmp4_writer_add_video (w, i % 15 == 0 ? key : delta,
+            t - frame, t, frame, i % 15 == 0, &error));
     if (i % 2 == 0)
-      cs_fmp4_writer_add_audio (w, aac, sizeof aac, t, -1);
+      cs_fmp4_writer_add_audio (w, audio, t, -1);
     /* The init part at once; a GOP as soon as the next keyframe came. */
     if (i == 0)
       fail_unless_equals_int (out.bytes->len, CS_KEY_FMP4_INIT_SIZE);
@@ -241,16 +261,17 @@ GST_START_TEST (test_init_rewritten)
   Out out = { g_byte_array_new () };
   g_autoptr (CsFmp4Writer) w = cs_fmp4_writer_new (G_USEC_PER_SEC,
       on_output, &out);
-  g_autoptr (GBytes) config = g_bytes_new_static (asc, sizeof asc);
+  g_autoptr (GBytes) config = FRAME_BYTES (asc), key =
+      FRAME_BYTES (keyframe_au), delta = FRAME_BYTES (delta_au), audio =
+      FRAME_BYTES (aac);
 
   cs_fmp4_writer_set_video (w, CS_NAL_H264, 320, 240);
   for (gint i = 0; i < 10; i++) {
     if (i == 5)
       cs_fmp4_writer_set_audio (w, 44100, 1, config);
-    cs_fmp4_writer_add_video (w, i == 0 ? keyframe_au : delta_au,
-        i == 0 ? sizeof keyframe_au : sizeof delta_au, i * frame, i * frame,
+    cs_fmp4_writer_add_video (w, i == 0 ? key : delta, i * frame, i * frame,
         frame, i == 0, NULL);
-    cs_fmp4_writer_add_audio (w, aac, sizeof aac, i * frame, -1);
+    cs_fmp4_writer_add_audio (w, audio, i * frame, -1);
   }
   fail_unless_equals_int (tracks (out.bytes->data, out.bytes->len), 1);
   fail_unless (cs_fmp4_writer_end_segment (w, NULL));
@@ -260,8 +281,7 @@ GST_START_TEST (test_init_rewritten)
           "moof"), 2);
 
   g_byte_array_set_size (out.bytes, 0);
-  cs_fmp4_writer_add_video (w, keyframe_au, sizeof keyframe_au, 0, 0, frame,
-      TRUE, NULL);
+  cs_fmp4_writer_add_video (w, key, 0, 0, frame, TRUE, NULL);
   fail_unless_equals_int (tracks (out.bytes->data, out.bytes->len), 2);
   fail_unless (cs_fmp4_writer_end_segment (w, NULL));
   fail_unless_equals_int (out.rewrites, 2);
@@ -278,18 +298,17 @@ GST_START_TEST (test_refused)
   static const guint8 idr_only[] = { 0, 0, 0, 1, 0x65, 0x11, 0x22 };
   Out out = { g_byte_array_new () };
   g_autoptr (CsFmp4Writer) w = cs_fmp4_writer_new (0, on_output, &out);
+  g_autoptr (GBytes) bare = FRAME_BYTES (idr_only), key =
+      FRAME_BYTES (keyframe_au);
   g_autoptr (GError) error = NULL;
 
   cs_fmp4_writer_set_video (w, CS_NAL_H264, 320, 240);
-  fail_unless (!cs_fmp4_writer_add_video (w, idr_only, sizeof idr_only, 0, 0,
-          -1, TRUE, &error));
+  fail_unless (!cs_fmp4_writer_add_video (w, bare, 0, 0, -1, TRUE, &error));
   fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
-  fail_unless (cs_fmp4_writer_add_video (w, keyframe_au, sizeof keyframe_au,
-          1, 1, -1, TRUE, NULL));
+  fail_unless (cs_fmp4_writer_add_video (w, key, 1, 1, -1, TRUE, NULL));
   fail_unless (cs_fmp4_writer_end_segment (w, NULL));
   fail_unless_equals_int (out.writes, 0);
-  fail_unless (cs_fmp4_writer_add_video (w, keyframe_au, sizeof keyframe_au,
-          2, 2, -1, TRUE, NULL));
+  fail_unless (cs_fmp4_writer_add_video (w, key, 2, 2, -1, TRUE, NULL));
   fail_unless (cs_fmp4_writer_end_segment (w, NULL));
   fail_unless_equals_int (out.writes, 2);
   g_byte_array_unref (out.bytes);
