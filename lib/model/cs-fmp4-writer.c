@@ -200,14 +200,18 @@ begin_full (GByteArray * o, const gchar * type, guint8 version,
 }
 
 static void
+put32_at (GByteArray * o, guint at, guint32 v)
+{
+  o->data[at] = v >> 24;
+  o->data[at + 1] = v >> 16;
+  o->data[at + 2] = v >> 8;
+  o->data[at + 3] = v;
+}
+
+static void
 end (GByteArray * o, guint at)
 {
-  guint32 size = o->len - at;
-
-  o->data[at] = size >> 24;
-  o->data[at + 1] = size >> 16;
-  o->data[at + 2] = size >> 8;
-  o->data[at + 3] = size;
+  put32_at (o, at, o->len - at);
 }
 
 static void
@@ -433,15 +437,6 @@ static gint64
 units (const Clock * c, const Track * t, gint64 ns)
 {
   return to_units (c->base_s, c->base_ns + ns - c->origin, t->timescale);
-}
-
-static void
-put32_at (GByteArray * o, guint at, guint32 v)
-{
-  o->data[at] = v >> 24;
-  o->data[at + 1] = v >> 16;
-  o->data[at + 2] = v >> 8;
-  o->data[at + 3] = v;
 }
 
 /* The fragment's samples of @t, @next_dts (ns) the decode time of the
