@@ -59,12 +59,13 @@ bench_store_clear() {
 }
 
 # The sink of camera {cam} for a case: base (splitmuxsink muxer=mpegtsmux to
-# files: the baseline), file (cssink to file://) or s3 (cssink to s3://);
-# segments of $2 seconds.
+# files: the baseline), file (cssink to file://), fmp4 (cssink
+# container=fmp4 to file://) or s3 (cssink to s3://); segments of $2 seconds.
 bench_sink() {
   case $1 in
     base) echo "splitmuxsink muxer=mpegtsmux max-size-time=$(($2 * 1000000000)) location=$store/base/cam{cam}-%05d.ts" ;;
     file) echo "cssink location=file://$store device-id=cam{cam} segment-duration=$(($2 * 1000000000))" ;;
+    fmp4) echo "cssink location=file://$store device-id=cam{cam} container=fmp4 segment-duration=$(($2 * 1000000000))" ;;
     s3) echo "cssink location=s3://bench/run endpoint=$ep device-id=cam{cam} segment-duration=$(($2 * 1000000000))" ;;
   esac
 }

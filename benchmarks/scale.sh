@@ -1,7 +1,7 @@
 #!/bin/bash
 # How many live cameras one process carries (issue 12, "scale"): for the
-# baseline (splitmuxsink muxer=mpegtsmux to files) and cssink to file:// and
-# to s3:// (a local Ceph RGW), at 1 and 4 Mb/s, the most cameras for which no
+# baseline (splitmuxsink muxer=mpegtsmux to files) and cssink to file:// (and
+# with container=fmp4: CASES=fmp4) and to s3:// (a local Ceph RGW), at 1 and 4 Mb/s, the most cameras for which no
 # frame is more than 0.5 s late, no segment is dropped and every camera
 # stored its segments, in STEP seconds of recording (default 25): doubling
 # from START (16), then halving the interval down to 1/RES (8) of the max.  Then, at
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 . benchmarks/lib.sh
 STEP=${STEP:-25} START=${START:-16} MAX=${MAX:-2048} SEG=${SEG:-4} RES=${RES:-8}
 RATES=${RATES:-1000 4000}
-# CASES: base file s3, or fewer (the gateway starts only for s3).
+# CASES: base file s3 (and fmp4), or fewer (the gateway starts only for s3).
 read -r -a cases <<<"${CASES:-base file s3}"
 bench_build
 case " ${cases[*]} " in *" s3 "*) bench_rgw_start ;; esac
@@ -71,7 +71,7 @@ for kbps in $RATES; do
     rss[$c]=$(echo "($(bench_get rss-kb "$l") - $(bench_get rss-start-kb "$l")) / $n / 1024" | bc -l)
     thr[$c]=$(echo "($(bench_get threads "$l") - $(bench_get threads-start "$l")) / $n" | bc -l)
     printf '%-24s %6d %9.2f %10.2f %8.1f %8.2f %8.2f %8.2f\n' \
-      "$(case $c in base) echo "splitmuxsink (files)";; file) echo "cssink file://";; s3) echo "cssink s3://";; esac)" \
+      "$(case $c in base) echo "splitmuxsink (files)";; file) echo "cssink file://";; fmp4) echo "cssink fmp4 file://";; s3) echo "cssink s3://";; esac)" \
       "${maxn[$c]}" "${cpu[$c]}" "${rss[$c]}" "${thr[$c]}" \
       "$(echo "${maxn[$c]} / ${maxn[base]}" | bc -l)" \
       "$(echo "${rss[$c]} / ${rss[base]}" | bc -l)" "$(echo "${thr[$c]} / ${thr[base]}" | bc -l)"

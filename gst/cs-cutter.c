@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-cutter.h"
-#include "cs-page-buffer.h"
 
 #include <gst/video/video.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (cs_cutter_debug);
 #define GST_CAT_DEFAULT cs_cutter_debug
 
 /* The marker that ends a segment without a keyframe after it. */
 #define CLOSE_EVENT "cs-cutter-close"
+/* A muxer's new first bytes for the segment being written. */
+#define REWRITE_EVENT "cs-cutter-rewrite"
 /* A gap in the video longer than this is a jump, not a frame's length. */
 #define JUMP (GST_SECOND)
 /* A keyframe this close to the target duration is taken as reaching it
@@ -89,22 +91,47 @@ at_mark (CsCutter * c, const Mark * mark, GstClockTime eos_end)
   GST_DEBUG ("segment %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT ": %"
       G_GSIZE_FORMAT " bytes", GST_TIME_ARGS (start_rt),
       GST_TIME_ARGS (end_rt), size);
-  c->segment_func (cs_page_buffer_free_to_bytes (done), start_rt, end_rt,
-      c->user_data);
+  c->segment_func (done, start_rt, end_rt, c->user_data);
 }
 
-/* Appends @buf to the segment written, if one is; c->lock held. */
+/* Appends @buf to the segment written, if one is; c->lock held.  Memory
+ * by memory: a fragment of csfmp4mux comes in several, which mapping the
+ * buffer whole would copy into one first. */
 static void
 append_locked (CsCutter * c, GstBuffer * buf)
 {
+  guint n = gst_buffer_n_memory (buf);
   GstMapInfo map;
 
   /* Between a close and the next keyframe: nothing of a segment (the
    * muxer's tables, audio after the video ended). */
-  if (c->bytes && gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    cs_page_buffer_append (c->bytes, map.data, map.size);
-    gst_buffer_unmap (buf, &map);
+  for (guint i = 0; c->bytes && i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+
+    if (gst_memory_map (mem, &map, GST_MAP_READ)) {
+      cs_page_buffer_append (c->bytes, map.data, map.size);
+      gst_memory_unmap (mem, &map);
+    }
   }
+}
+
+/* The segment written starts with @headers from now on (a rewrite event). */
+static void
+rewrite (CsCutter * c, GstEvent * event)
+{
+  const GValue *v = gst_structure_get_value (gst_event_get_structure (event),
+      "headers");
+  GBytes *headers = v && G_VALUE_HOLDS (v, G_TYPE_BYTES) ?
+      g_value_get_boxed (v) : NULL;
+  gsize len = headers ? g_bytes_get_size (headers) : 0;
+
+  g_mutex_lock (&c->lock);
+  if (c->bytes && len > 0 && len <= cs_page_buffer_get_size (c->bytes))
+    memcpy (cs_page_buffer_get_data (c->bytes), g_bytes_get_data (headers,
+            NULL), len);
+  else
+    GST_WARNING ("%" G_GSIZE_FORMAT " bytes of headers for no segment", len);
+  g_mutex_unlock (&c->lock);
 }
 
 static GstFlowReturn
@@ -119,8 +146,9 @@ cutter_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   return GST_FLOW_OK;
 }
 
-/* The muxer pushes the packets of each round as one list of 188-byte
- * buffers: taken at once, not a pad call and a lock per packet. */
+/* mpegtsmux pushes the packets of each round as one list of 188-byte
+ * buffers, csfmp4mux a fragment's parts as one list: taken at once, not a
+ * pad call and a lock per buffer. */
 static GstFlowReturn
 cutter_chain_list (GstPad * pad, GstObject * parent, GstBufferList * list)
 {
@@ -153,6 +181,8 @@ cutter_event (GstPad * pad, GstObject * parent, GstEvent * event)
     else
       GST_WARNING ("a cut came out of the muxer that was never sent");
     g_free (m);
+  } else if (gst_event_has_name (event, REWRITE_EVENT)) {
+    rewrite (c, event);
   } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     at_mark (c, NULL, cs_cutter_video_end (c));
     c->eos_func (gst_event_get_seqnum (event), c->user_data);
@@ -321,4 +351,12 @@ gboolean
 cs_cutter_event_is_close (GstEvent * event)
 {
   return gst_event_has_name (event, CLOSE_EVENT);
+}
+
+GstEvent *
+cs_cutter_event_new_rewrite (GBytes * headers)
+{
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+      gst_structure_new (REWRITE_EVENT, "headers", G_TYPE_BYTES, headers,
+          NULL));
 }

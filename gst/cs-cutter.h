@@ -10,7 +10,8 @@
  * csfmp4mux) writes its headers again in front of that keyframe and passes
  * the event on at that very place in its output.  cs_cutter_close() ends the segment
  * after the frames the muxer has (a gate close, an idle camera) with a
- * serialized marker event that the muxer passes on after them.
+ * serialized marker event that the muxer passes on after them.  A muxer may
+ * replace the segment's first bytes before its end (a rewrite event).
  *
  * Output side (the muxer's streaming thread): a pad of the cutter's own takes
  * the muxer's output; at each of those events (and at EOS) the segment being
@@ -22,14 +23,17 @@
 
 #include <gst/gst.h>
 
+#include "cs-page-buffer.h"
+
 G_BEGIN_DECLS
 
 typedef struct _CsCutter CsCutter;
 
-/* A closed segment: @data from @start_rt to @end_rt (running time of the
+/* A closed segment: @data (the callee's: cs_page_buffer_free_to_bytes()
+ * or cs_page_buffer_free()) from @start_rt to @end_rt (running time of the
  * video).  On the muxer's streaming thread, no lock held. */
-typedef void (*CsCutterSegmentFunc) (GBytes * data, GstClockTime start_rt,
-    GstClockTime end_rt, gpointer user_data);
+typedef void (*CsCutterSegmentFunc) (CsPageBuffer * data,
+    GstClockTime start_rt, GstClockTime end_rt, gpointer user_data);
 /* The muxer's output ended (EOS, @seqnum), after its last segment. */
 typedef void (*CsCutterEosFunc) (guint32 seqnum, gpointer user_data);
 
@@ -65,7 +69,11 @@ gboolean cs_cutter_is_open (CsCutter * cutter);
 /* The end of the latest video frame let in (NONE before the first). */
 GstClockTime cs_cutter_video_end (CsCutter * cutter);
 /* TRUE for the marker cs_cutter_close() sends (a muxer that writes a
- * segment whole, csfmp4mux, ends it there). */
+ * segment in fragments, csfmp4mux, ends it there). */
 gboolean cs_cutter_event_is_close (GstEvent * event);
+/* A muxer's serialized event: the segment being written starts with
+ * @headers, not with the bytes of that size written first (csfmp4mux
+ * learns at a segment's end whether its init part has an audio track). */
+GstEvent *cs_cutter_event_new_rewrite (GBytes * headers);
 
 G_END_DECLS

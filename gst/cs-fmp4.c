@@ -106,29 +106,94 @@ next_pad (CsFmp4Mux * self, gboolean * all_eos)
   return best;
 }
 
-/* The open segment written and pushed: the cutter's bytes before the mark
- * that follows. */
+/* What the writer wrote goes out at once (on the source thread, from
+ * within the writer's calls): its parts as they are (headers, slices of
+ * the frames), as the memories of a list of buffers (a buffer takes only so
+ * many without merging them), or a rewrite of the segment's first bytes. */
 static void
-push_segment (CsFmp4Mux * self)
+on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
+    gpointer user_data)
 {
-  g_autoptr (GError) error = NULL;
-  GBytes *bytes;
+  CsFmp4Mux *self = user_data;
+  GstBufferList *list;
+  GstBuffer *buf = NULL;
 
-  self->open = FALSE;
-  if (cs_fmp4_writer_is_empty (self->writer))
-    return;
-  bytes = cs_fmp4_writer_finish (self->writer, CS_FMP4_MUX_START_US, &error);
-  if (bytes == NULL) {
-    GST_ELEMENT_ERROR (self, STREAM, MUX,
-        ("A segment could not be written as fragmented MP4."),
-        ("%s", error->message));
+  if (rewrite) {
+    GST_DEBUG_OBJECT (self, "the init part again");
+    gst_pad_push_event (GST_AGGREGATOR_SRC_PAD (self),
+        cs_cutter_event_new_rewrite (parts[0]));
     return;
   }
-  GST_DEBUG_OBJECT (self, "a segment of %" G_GSIZE_FORMAT " bytes",
-      g_bytes_get_size (bytes));
-  gst_aggregator_finish_buffer (GST_AGGREGATOR (self),
-      gst_buffer_new_wrapped_bytes (bytes));
-  g_bytes_unref (bytes);
+  list = gst_buffer_list_new_sized (n_parts / gst_buffer_get_max_memory () +
+      1);
+  for (guint i = 0; i < n_parts; i++) {
+    gsize size;
+    gconstpointer data = g_bytes_get_data (parts[i], &size);
+
+    if (buf == NULL || gst_buffer_n_memory (buf) ==
+        gst_buffer_get_max_memory ()) {
+      buf = gst_buffer_new ();
+      gst_buffer_list_add (list, buf);
+    }
+    gst_buffer_append_memory (buf,
+        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, (gpointer) data,
+            size, 0, size, g_bytes_ref (parts[i]),
+            (GDestroyNotify) g_bytes_unref));
+  }
+  GST_LOG_OBJECT (self, "%u parts", n_parts);
+  gst_aggregator_finish_buffer_list (GST_AGGREGATOR (self), list);
+}
+
+/* A frame's bytes for the writer: the buffer itself, mapped, until the
+ * writer lets go. */
+typedef struct
+{
+  GstBuffer *buf;
+  GstMapInfo map;
+} MappedFrame;
+
+static void
+mapped_frame_free (gpointer data)
+{
+  MappedFrame *m = data;
+
+  gst_buffer_unmap (m->buf, &m->map);
+  gst_buffer_unref (m->buf);
+  g_free (m);
+}
+
+static GBytes *
+frame_bytes (GstBuffer * buf)
+{
+  MappedFrame *m = g_new (MappedFrame, 1);
+
+  if (!gst_buffer_map (buf, &m->map, GST_MAP_READ)) {
+    g_free (m);
+    return NULL;
+  }
+  m->buf = gst_buffer_ref (buf);
+  return g_bytes_new_with_free_func (m->map.data, m->map.size,
+      mapped_frame_free, m);
+}
+
+static void
+post_write_error (CsFmp4Mux * self, const GError * error)
+{
+  GST_ELEMENT_ERROR (self, STREAM, MUX,
+      ("A segment could not be written as fragmented MP4."),
+      ("%s", error->message));
+}
+
+/* The open segment ends: its last fragment pushed, before the mark that
+ * follows. */
+static void
+end_segment (CsFmp4Mux * self)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->open = FALSE;
+  if (!cs_fmp4_writer_end_segment (self->writer, &error))
+    post_write_error (self, error);
 }
 
 static void
@@ -139,26 +204,29 @@ add_frame (CsFmp4Mux * self, GstAggregatorPad * pad, GstBuffer * buf)
       GST_BUFFER_FLAG_DELTA_UNIT);
   gint64 duration = GST_BUFFER_DURATION_IS_VALID (buf) ?
       (gint64) GST_BUFFER_DURATION (buf) : -1;
-  GstMapInfo map;
+  g_autoptr (GBytes) bytes = NULL;
 
   if (video && keyframe && self->cut) {
-    push_segment (self);
+    end_segment (self);
     gst_pad_push_event (GST_AGGREGATOR_SRC_PAD (self),
         g_steal_pointer (&self->cut));
     self->open = TRUE;
   }
   /* Before the first cut, after a close: no segment. */
   if (!self->open || !GST_BUFFER_PTS_IS_VALID (buf)
-      || !gst_buffer_map (buf, &map, GST_MAP_READ))
+      || (bytes = frame_bytes (buf)) == NULL)
     return;
-  if (video)
-    cs_fmp4_writer_add_video (self->writer, map.data, map.size,
-        running_time (pad, GST_BUFFER_DTS_OR_PTS (buf)), running_time (pad,
-            GST_BUFFER_PTS (buf)), duration, keyframe);
-  else
-    cs_fmp4_writer_add_audio (self->writer, map.data, map.size,
+  if (video) {
+    g_autoptr (GError) error = NULL;
+
+    if (!cs_fmp4_writer_add_video (self->writer, bytes,
+            running_time (pad, GST_BUFFER_DTS_OR_PTS (buf)),
+            running_time (pad, GST_BUFFER_PTS (buf)), duration, keyframe,
+            &error))
+      post_write_error (self, error);
+  } else
+    cs_fmp4_writer_add_audio (self->writer, bytes,
         running_time (pad, GST_BUFFER_PTS (buf)), duration);
-  gst_buffer_unmap (buf, &map);
 }
 
 static GstFlowReturn
@@ -172,7 +240,7 @@ cs_fmp4_mux_aggregate (GstAggregator * agg, gboolean timeout)
   if (pad == NULL) {
     if (!all_eos)
       return GST_FLOW_OK;
-    push_segment (self);
+    end_segment (self);
     return GST_FLOW_EOS;
   }
   buf = gst_aggregator_pad_pop_buffer (pad);
@@ -242,7 +310,7 @@ cs_fmp4_mux_sink_event (GstAggregator * agg, GstAggregatorPad * pad,
     return TRUE;
   }
   if (cs_cutter_event_is_close (event)) {
-    push_segment (self);
+    end_segment (self);
     return gst_pad_push_event (GST_AGGREGATOR_SRC_PAD (self), event);
   }
   return GST_AGGREGATOR_CLASS (cs_fmp4_mux_parent_class)->sink_event (agg,
@@ -253,7 +321,7 @@ static void
 reset (CsFmp4Mux * self)
 {
   cs_fmp4_writer_free (self->writer);
-  self->writer = cs_fmp4_writer_new ();
+  self->writer = cs_fmp4_writer_new (CS_FMP4_MUX_START_US, on_output, self);
   gst_clear_event (&self->cut);
   self->video_pad = NULL;
   self->open = FALSE;
@@ -307,7 +375,7 @@ cs_fmp4_mux_class_init (CsFmp4MuxClass * klass)
 static void
 cs_fmp4_mux_init (CsFmp4Mux * self)
 {
-  self->writer = cs_fmp4_writer_new ();
+  self->writer = cs_fmp4_writer_new (CS_FMP4_MUX_START_US, on_output, self);
 }
 
 GstElement *

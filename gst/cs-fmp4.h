@@ -6,11 +6,13 @@
  * mpegtsmux does: a downstream force-key-unit event starts a segment at the
  * next video keyframe (the audio before that frame's time stays in the
  * segment that ends, as the streams are taken in time order), and the
- * cutter's close event ends one; each ends by pushing the whole segment (a
- * buffer of ftyp, moov and a moof/mdat pair per track and GOP), then the
- * mark.  Its decode times start at CS_FMP4_MUX_START_US: cssink moves them
- * to the segment's UTC start and pads the init part
- * (cs_fmp4_boxes_lay_out()).
+ * cutter's close event ends one.  A segment goes out as it is written: its
+ * init part (ftyp + moov, padded to the stored size) at its first
+ * keyframe, then each GOP (a moof/mdat pair per track) at the next
+ * keyframe, the close event or EOS, then the mark.  Only the GOP being
+ * written is held, as references to its frames; they are copied once, by
+ * the cutter into the segment's pages.  Its decode times start at CS_FMP4_MUX_START_US: cssink
+ * moves them to the segment's UTC start in place (cs_fmp4_boxes_shift()).
  *
  * Threads: everything but the pads' creation on the aggregator's source
  * thread (serialized events are queued with the frames). */

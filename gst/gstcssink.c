@@ -194,36 +194,33 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (cssink, "cssink", GST_RANK_NONE,
         "cloud storage segment sink"));
 
 /* container=fmp4: csfmp4mux's segment @data (its first frame shown at
- * CS_FMP4_MUX_START_US) moved to its UTC start @start_ms, its init part
- * padded (see cs-fmp4-boxes.h); FALSE (an error posted) when it cannot be. */
+ * CS_FMP4_MUX_START_US, in the stored layout) moved to its UTC start
+ * @start_ms in place; FALSE (an error posted) when it cannot be. */
 static gboolean
-gst_cs_sink_lay_out_fmp4 (CsSinkCore * self, GBytes ** data, gint64 start_ms)
+gst_cs_sink_move_fmp4 (CsSinkCore * self, CsPageBuffer * data,
+    gint64 start_ms)
 {
   g_autoptr (GError) error = NULL;
-  gsize len;
-  const guint8 *bytes = g_bytes_get_data (*data, &len);
-  gint64 shift_us = start_ms * 1000 - CS_FMP4_MUX_START_US;
-  GBytes *mp4 = cs_fmp4_boxes_lay_out (bytes, len, shift_us, &error);
 
-  if (mp4 == NULL) {
+  if (!cs_fmp4_boxes_shift (cs_page_buffer_get_data (data),
+          cs_page_buffer_get_size (data),
+          start_ms * 1000 - CS_FMP4_MUX_START_US, &error)) {
     GST_ELEMENT_ERROR (self, STREAM, MUX,
         ("A segment could not be written as fragmented MP4."),
         ("%s", error->message));
     return FALSE;
   }
-  g_bytes_unref (*data);
-  *data = mp4;
   return TRUE;
 }
 
 /* The cutter closed a segment (on the muxer's thread): name it and hand it
  * to the outbox.  The one hand-off from the stream side to delivery. */
 static void
-gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
+gst_cs_sink_segment_closed (CsPageBuffer * segment, GstClockTime start_rt,
     GstClockTime end_rt, gpointer user_data)
 {
   CsSinkCore *self = user_data;
-  g_autoptr (GBytes) data = segment;
+  g_autoptr (GBytes) data = NULL;
   g_autoptr (GPtrArray) uploads = g_ptr_array_new ();
   g_autofree gchar *key = NULL;
   gint64 start_ms, end_ms;
@@ -234,12 +231,14 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
   g_mutex_lock (&self->lock);
   if (self->outbox == NULL) {
     g_mutex_unlock (&self->lock);
+    cs_page_buffer_free (segment);
     return;
   }
   cs_utc_map_span_to_ms (&self->st.utc, start_rt, end_rt, &start_ms, &end_ms);
   container = self->run.container;
   if (start_ms < 0) {
     g_mutex_unlock (&self->lock);
+    cs_page_buffer_free (segment);
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("A segment was discarded: its time is before 1970."),
         ("start %" G_GINT64_FORMAT " ms; check the timestamp/x-unix meta",
@@ -247,16 +246,19 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
     return;
   }
   if (container == GST_CS_SINK_CONTAINER_FMP4) {
+    gboolean moved;
+
     /* Not under the lock: an error is posted. */
     g_mutex_unlock (&self->lock);
-    if (!gst_cs_sink_lay_out_fmp4 (self, &data, start_ms))
-      return;
+    moved = gst_cs_sink_move_fmp4 (self, segment, start_ms);
     g_mutex_lock (&self->lock);
-    if (self->outbox == NULL) {
+    if (!moved || self->outbox == NULL) {
       g_mutex_unlock (&self->lock);
+      cs_page_buffer_free (segment);
       return;
     }
   }
+  data = cs_page_buffer_free_to_bytes (segment);
   key = cs_sink_events_segment_key (self->st.events, start_rt, start_ms,
       MAX (end_ms - start_ms, 0), gst_cs_sink_container_ext (container));
   if (key == NULL) {

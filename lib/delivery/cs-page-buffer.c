@@ -81,6 +81,12 @@ cs_page_buffer_get_size (CsPageBuffer * self)
   return self->size;
 }
 
+guint8 *
+cs_page_buffer_get_data (CsPageBuffer * self)
+{
+  return self->data;
+}
+
 static void
 unmap (gpointer data)
 {

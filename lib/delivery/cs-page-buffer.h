@@ -20,6 +20,8 @@ CsPageBuffer *cs_page_buffer_new (void);
 void cs_page_buffer_append (CsPageBuffer * self, const guint8 * data,
     gsize size);
 gsize cs_page_buffer_get_size (CsPageBuffer * self);
+/* The bytes appended, to be changed in place (NULL while empty). */
+guint8 *cs_page_buffer_get_data (CsPageBuffer * self);
 /* The bytes appended (their pages are unmapped when the GBytes is freed);
  * frees @self. */
 GBytes *cs_page_buffer_free_to_bytes (CsPageBuffer * self);

@@ -125,6 +125,16 @@ tfdt_time (const guint8 * tfdt)
   return tfdt[8] == 1 ? (gint64) get64 (tfdt + 12) : get32 (tfdt + 12);
 }
 
+/* @decode_time (units of @track) moved by @shift_us; -1 when before 0. */
+static gint64
+shifted (const Track * track, gint64 decode_time, gint64 shift_us)
+{
+  /* In two parts: microseconds since 1970 times a time scale overflow. */
+  decode_time += shift_us / G_USEC_PER_SEC * track->timescale +
+      shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  return decode_time >= 0 ? decode_time : -1;
+}
+
 /* Appends @moof (one traf) with its decode time (tfdt) moved by @shift_us,
  * written as a 64-bit time: from a 32-bit one the boxes grow by 4 bytes,
  * and so does the offset of the samples from the moof. */
@@ -151,10 +161,7 @@ append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
       || (get32 (tfhd + 8) & 0x1)       /* offsets from the file's start */
       || traf + traf_size != moof + moof_size || trun < tfdt)
     return FALSE;
-  decode_time = tfdt_time (tfdt);
-  /* In two parts: microseconds since 1970 times a time scale overflow. */
-  decode_time += shift_us / G_USEC_PER_SEC * track->timescale +
-      shift_us % G_USEC_PER_SEC * track->timescale / G_USEC_PER_SEC;
+  decode_time = shifted (track, tfdt_time (tfdt), shift_us);
   if (decode_time < 0)
     return FALSE;
   grow = sizeof tfdt1 - tfdt_size;
@@ -196,29 +203,99 @@ append_init (GByteArray * out, const guint8 * data, gsize init,
   return TRUE;
 }
 
-gint64
-cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
+/* Called for each fragment of a segment: its moof at @moof_at, the track
+ * of its traf and its tfdt (NULL, NULL when of another form); FALSE
+ * stops the walk. */
+typedef gboolean (*FragmentFunc) (gsize moof_at, const Track * track,
+    const guint8 * tfdt, gpointer user_data);
+
+/* @func on each fragment of @data; FALSE when it stopped the walk. */
+static gboolean
+each_fragment (const guint8 * data, gsize len, FragmentFunc func,
+    gpointer user_data)
 {
   g_autoptr (GArray) tracks = NULL;
-  gint64 start = -1;
   gsize at = 0;
   const gchar *type;
   guint64 size, tfdt_size;
 
   while ((size = box_at (data + at, len - at, &type)) != 0) {
-    const guint8 *tfdt;
-    const Track *t;
+    const guint8 *tfdt = NULL;
+    const Track *t = NULL;
 
     if (memcmp (type, "moov", 4) == 0 && tracks == NULL)
       tracks = moov_tracks (data + at, size);
-    else if (memcmp (type, "moof", 4) == 0 && tracks != NULL
-        && (t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size))) {
-      gint64 dt = tfdt_time (tfdt), us = dt / t->timescale * G_USEC_PER_SEC +
-          dt % t->timescale * G_USEC_PER_SEC / t->timescale;
-      start = start < 0 ? us : MIN (start, us);
+    else if (memcmp (type, "moof", 4) == 0) {
+      if (tracks)
+        t = moof_track (data + at, size, tracks, &tfdt, &tfdt_size);
+      if (!func (at, t, t ? tfdt : NULL, user_data))
+        return FALSE;
     }
     at += size;
   }
+  return TRUE;
+}
+
+typedef struct
+{
+  guint8 *data;
+  gint64 shift_us;
+  GError **error;
+} Shift;
+
+static gboolean
+shift_fragment (gsize moof_at, const Track * track, const guint8 * tfdt,
+    gpointer user_data)
+{
+  Shift *s = user_data;
+  gint64 decode_time;
+
+  if (track == NULL || tfdt[8] != 1) {
+    g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "a fragment (moof at %" G_GSIZE_FORMAT ") of an unknown form",
+        moof_at);
+    return FALSE;
+  }
+  decode_time = shifted (track, tfdt_time (tfdt), s->shift_us);
+  if (decode_time < 0) {
+    g_set_error (s->error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "a frame of the segment is timed before 1970");
+    return FALSE;
+  }
+  put64 (s->data + (tfdt - s->data) + 12, decode_time);
+  return TRUE;
+}
+
+gboolean
+cs_fmp4_boxes_shift (guint8 * data, gsize len, gint64 shift_us,
+    GError ** error)
+{
+  Shift s = { data, shift_us, error };
+
+  return each_fragment (data, len, shift_fragment, &s);
+}
+
+static gboolean
+earliest_fragment (gsize moof_at, const Track * track, const guint8 * tfdt,
+    gpointer user_data)
+{
+  gint64 *start = user_data, dt, us;
+
+  if (track == NULL)
+    return TRUE;
+  dt = tfdt_time (tfdt);
+  us = dt / track->timescale * G_USEC_PER_SEC + dt % track->timescale *
+      G_USEC_PER_SEC / track->timescale;
+  *start = *start < 0 ? us : MIN (*start, us);
+  return TRUE;
+}
+
+gint64
+cs_fmp4_boxes_start_us (const guint8 * data, gsize len)
+{
+  gint64 start = -1;
+
+  each_fragment (data, len, earliest_fragment, &start);
   return start;
 }
 

@@ -2,12 +2,15 @@
 #include "cs-fmp4-writer.h"
 
 #include "cs-be-bytes.h"
+#include "cs-key.h"
 
 #include <gio/gio.h>
 #include <string.h>
 
 #define VIDEO_TIMESCALE 90000
 #define NS_PER_S G_GINT64_CONSTANT (1000000000)
+/* No next sample: a fragment's last lasts its own duration. */
+#define NO_NEXT G_MININT64
 
 /* trun sample flags: a sync sample depends on no other; the others do. */
 #define FLAGS_SYNC 0x02000000
@@ -16,21 +19,37 @@
 typedef struct
 {
   gint64 dts, pts, duration;    /* ns; duration -1: unknown */
-  guint32 size;
-  guint32 fragment;             /* the GOP it belongs to */
+  guint32 size;                 /* stored */
   gboolean sync;
+  GBytes *bytes;                /* the caller's frame, as it came */
+  guint first_unit, n_units;    /* video: its NAL units in the track's */
 } Sample;
 
+/* A track's fragment being written: references to the frames, which are
+ * copied once, by whoever takes the fragment's parts. */
 typedef struct
 {
   guint32 id;
-  guint32 timescale;
+  guint32 timescale;            /* of the segment; audio: 0 until known */
   GArray *samples;              /* Sample */
-  GByteArray *data;             /* their bytes, back to back */
+  GArray *units;                /* CsNalUnit: the video's, in order */
+  gsize stored;                 /* the samples' stored bytes */
+  gint64 last_duration;         /* ns, of the last sample written */
 } Track;
+
+/* Where the segment's decode times run from: the running time @origin is
+ * shown at second @base_s + @base_ns. */
+typedef struct
+{
+  gint64 base_s, base_ns, origin;
+} Clock;
 
 struct _CsFmp4Writer
 {
+  gint64 start_us;
+  CsFmp4WriterOutputFunc output;
+  gpointer user_data;
+
   /* Settings from the caps. */
   CsNalCodec codec;
   guint width, height;
@@ -38,11 +57,22 @@ struct _CsFmp4Writer
   GBytes *asc;
 
   CsNalParams *params;
-  GBytes *video_config;         /* of the segment's first keyframe */
-  GError *config_error;
+  /* The segment being written. */
+  gboolean open;                /* its init part is written */
+  gboolean refused;             /* it could not start: dropped to its end */
+  GBytes *video_config;         /* of its first keyframe */
+  Clock clock;
+  guint32 sequence;             /* of its next fragment */
+  gboolean audio_in_init;       /* its init part has the audio track */
+  gboolean audio_written;       /* a fragment of it has audio */
   Track video, audio;
-  guint32 fragment;             /* the GOP written */
 };
+
+static void
+sample_clear (Sample * s)
+{
+  g_bytes_unref (s->bytes);
+}
 
 static void
 track_init (Track * t, guint32 id, guint32 timescale)
@@ -50,23 +80,37 @@ track_init (Track * t, guint32 id, guint32 timescale)
   t->id = id;
   t->timescale = timescale;
   t->samples = g_array_new (FALSE, FALSE, sizeof (Sample));
-  t->data = g_byte_array_new ();
+  g_array_set_clear_func (t->samples, (GDestroyNotify) sample_clear);
+  t->units = g_array_new (FALSE, FALSE, sizeof (CsNalUnit));
+  t->last_duration = -1;
 }
 
 static void
 track_clear (Track * t)
 {
   g_array_unref (t->samples);
-  g_byte_array_unref (t->data);
+  g_array_unref (t->units);
+}
+
+static void
+track_reset (Track * t)
+{
+  g_array_set_size (t->samples, 0);
+  g_array_set_size (t->units, 0);
+  t->stored = 0;
 }
 
 CsFmp4Writer *
-cs_fmp4_writer_new (void)
+cs_fmp4_writer_new (gint64 start_us, CsFmp4WriterOutputFunc output,
+    gpointer user_data)
 {
   CsFmp4Writer *w = g_new0 (CsFmp4Writer, 1);
 
+  w->start_us = start_us;
+  w->output = output;
+  w->user_data = user_data;
   track_init (&w->video, 1, VIDEO_TIMESCALE);
-  track_init (&w->audio, 2, 48000);
+  track_init (&w->audio, 2, 0);
   w->params = cs_nal_params_new (CS_NAL_H264);
   return w;
 }
@@ -81,7 +125,6 @@ cs_fmp4_writer_free (CsFmp4Writer * w)
   cs_nal_params_free (w->params);
   g_clear_pointer (&w->asc, g_bytes_unref);
   g_clear_pointer (&w->video_config, g_bytes_unref);
-  g_clear_error (&w->config_error);
   g_free (w);
 }
 
@@ -108,53 +151,24 @@ cs_fmp4_writer_set_audio (CsFmp4Writer * w, guint rate, guint channels,
   w->channels = channels;
 }
 
-static void
-add_sample (Track * t, gsize size, gint64 dts, gint64 pts, gint64 duration,
-    gboolean sync, guint32 fragment)
+/* The audio can be stored: its configuration is known (the esds lengths are
+ * of one byte: a config is a few bytes). */
+static gboolean
+audio_usable (CsFmp4Writer * w)
 {
-  Sample s = { dts, pts, duration, size, fragment, sync };
+  return w->asc != NULL && g_bytes_get_size (w->asc) <= 64 && w->rate > 0;
+}
+
+static void
+add_sample (Track * t, GBytes * bytes, gsize size, guint first_unit,
+    gint64 dts, gint64 pts, gint64 duration, gboolean sync)
+{
+  Sample s = { dts, pts, duration, size, sync, g_bytes_ref (bytes),
+    first_unit, t->units->len - first_unit
+  };
 
   g_array_append_val (t->samples, s);
-}
-
-void
-cs_fmp4_writer_add_video (CsFmp4Writer * w, const guint8 * au, gsize len,
-    gint64 dts, gint64 pts, gint64 duration, gboolean keyframe)
-{
-  gboolean first = w->video.samples->len == 0;
-  gsize size;
-
-  if (first && !keyframe)
-    return;
-  if (keyframe && !first)
-    w->fragment++;
-  size = cs_nal_au_to_mp4 (au, len, w->video.data, w->params);
-  if (size == 0 || size > G_MAXUINT32) {
-    g_byte_array_set_size (w->video.data, w->video.data->len - size);
-    return;
-  }
-  if (first) {
-    g_clear_pointer (&w->video_config, g_bytes_unref);
-    g_clear_error (&w->config_error);
-    w->video_config = cs_nal_params_config (w->params, &w->config_error);
-  }
-  add_sample (&w->video, size, dts, pts, duration, keyframe, w->fragment);
-}
-
-void
-cs_fmp4_writer_add_audio (CsFmp4Writer * w, const guint8 * frame,
-    gsize len, gint64 pts, gint64 duration)
-{
-  if (len == 0 || len > G_MAXUINT32)
-    return;
-  g_byte_array_append (w->audio.data, frame, len);
-  add_sample (&w->audio, len, pts, pts, duration, TRUE, w->fragment);
-}
-
-gboolean
-cs_fmp4_writer_is_empty (CsFmp4Writer * w)
-{
-  return w->video.samples->len == 0;
+  t->stored += size;
 }
 
 /* Writing boxes: a box is begun (its size patched when it ends). */
@@ -186,14 +200,18 @@ begin_full (GByteArray * o, const gchar * type, guint8 version,
 }
 
 static void
+put32_at (GByteArray * o, guint at, guint32 v)
+{
+  o->data[at] = v >> 24;
+  o->data[at + 1] = v >> 16;
+  o->data[at + 2] = v >> 8;
+  o->data[at + 3] = v;
+}
+
+static void
 end (GByteArray * o, guint at)
 {
-  guint32 size = o->len - at;
-
-  o->data[at] = size >> 24;
-  o->data[at + 1] = size >> 16;
-  o->data[at + 2] = size >> 8;
-  o->data[at + 3] = size;
+  put32_at (o, at, o->len - at);
 }
 
 static void
@@ -398,8 +416,8 @@ put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
   end (o, moov);
 }
 
-/* @ns after the second @base_s, in units of @timescale (rounded); -1 when
- * before 0.  In two parts: nanoseconds since 1970 times a time scale
+/* @ns after the second @base_s, in units of @timescale (rounded); clamped
+ * at 0.  In two parts: nanoseconds since 1970 times a time scale
  * overflow. */
 static gint64
 to_units (gint64 base_s, gint64 ns, guint32 timescale)
@@ -411,16 +429,9 @@ to_units (gint64 base_s, gint64 ns, guint32 timescale)
     ns += NS_PER_S;
   }
   if (base_s < 0)
-    return -1;
+    return 0;
   return base_s * timescale + (ns * timescale + NS_PER_S / 2) / NS_PER_S;
 }
-
-/* The decode time of sample @i of @t in units, on the segment's clock
- * (@base_s, @origin: the running time shown at second @base_s + @base_ns). */
-typedef struct
-{
-  gint64 base_s, base_ns, origin;
-} Clock;
 
 static gint64
 units (const Clock * c, const Track * t, gint64 ns)
@@ -428,45 +439,39 @@ units (const Clock * c, const Track * t, gint64 ns)
   return to_units (c->base_s, c->base_ns + ns - c->origin, t->timescale);
 }
 
-/* A moof and its mdat: the samples of @t in @fragment, from @first on;
- * returns the index after them.  FALSE in *@ok when a time is before 0. */
-static guint
-put_fragment (GByteArray * o, const Clock * c, Track * t, guint first,
-    guint32 fragment, guint32 sequence, gsize * data_at, gboolean * ok)
+/* The fragment's samples of @t, @next_dts (ns) the decode time of the
+ * sample after them (NO_NEXT: none yet), appended to @parts: a moof and
+ * the header of its mdat, then the samples' bytes (video: each NAL unit
+ * behind its length) as slices of the frames. */
+static void
+put_fragment (CsFmp4Writer * w, Track * t, gint64 next_dts, GPtrArray * parts)
 {
-  gboolean video = t->id == 1;
-  guint n = 0, moof, traf, at, offset_at, mdat;
+  gboolean video = t == &w->video;
+  const Clock *c = &w->clock;
   GArray *s = t->samples;
-  gint64 tfdt;
-  gsize bytes = 0;
-
-  while (first + n < s->len
-      && g_array_index (s, Sample, first + n).fragment == fragment)
-    n++;
-  if (n == 0)
-    return first;
-  tfdt = units (c, t, g_array_index (s, Sample, first).dts);
-  if (tfdt < 0)
-    *ok = FALSE;
+  g_autoptr (GByteArray) o = g_byte_array_new ();
+  g_autoptr (GByteArray) lengths = g_byte_array_new ();
+  g_autoptr (GBytes) lengths_bytes = NULL;
+  guint moof, traf, at, offset_at;
 
   moof = begin (o, "moof");
   at = begin_full (o, "mfhd", 0, 0);
-  cs_be_put32 (o, sequence);
+  cs_be_put32 (o, w->sequence++);
   end (o, at);
   traf = begin (o, "traf");
   at = begin_full (o, "tfhd", 0, 0x020000);     /* default-base-is-moof */
   cs_be_put32 (o, t->id);
   end (o, at);
   at = begin_full (o, "tfdt", 1, 0);
-  cs_be_put64 (o, MAX (tfdt, 0));
+  cs_be_put64 (o, units (c, t, g_array_index (s, Sample, 0).dts));
   end (o, at);
   /* data offset, then per sample duration, size, flags (and for video
    * the signed composition offset) */
   at = begin_full (o, "trun", 1, video ? 0xf01 : 0x701);
-  cs_be_put32 (o, n);
+  cs_be_put32 (o, s->len);
   offset_at = o->len;
   cs_be_put32 (o, 0);
-  for (guint i = first; i < first + n; i++) {
+  for (guint i = 0; i < s->len; i++) {
     const Sample *x = &g_array_index (s, Sample, i);
     gint64 dts = units (c, t, x->dts), next;
 
@@ -474,82 +479,186 @@ put_fragment (GByteArray * o, const Clock * c, Track * t, guint first,
      * contiguous; the last lasts its own duration or its predecessor's. */
     if (i + 1 < s->len)
       next = units (c, t, g_array_index (s, Sample, i + 1).dts);
+    else if (next_dts != NO_NEXT)
+      next = units (c, t, next_dts);
     else if (x->duration >= 0)
       next = units (c, t, x->dts + x->duration);
     else if (i > 0)
       next = dts + dts - units (c, t, g_array_index (s, Sample, i - 1).dts);
     else
-      next = dts;
+      next = units (c, t, x->dts + MAX (t->last_duration, 0));
+    if (i > 0)
+      t->last_duration = x->dts - g_array_index (s, Sample, i - 1).dts;
     cs_be_put32 (o, CLAMP (next - dts, 0, G_MAXUINT32));
     cs_be_put32 (o, x->size);
     cs_be_put32 (o, x->sync ? FLAGS_SYNC : FLAGS_DELTA);
     if (video)
       cs_be_put32 (o, (guint32) CLAMP (units (c, t, x->pts) - dts, G_MININT32,
               G_MAXINT32));
-    bytes += x->size;
   }
   end (o, at);
   end (o, traf);
   end (o, moof);
   /* The samples start right after the mdat's header. */
-  o->data[offset_at] = (o->len - moof + 8) >> 24;
-  o->data[offset_at + 1] = (o->len - moof + 8) >> 16;
-  o->data[offset_at + 2] = (o->len - moof + 8) >> 8;
-  o->data[offset_at + 3] = (o->len - moof + 8);
-  mdat = begin (o, "mdat");
-  g_byte_array_append (o, t->data->data + *data_at, bytes);
-  *data_at += bytes;
-  end (o, mdat);
-  return first + n;
+  put32_at (o, offset_at, o->len - moof + 8);
+  cs_be_put32 (o, 8 + t->stored);
+  g_byte_array_append (o, (const guint8 *) "mdat", 4);
+  g_ptr_array_add (parts, g_byte_array_free_to_bytes (g_steal_pointer (&o)));
+
+  for (guint u = 0; u < t->units->len; u++)
+    cs_be_put32 (lengths, g_array_index (t->units, CsNalUnit, u).size);
+  lengths_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&lengths));
+  for (guint i = 0; i < s->len; i++) {
+    const Sample *x = &g_array_index (s, Sample, i);
+
+    if (!video)
+      g_ptr_array_add (parts, g_bytes_ref (x->bytes));
+    for (guint u = x->first_unit; u < x->first_unit + x->n_units; u++) {
+      const CsNalUnit *unit = &g_array_index (t->units, CsNalUnit, u);
+
+      g_ptr_array_add (parts, g_bytes_new_from_bytes (lengths_bytes, 4 * u,
+              4));
+      g_ptr_array_add (parts, g_bytes_new_from_bytes (x->bytes,
+              unit->offset, unit->size));
+    }
+  }
+  track_reset (t);
 }
 
+/* Writes the fragment held, if any; @next_dts as put_fragment()'s. */
 static void
-track_reset (Track * t)
+write_fragment (CsFmp4Writer * w, gint64 next_dts)
 {
-  g_array_set_size (t->samples, 0);
-  g_byte_array_set_size (t->data, 0);
+  g_autoptr (GPtrArray) parts = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) g_bytes_unref);
+
+  if (w->audio.samples->len > 0 && (!audio_usable (w)
+          || w->audio.stored > G_MAXUINT32 - 8))
+    track_reset (&w->audio);
+  if (w->audio.samples->len > 0 && w->audio.timescale == 0)
+    w->audio.timescale = w->rate;
+  if (w->video.samples->len > 0)
+    put_fragment (w, &w->video, next_dts, parts);
+  if (w->audio.samples->len > 0) {
+    put_fragment (w, &w->audio, NO_NEXT, parts);
+    w->audio_written = TRUE;
+  }
+  if (parts->len > 0)
+    w->output ((GBytes **) parts->pdata, parts->len, FALSE, w->user_data);
 }
 
-GBytes *
-cs_fmp4_writer_finish (CsFmp4Writer * w, gint64 start_us, GError ** error)
+/* The init part (ftyp, moov, a free box up to CS_KEY_FMP4_INIT_SIZE), with
+ * the audio track when @audio; NULL with @error when it does not fit. */
+static GBytes *
+init_part (CsFmp4Writer * w, gboolean audio, GError ** error)
 {
-  /* The esds lengths are of one byte: a config is a few bytes. */
-  gboolean audio = w->audio.samples->len > 0 && w->asc != NULL
-      && g_bytes_get_size (w->asc) <= 64 && w->rate > 0;
-  Clock c = { start_us / G_USEC_PER_SEC, start_us % G_USEC_PER_SEC * 1000,
-    0
-  };
-  guint vi = 0, ai = 0;
-  gsize v_at = 0, a_at = 0;
-  guint32 sequence = 1;
-  gboolean ok = TRUE;
-  GByteArray *o;
+  g_autoptr (GByteArray) o = g_byte_array_sized_new (CS_KEY_FMP4_INIT_SIZE);
+  guint len, free_box;
 
-  if (w->video.samples->len == 0 || w->video_config == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
-        w->config_error ? w->config_error->message : "no video frame");
-    track_reset (&w->video);
-    track_reset (&w->audio);
-    return NULL;
-  }
-  c.origin = g_array_index (w->video.samples, Sample, 0).pts;
-  w->audio.timescale = w->rate > 0 ? w->rate : 48000;
-  o = g_byte_array_sized_new (w->video.data->len + w->audio.data->len +
-      4096);
   put_init (w, o, audio);
-  for (guint32 f = 0; f <= w->fragment; f++) {
-    vi = put_fragment (o, &c, &w->video, vi, f, sequence++, &v_at, &ok);
-    if (audio)
-      ai = put_fragment (o, &c, &w->audio, ai, f, sequence++, &a_at, &ok);
-  }
-  track_reset (&w->video);
-  track_reset (&w->audio);
-  w->fragment = 0;
-  if (!ok) {
+  len = o->len;
+  if (len + 8 > CS_KEY_FMP4_INIT_SIZE) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "a frame of the segment is timed before 1970");
-    g_byte_array_unref (o);
+        "the MP4 headers take %u bytes, more than the %d of an init part",
+        len, CS_KEY_FMP4_INIT_SIZE);
     return NULL;
   }
-  return g_byte_array_free_to_bytes (o);
+  free_box = begin (o, "free");
+  g_byte_array_set_size (o, CS_KEY_FMP4_INIT_SIZE);
+  memset (o->data + free_box + 8, 0, CS_KEY_FMP4_INIT_SIZE - free_box - 8);
+  end (o, free_box);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&o));
+}
+
+/* A segment starts at its first keyframe, shown at @pts: its init part is
+ * written.  FALSE with @error when it cannot be. */
+static gboolean
+start_segment (CsFmp4Writer * w, gint64 pts, GError ** error)
+{
+  GBytes *init;
+
+  g_clear_pointer (&w->video_config, g_bytes_unref);
+  w->video_config = cs_nal_params_config (w->params, error);
+  w->audio_in_init = audio_usable (w);
+  w->audio.timescale = w->audio_in_init ? w->rate : 0;
+  if (w->video_config == NULL || (init = init_part (w, w->audio_in_init,
+              error)) == NULL)
+    return FALSE;
+  w->clock.base_s = w->start_us / G_USEC_PER_SEC;
+  w->clock.base_ns = w->start_us % G_USEC_PER_SEC * 1000;
+  w->clock.origin = pts;
+  w->sequence = 1;
+  w->audio_written = FALSE;
+  w->open = TRUE;
+  w->output (&init, 1, FALSE, w->user_data);
+  g_bytes_unref (init);
+  return TRUE;
+}
+
+gboolean
+cs_fmp4_writer_add_video (CsFmp4Writer * w, GBytes * au, gint64 dts,
+    gint64 pts, gint64 duration, gboolean keyframe, GError ** error)
+{
+  guint first_unit;
+  gsize len, size;
+  const guint8 *d = g_bytes_get_data (au, &len);
+
+  if (w->refused || (!w->open && !keyframe))
+    return TRUE;
+  if (keyframe && w->open)
+    write_fragment (w, dts);
+  first_unit = w->video.units->len;
+  size = cs_nal_au_mp4_units (d, len, w->video.units, w->params);
+  if (size == 0 || size > G_MAXUINT32 || w->video.stored + size >
+      G_MAXUINT32 - 8) {
+    g_array_set_size (w->video.units, first_unit);
+    return TRUE;
+  }
+  if (!w->open && !start_segment (w, pts, error)) {
+    track_reset (&w->video);
+    w->refused = TRUE;
+    return FALSE;
+  }
+  add_sample (&w->video, au, size, first_unit, dts, pts, duration, keyframe);
+  return TRUE;
+}
+
+void
+cs_fmp4_writer_add_audio (CsFmp4Writer * w, GBytes * frame, gint64 pts,
+    gint64 duration)
+{
+  gsize len = g_bytes_get_size (frame);
+
+  if (!w->open || len == 0 || len > G_MAXUINT32)
+    return;
+  add_sample (&w->audio, frame, len, 0, pts, pts, duration, TRUE);
+}
+
+gboolean
+cs_fmp4_writer_is_empty (CsFmp4Writer * w)
+{
+  return !w->open;
+}
+
+gboolean
+cs_fmp4_writer_end_segment (CsFmp4Writer * w, GError ** error)
+{
+  gboolean ok = TRUE;
+
+  w->refused = FALSE;
+  if (!w->open)
+    return TRUE;
+  write_fragment (w, NO_NEXT);
+  w->open = FALSE;
+  w->video.last_duration = w->audio.last_duration = -1;
+  if (w->audio_written != w->audio_in_init) {
+    GBytes *init = init_part (w, w->audio_written, error);
+
+    ok = init != NULL;
+    if (ok) {
+      w->output (&init, 1, TRUE, w->user_data);
+      g_bytes_unref (init);
+    }
+  }
+  return ok;
 }

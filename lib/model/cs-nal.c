@@ -99,10 +99,10 @@ cs_nal_iter_next (CsNalIter * iter, CsNalUnit * unit)
 }
 
 gsize
-cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
+cs_nal_au_mp4_units (const guint8 * au, gsize len, GArray * units,
     CsNalParams * params)
 {
-  gsize was = out->len;
+  gsize stored = 0;
   gboolean fresh = TRUE;
   CsNalIter iter;
   CsNalUnit unit;
@@ -112,10 +112,10 @@ cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
     const guint8 *nal = au + unit.offset;
     gint kind;
 
-    if (unit.size < 2 || (guint64) unit.size > G_MAXUINT32)
+    if (unit.size < 2 || (guint64) unit.size > G_MAXUINT32 - 4)
       continue;
-    cs_be_put32 (out, unit.size);
-    g_byte_array_append (out, nal, unit.size);
+    g_array_append_val (units, unit);
+    stored += 4 + unit.size;
     if (params == NULL || unit.size > G_MAXUINT16 || (kind =
             cs_nal_kind (params->codec, cs_nal_type (params->codec,
                     nal[0]))) < 0)
@@ -128,7 +128,7 @@ cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
     if (params->sets[kind]->len < MAX_SETS)
       g_ptr_array_add (params->sets[kind], g_bytes_new (nal, unit.size));
   }
-  return out->len - was;
+  return stored;
 }
 
 /* Each set of @sets behind its 16-bit length. */

@@ -62,11 +62,11 @@ typedef struct _CsNalParams CsNalParams;
 CsNalParams *cs_nal_params_new (CsNalCodec codec);
 void cs_nal_params_free (CsNalParams * params);
 
-/* Appends the NAL units of the byte-stream access unit @au to @out, each
- * behind its 4-byte big-endian length, and keeps its parameter sets in
- * @params (NULL: not kept).  Returns the bytes appended (0: no NAL unit in
- * @au). */
-gsize cs_nal_au_to_mp4 (const guint8 * au, gsize len, GByteArray * out,
+/* The NAL units of the byte-stream access unit @au that MP4 stores, each
+ * behind its 4-byte big-endian length, appended to @units (CsNalUnit), its
+ * parameter sets kept in @params (NULL: not kept).  Returns the bytes they
+ * take stored (0: no NAL unit in @au). */
+gsize cs_nal_au_mp4_units (const guint8 * au, gsize len, GArray * units,
     CsNalParams * params);
 
 /* The avcC (H.264) or hvcC (H.265) box payload for @params, or NULL with

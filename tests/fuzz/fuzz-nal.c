@@ -6,21 +6,26 @@
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 
+static void
+on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
+    gpointer user_data)
+{
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 {
-  g_autoptr (CsFmp4Writer) w = cs_fmp4_writer_new ();
-  g_autoptr (GBytes) segment = NULL;
+  g_autoptr (CsFmp4Writer) w = cs_fmp4_writer_new (0, on_output, NULL);
+  g_autoptr (GBytes) au = NULL;
   CsNalCodec codec;
 
   if (size < 1)
     return 0;
+  au = g_bytes_new_static (data + 1, size - 1);
   codec = data[0] & 1 ? CS_NAL_H265 : CS_NAL_H264;
   cs_fmp4_writer_set_video (w, codec, 320, 240);
-  cs_fmp4_writer_add_video (w, data + 1, size - 1, 0, 0, 1000000,
-      (data[0] & 2) == 0);
-  cs_fmp4_writer_add_video (w, data + 1, size - 1, 1000000, 1000000, -1,
-      FALSE);
-  segment = cs_fmp4_writer_finish (w, 0, NULL);
+  cs_fmp4_writer_add_video (w, au, 0, 0, 1000000, (data[0] & 2) == 0, NULL);
+  cs_fmp4_writer_add_video (w, au, 1000000, 1000000, -1, FALSE, NULL);
+  cs_fmp4_writer_end_segment (w, NULL);
   return 0;
 }

@@ -16,9 +16,9 @@
  * frames in = frames stored. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-#include <gst/app/app.h>
 
 #include "cs-cutter.h"
+#include "cs-test-frames.h"
 #include "cs-test-util.h"
 
 #define FPS 25
@@ -60,11 +60,11 @@ segment_clear (Segment * s)
 }
 
 static void
-on_segment (GBytes * data, GstClockTime start, GstClockTime end,
+on_segment (CsPageBuffer * data, GstClockTime start, GstClockTime end,
     gpointer user_data)
 {
   Out *out = user_data;
-  Segment s = { data, start, end };
+  Segment s = { cs_page_buffer_free_to_bytes (data), start, end };
 
   g_mutex_lock (&out->lock);
   g_array_append_val (out->segments, s);
@@ -86,35 +86,13 @@ on_eos (guint32 seqnum, gpointer user_data)
 }
 
 static void
-encode_frames (void)
-{
-  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=100 ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! x264enc "
-      "key-int-max=25 tune=zerolatency speed-preset=ultrafast bitrate=500 ! "
-      "h264parse config-interval=-1 ! video/x-h264,stream-format=byte-stream,"
-      "alignment=au ! appsink name=out sync=false", NULL);
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
-  GstSample *sample;
-
-  fail_unless (pipeline != NULL);
-  frames = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_sample_unref);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink))) != NULL)
-    g_ptr_array_add (frames, sample);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
-  gst_object_unref (pipeline);
-  fail_unless_equals_int (frames->len, 100);
-}
-
-static void
 setup (Fixture * f, GstClockTime duration)
 {
   GstElement *mux = gst_element_factory_make ("mpegtsmux", NULL);
   GstSample *first;
 
   if (frames == NULL)
-    encode_frames ();
+    frames = cs_test_encode_h264 (100, FPS);
   memset (f, 0, sizeof *f);
   g_mutex_init (&f->out.lock);
   g_cond_init (&f->out.cond);

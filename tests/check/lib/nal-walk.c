@@ -110,14 +110,20 @@ GST_START_TEST (test_same_units)
   gsize len, at = 99, sets_len;
   g_autofree guint8 *au = from_hex (hex, &len);
   g_autofree guint8 *bare = NULL;
-  g_autoptr (GByteArray) mp4 = g_byte_array_new ();
+  g_autoptr (GArray) units = g_array_new (FALSE, FALSE, sizeof (CsNalUnit));
   CsParamSets *keeper = cs_param_sets_new (FALSE);
   GBytes *sets;
   const guint8 *d;
 
-  cs_nal_au_to_mp4 (au, len, mp4, NULL);
-  fail_unless_equals_int (mp4->len, sizeof want_mp4);
-  fail_unless (memcmp (mp4->data, want_mp4, mp4->len) == 0);
+  /* Each unit behind its 4-byte length. */
+  fail_unless_equals_int (cs_nal_au_mp4_units (au, len, units, NULL),
+      sizeof want_mp4);
+  fail_unless_equals_int (units->len, 3);
+  for (guint i = 0; i < units->len; i++) {
+    const CsNalUnit *u = &g_array_index (units, CsNalUnit, i);
+    fail_unless_equals_int (u->size, 2);
+    fail_unless (memcmp (au + u->offset, want_mp4 + 6 * i + 4, 2) == 0);
+  }
 
   fail_unless (cs_param_sets_keyframe (keeper, au, len, &at) == NULL);
   bare = from_hex ("000001658800", &len);
