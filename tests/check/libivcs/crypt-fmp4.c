@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libivcs with container=fmp4 and encryption_key_file: accepted (it was a
+ * configuration error), every segment stored is ciphertext that the key
+ * turns back into fragmented MP4 holding every frame pushed. */
+#include <gst/check/gstcheck.h>
+
+#include "iv_cs.h"
+#include "ivcs-frames.h"
+#include "ivcs-test.h"
+#include "ivcs-test-frames.h"
+#include "cs-crypt.h"
+#include "cs-key.h"
+#include "cs-store.h"
+#include "cs-test-crypt.h"
+#include "cs-test-util.h"
+
+static gchar *store_dir, *store_uri;
+static gint starts;
+
+static int32_t
+on_start (void)
+{
+  g_atomic_int_inc (&starts);
+  return 0;
+}
+
+static int32_t
+on_stop (void)
+{
+  return 0;
+}
+
+static iv_cs_init_parm_s
+parm (void)
+{
+  iv_cs_init_parm_s p = ivcs_test_parm ();
+
+  p.iv_cs_push_stream_start_cb = on_start;
+  p.iv_cs_push_stream_stop_cb = on_stop;
+  return p;
+}
+
+static void
+setup (void)
+{
+  store_dir = g_dir_make_tmp ("ivcs-crypt-fmp4-XXXXXX", NULL);
+  store_uri = g_strdup_printf ("file://%s", store_dir);
+  g_setenv ("IVCS_LOCATION", store_uri, TRUE);
+  g_setenv ("IVCS_DEVICE_ID", "cam1", TRUE);
+  g_setenv ("IVCS_CHANNELS", "full-time", TRUE);
+  g_setenv ("IVCS_AUDIO", "false", TRUE);
+}
+
+static void
+teardown (void)
+{
+  iv_cs_exit (1);
+  g_unsetenv ("IVCS_CONTAINER");
+  g_unsetenv ("IVCS_ENCRYPTION_KEY_FILE");
+  cs_test_remove_tree (store_dir);
+  g_clear_pointer (&store_dir, g_free);
+  g_clear_pointer (&store_uri, g_free);
+}
+
+GST_START_TEST (test_fmp4_encrypted)
+{
+  iv_cs_init_parm_s p = parm ();
+  g_autoptr (GPtrArray) frames = ivcs_test_load_frames (8, FALSE);
+  g_autoptr (CsStore) store = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+  guint64 base = g_get_real_time () / 1000;
+  guint pushed = 0, stored = 0;
+  g_autofree gchar *keys = cs_test_write_key_file (store_dir, "keys",
+      CS_TEST_KEY_FILE_TEXT, 0600);
+  g_autoptr (CsKeyring) keyring = cs_keyring_load (keys, NULL);
+
+  g_setenv ("IVCS_CONTAINER", "fmp4", TRUE);
+  g_setenv ("IVCS_ENCRYPTION_KEY_FILE", keys, TRUE);
+  fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
+  for (int i = 0; i < 100 && g_atomic_int_get (&starts) < 1; i++)
+    g_usleep (50 * 1000);
+  fail_unless (g_atomic_int_get (&starts) >= 1);
+  for (guint i = 0; i < frames->len; i++) {
+    const guint8 *d = g_bytes_get_data (g_ptr_array_index (frames, i), NULL);
+    ivcs_frame_header h;
+
+    memcpy (&h, d, sizeof h);
+    if (h.stream != 1)
+      continue;
+    iv_cm_venc_pack_s pack = { (uint8_t *) d + sizeof h, h.length,
+      base + h.timestamp_ms,
+      h.keyframe ? IV_CM_FRAME_TYPE_I : IV_CM_FRAME_TYPE_P, i
+    };
+    iv_cm_venc_stream_s v = { {&pack}, 1 };
+    while (iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
+            &v) == IV_ERR_CS_QUEUE_FULL)
+      g_usleep (2000);
+    pushed++;
+  }
+  fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
+
+  store = cs_store_new (store_uri, NULL, NULL);
+  objects = cs_store_list (store, "cam1/rec/", NULL, NULL);
+  fail_unless (objects != NULL && objects->len >= 2);
+  for (guint i = 0; i < objects->len; i++) {
+    const gchar *key = ((CsStoreObject *) g_ptr_array_index (objects,
+            i))->key;
+    g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
+    g_autoptr (GBytes) plain = NULL;
+    CsMediaInfo info;
+
+    fail_unless (g_str_has_suffix (key, "_k7.mp4"), "%s", key);
+    cs_test_assert_ciphertext (data, key);
+    plain = cs_crypt_read (keyring, key, data, NULL);
+    fail_unless (plain && cs_test_read_ts (plain, &info), "%s", key);
+    fail_unless (info.first_video_is_keyframe, "%s", key);
+    stored += info.video_frames;
+    cs_media_info_clear (&info);
+  }
+  fail_unless_equals_int (stored, pushed);
+}
+
+GST_END_TEST;
+
+static Suite *
+crypt_fmp4_suite (void)
+{
+  Suite *s = suite_create ("ivcs-crypt-fmp4");
+  TCase *tc = tcase_create ("crypt-fmp4");
+
+  tcase_set_timeout (tc, 120);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_fmp4_encrypted);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+GST_CHECK_MAIN (crypt_fmp4);
