@@ -103,8 +103,8 @@ take_result (guint8 * buf, gsize len, int rc, const gchar * what,
   return g_bytes_new_take (buf, len);
 }
 
-/* The key and IVs (the media part's too, for fMP4) of segment @key; FALSE (@error set) when its name names
- * no key, or one @keyring does not have. */
+/* The key and IVs (the media part's too, for fMP4) of segment @key; FALSE
+ * (@error set) when its name names no key, or one @keyring does not have. */
 static gboolean
 segment_key_iv (CsKeyring * keyring, const gchar * key, const guint8 ** aes,
     guint8 iv[CS_CRYPT_IV_LEN], guint8 media_iv[CS_CRYPT_IV_LEN],

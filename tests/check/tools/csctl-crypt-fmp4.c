@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An encrypted recording in fragmented MP4 end to end (cssink
  * container=fmp4 encryption-key-file): the store holds nothing readable
- * (no MP4 box name anywhere), HLS players with the key play it (GStreamer's
+ * (no MP4 box visible), HLS players with the key play it (GStreamer's
  * hlsdemux from a playlist csctl writes and from the event's own
  * index.m3u8, ffmpeg over HTTP from csctl serve, hls.js in chromium on
  * serve's page), csctl export decrypts it to an MP4 ffprobe reads with
  * every frame recorded, and a wrong or missing key fails clearly. */
 #include <gst/check/gstcheck.h>
-#include <glib/gstdio.h>
 
 #include "cs-crypt.h"
 #include "cs-test-crypt.h"
@@ -22,110 +21,40 @@
 #define TO "2023-11-14T22:14:00Z"
 #define EVENT_DIR "cam2/ev/20231114/1700000001000/"
 #define WRONG_KEY_TEXT "7 00112233445566778899aabbccddeeff\n"
-#define VIDEO(n) "videotestsrc num-buffers=" #n " ! " \
-  "video/x-raw,framerate=30/1,width=160,height=120 ! x264enc " \
-  "key-int-max=15 bframes=0 speed-preset=ultrafast " \
-  "option-string=scenecut=0 ! h264parse ! identity name=p ! "
 
-static gchar *dir, *store_dir, *store_uri, *key_file;
+static CsTestCryptStore st;
 
 /* cam1: 2 s full-time (60 frames); cam2: an event (trigger at 1 s). */
 static void
 setup (void)
 {
-  static const CsTestTrigger triggers[] = { {1, 1.0} };
-  CsTestTimeline tl = { triggers, 1, T0 };
-  gint64 t0 = T0;
-  g_autofree gchar *full_time = NULL, *event = NULL;
-  CsRun run;
-
-  dir = g_dir_make_tmp ("csctl-crypt-fmp4-XXXXXX", NULL);
-  store_dir = g_build_filename (dir, "store", NULL);
-  store_uri = g_strconcat ("file://", store_dir, NULL);
-  key_file = cs_test_write_key_file (dir, "keys", CS_TEST_KEY_FILE_TEXT,
-      0600);
-  full_time = g_strdup_printf (VIDEO (60) "cssink name=s location=%s "
-      "device-id=cam1 segment-duration=1000000000 container=fmp4 "
-      "encryption-key-file=%s", store_uri, key_file);
-  cs_test_run (full_time, 0, 60, cs_test_stamp_unix_time, &t0, &run);
-  fail_unless (run.eos && run.error == NULL, "%s",
-      run.error ? run.error->message : "");
-  cs_run_clear (&run);
-  event = g_strdup_printf (VIDEO (240) "cseventgate name=g "
-      "pre-roll=1000000000 min-record-time=4 event-interval=4 ! cssink "
-      "name=s location=%s device-id=cam2 segment-duration=1000000000 "
-      "container=fmp4 encryption-key-file=%s", store_uri, key_file);
-  cs_test_run (event, 0, 60, cs_test_timeline_tick, &tl, &run);
-  fail_unless (run.eos && run.error == NULL, "%s",
-      run.error ? run.error->message : "");
-  cs_run_clear (&run);
+  cs_test_crypt_store_init (&st, "fmp4", T0);
 }
 
 static void
 teardown (void)
 {
-  cs_test_remove_tree (dir);
-  g_clear_pointer (&dir, g_free);
-  g_clear_pointer (&store_dir, g_free);
-  g_clear_pointer (&store_uri, g_free);
-  g_clear_pointer (&key_file, g_free);
-}
-
-static gboolean
-contains (GBytes * data, const gchar * what)
-{
-  gsize n;
-  const guint8 *p = g_bytes_get_data (data, &n);
-
-  for (gsize i = 0; i + strlen (what) <= n; i++)
-    if (memcmp (p + i, what, strlen (what)) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Every file under @path checked as ciphertext; the segments counted. */
-static void
-check_tree (const gchar * path, guint * segments, guint * others)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-    GStatBuf st;
-
-    fail_unless (g_lstat (child, &st) == 0);
-    if (S_ISDIR (st.st_mode)) {
-      check_tree (child, segments, others);
-    } else if (S_ISREG (st.st_mode)) {
-      gchar *data;
-      gsize n;
-      g_autoptr (GBytes) bytes = NULL;
-
-      fail_unless (g_file_get_contents (child, &data, &n, NULL));
-      bytes = g_bytes_new_take (data, n);
-      cs_test_assert_ciphertext (bytes, child);
-      fail_if (contains (bytes, "ftyp") || contains (bytes, "moov")
-          || contains (bytes, "moof") || contains (bytes, "mdat")
-          || contains (bytes, "avc1"), "%s shows an MP4 box", child);
-      if (g_str_has_suffix (name, ".mp4")) {
-        fail_unless (g_str_has_suffix (name, "_k7.mp4"), "%s", child);
-        (*segments)++;
-      } else {
-        (*others)++;
-      }
-    }
-  }
+  cs_test_crypt_store_clear (&st);
 }
 
 GST_START_TEST (test_store_holds_ciphertext)
 {
-  guint segments = 0, others = 0;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint segments = 0;
 
-  check_tree (store_dir, &segments, &others);
+  cs_test_assert_tree_ciphertext (st.store_dir, names);
+  for (guint i = 0; i < names->len; i++) {
+    const gchar *name = g_ptr_array_index (names, i);
+
+    fail_if (g_str_has_suffix (name, ".ts"), "%s", name);
+    if (g_str_has_suffix (name, ".mp4")) {
+      fail_unless (g_str_has_suffix (name, "_k7.mp4"), "%s", name);
+      segments++;
+    }
+  }
   fail_unless (segments >= 4, "%u segments", segments);
-  /* The event's event.json, index.m3u8 and snapshot.jpg. */
-  fail_unless_equals_int (others, 3);
+  /* And the event's event.json, index.m3u8 and snapshot.jpg. */
+  fail_unless_equals_int (names->len, segments + 3);
 }
 
 GST_END_TEST;
@@ -136,13 +65,13 @@ GST_END_TEST;
 static gchar *
 event_playlist (const gchar * raw_key_hex)
 {
-  g_autofree gchar *sealed_path = g_build_filename (store_dir, EVENT_DIR,
+  g_autofree gchar *sealed_path = g_build_filename (st.store_dir, EVENT_DIR,
       "index.m3u8", NULL);
-  g_autofree gchar *key_path = g_build_filename (store_dir, EVENT_DIR,
+  g_autofree gchar *key_path = g_build_filename (st.store_dir, EVENT_DIR,
       "7.key", NULL);
-  gchar *plain_path = g_build_filename (store_dir, EVENT_DIR, "plain.m3u8",
+  gchar *plain_path = g_build_filename (st.store_dir, EVENT_DIR, "plain.m3u8",
       NULL);
-  g_autoptr (CsKeyring) keyring = cs_keyring_load (key_file, NULL);
+  g_autoptr (CsKeyring) keyring = cs_keyring_load (st.key_file, NULL);
   g_autoptr (GBytes) sealed = NULL, plain = NULL;
   gchar *data;
   gsize n;
@@ -169,15 +98,15 @@ count (const gchar * text, const gchar * what)
 
 GST_START_TEST (test_hlsdemux_plays_with_the_key)
 {
-  g_autofree gchar *m3u8 = g_build_filename (dir, "all.m3u8", NULL);
-  g_autofree gchar *raw = g_build_filename (dir, "7.key", NULL);
-  g_autofree gchar *key_uri = g_strdup_printf ("file://%s/{id}.key", dir);
+  g_autofree gchar *m3u8 = g_build_filename (st.dir, "all.m3u8", NULL);
+  g_autofree gchar *raw = g_build_filename (st.dir, "7.key", NULL);
+  g_autofree gchar *key_uri = g_strdup_printf ("file://%s/{id}.key", st.dir);
   g_autofree gchar *text = NULL, *event_text = NULL;
   g_autofree gchar *event = event_playlist (CS_TEST_KEY_7);
   guint maps;
 
   cs_test_write_raw_key (raw, CS_TEST_KEY_7);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", store_uri,
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "--key-uri", key_uri, "-o",
           m3u8, NULL), 0);
   fail_unless (g_file_get_contents (m3u8, &text, NULL, NULL));
@@ -209,7 +138,7 @@ ffprobe_served_frames (const gchar * keys)
   const gchar *extra[] = { "--key-file", keys, NULL };
   g_autofree gchar *base = NULL, *url = NULL, *headers = NULL, *out = NULL;
   g_autoptr (GSubprocess) server = cs_test_csctl_serve (NULL, NULL,
-      store_uri, extra, NULL, &base);
+      st.store_uri, extra, NULL, &base);
   gint status;
 
   url = g_strconcat (base, "api/playlist.m3u8?device=cam1&from=" FROM
@@ -233,10 +162,10 @@ ffprobe_served_frames (const gchar * keys)
 
 GST_START_TEST (test_ffmpeg_plays_over_http)
 {
-  g_autofree gchar *wrong = cs_test_write_key_file (dir, "wrong",
+  g_autofree gchar *wrong = cs_test_write_key_file (st.dir, "wrong",
       WRONG_KEY_TEXT, 0600);
 
-  fail_unless_equals_int (ffprobe_served_frames (key_file), 60);
+  fail_unless_equals_int (ffprobe_served_frames (st.key_file), 60);
   fail_unless (ffprobe_served_frames (wrong) <= 0);
 }
 
@@ -245,39 +174,39 @@ GST_END_TEST;
 GST_START_TEST (test_export_decrypts)
 {
   g_autofree gchar *out = NULL, *err = NULL;
-  g_autofree gchar *mp4 = g_build_filename (dir, "event.mp4", NULL);
-  g_autofree gchar *all = g_build_filename (dir, "all.mp4", NULL);
+  g_autofree gchar *mp4 = g_build_filename (st.dir, "event.mp4", NULL);
+  g_autofree gchar *all = g_build_filename (st.dir, "all.mp4", NULL);
   g_autofree gchar *event_id = g_strdup_printf ("%" G_GINT64_FORMAT,
       T0 + 1000);
-  g_autofree gchar *wrong = cs_test_write_key_file (dir, "wrong",
+  g_autofree gchar *wrong = cs_test_write_key_file (st.dir, "wrong",
       WRONG_KEY_TEXT, 0600);
   CsProbe v;
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam1",
-          "--from", FROM, "--to", TO, "--key-file", key_file, NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", st.store_uri, "cam1",
+          "--from", FROM, "--to", TO, "--key-file", st.key_file, NULL), 0);
   fail_unless (strstr (out, "2.0 s in 2 segments") != NULL, "%s%s", out,
       err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
-          "cam1", "--from", FROM, "--to", TO, "--key-file", key_file, "-o",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", st.store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-file", st.key_file, "-o",
           all, NULL), 0);
   fail_unless (cs_test_ffprobe (all, "v:0", &v));
   fail_unless_equals_int (v.frames, 60);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
-          "cam2", "--event", event_id, "--key-file", key_file, "-o", mp4,
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", st.store_uri,
+          "cam2", "--event", event_id, "--key-file", st.key_file, "-o", mp4,
           NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
   fail_unless (v.frames >= 120, "%d frames", v.frames);
 
   /* No key, a wrong key: said, and no key shown. */
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "-o", all, NULL), 1);
   fail_unless (strstr (err, "encrypted with key 7: give its key file") !=
       NULL, "%s", err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "--key-file", wrong, "-o", all,
           NULL), 1);
   fail_unless (strstr (err, "does not decrypt") != NULL, "%s", err);
@@ -290,7 +219,7 @@ GST_END_TEST;
 GST_START_TEST (test_hlsjs_plays_in_chromium)
 {
   const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
-  const gchar *extra[] = { "--key-file", key_file, NULL };
+  const gchar *extra[] = { "--key-file", st.key_file, NULL };
   g_autofree gchar *modules = g_build_filename (web, "node_modules",
       "playwright-core", NULL);
   g_autofree gchar *script = g_build_filename (web, "test",
@@ -307,7 +236,7 @@ GST_START_TEST (test_hlsjs_plays_in_chromium)
     g_print ("skipped: chromium or web/node_modules is missing\n");
     return;
   }
-  server = cs_test_csctl_serve (NULL, NULL, store_uri, extra, NULL, &base);
+  server = cs_test_csctl_serve (NULL, NULL, st.store_uri, extra, NULL, &base);
   playlist = g_strconcat (base, "api/playlist.m3u8?device=cam1&from=" FROM
       "&to=" TO, NULL);
   {
