@@ -215,18 +215,48 @@ GST_START_TEST (test_export_decrypts)
 
 GST_END_TEST;
 
-/* hls.js on serve's page, with the key serve gives its page. */
+/* node @script with @args (NULL-terminated): NULL, or when it failed what
+ * it printed. */
+static gchar *
+run_node (const gchar * script, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *arg;
+  gint status;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) "node");
+  g_ptr_array_add (argv, (gpointer) script);
+  va_start (ap, script);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  if (!g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH,
+          NULL, NULL, &out, &err, &status, NULL))
+    return g_strdup_printf ("%s did not run", script);
+  if (!g_spawn_check_wait_status (status, NULL))
+    return g_strdup_printf ("%s: %s%s", script, out, err);
+  return NULL;
+}
+
+/* hls.js with the key serve gives its page: a range's playlist, and the
+ * page itself playing the event from its card (with its picture). */
 GST_START_TEST (test_hlsjs_plays_in_chromium)
 {
   const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
   const gchar *extra[] = { "--key-file", st.key_file, NULL };
   g_autofree gchar *modules = g_build_filename (web, "node_modules",
       "playwright-core", NULL);
-  g_autofree gchar *script = g_build_filename (web, "test",
+  g_autofree gchar *play = g_build_filename (web, "test",
       "fmp4-play.test.mjs", NULL);
-  g_autofree gchar *base = NULL, *playlist = NULL, *out = NULL, *err = NULL;
+  g_autofree gchar *viewer = g_build_filename (web, "test",
+      "viewer.test.mjs", NULL);
+  g_autofree gchar *shot = g_build_filename (g_getenv ("CS_TEST_ARTIFACTS"),
+      "viewer-encrypted-fmp4.png", NULL);
+  g_autofree gchar *base = NULL, *playlist = NULL, *failed = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  gint status;
 
   if (!g_file_test ("/usr/bin/chromium", G_FILE_TEST_EXISTS)
       || !g_file_test (modules, G_FILE_TEST_IS_DIR)) {
@@ -239,15 +269,14 @@ GST_START_TEST (test_hlsjs_plays_in_chromium)
   server = cs_test_csctl_serve (NULL, NULL, st.store_uri, extra, NULL, &base);
   playlist = g_strconcat (base, "api/playlist.m3u8?device=cam1&from=" FROM
       "&to=" TO, NULL);
-  {
-    /* 2 s recorded: past 1.5 s means the second segment played too. */
-    const gchar *argv[] = { "node", script, base, playlist, "1.5", NULL };
-    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
-            G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL));
-  }
+  /* 2 s recorded: past 1.5 s means the second segment played too. */
+  failed = run_node (play, base, playlist, "1.5", NULL);
+  if (failed == NULL)
+    failed = run_node (viewer, base, "cam2", "2023-11-14", shot, "1", "1",
+        NULL);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
-  fail_unless (g_spawn_check_wait_status (status, NULL), "%s%s", out, err);
+  fail_if (failed != NULL, "%s", failed);
 }
 
 GST_END_TEST;
