@@ -310,15 +310,6 @@ cs_sink_delivery_open (CsSinkCore * self, StartSettings * ss)
         ("set location=file:///dir, s3://bucket/prefix or http(s)://..."));
     return NULL;
   }
-  /* HLS AES-128 over a whole fragmented MP4 would need its init part
-   * (an #EXT-X-MAP byte range) encrypted apart: not done yet. */
-  if (ss->encryption_key_file != NULL
-      && ss->run.container == GST_CS_SINK_CONTAINER_FMP4) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Encrypted recordings are MPEG-TS only: use container=mpegts with "
-            "encryption-key-file."), (NULL));
-    return NULL;
-  }
   if (ss->encryption_key_file != NULL
       && !(ss->outbox.keyring = cs_keyring_load (ss->encryption_key_file,
               &error))) {

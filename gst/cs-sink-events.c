@@ -23,6 +23,8 @@ typedef struct
   CsEventRecord *record;
   gchar *dir;                   /* <device>/ev/<day>/<id>/ */
   GstClockTime end_rt;          /* NONE until it ended */
+  GArray *sizes;                /* guint64: each of record->segments' size
+                                 * in the store, for index.m3u8's ranges */
 } SinkEvent;
 
 struct _CsSinkEvents
@@ -52,6 +54,7 @@ sink_event_free (SinkEvent * e)
 {
   cs_event_record_free (e->record);
   g_free (e->dir);
+  g_array_unref (e->sizes);
   g_free (e);
 }
 
@@ -165,6 +168,7 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
     p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
     p->key_uri = cs_playlist_key_uri (seg, CS_PLAYLIST_DEFAULT_KEY_URI);
     p->fmp4 = cs_key_segment_is_fmp4 (seg);
+    p->size = g_array_index (e->sizes, guint64, i);
     n++;
   }
   if (n > 0)
@@ -245,6 +249,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
     gst_structure_get_int64 (s, "start-ms", &start_ms);
     gst_structure_get_uint (s, "triggers", &triggers);
     e = g_new0 (SinkEvent, 1);
+    e->sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
     e->record = cs_event_record_new (ev->device_id, id, MAX (start_ms, 0));
     e->record->triggers = triggers;
     e->dir = cs_key_event_dir (ev->device_id, id, e->record->start_ms);
@@ -314,7 +319,8 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
 
 void
 cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
-    gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads)
+    guint64 size, gint64 start_ms, gint64 end_ms, GstClockTime end_rt,
+    GPtrArray * uploads)
 {
   SinkEvent *paused = NULL;
 
@@ -326,6 +332,7 @@ cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
         || start_ms < e->record->end_ms);
     if (holds) {
       g_ptr_array_add (e->record->segments, g_strdup (key));
+      g_array_append_val (e->sizes, size);
       paused = e;
     }
   }

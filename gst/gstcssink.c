@@ -94,6 +94,7 @@
 
 #include "gstcssink-private.h"
 #include "cs-fmp4-boxes.h"
+#include "cs-crypt.h"
 #include "gstcselements.h"
 #include "cs-ticker.h"
 
@@ -271,8 +272,9 @@ gst_cs_sink_segment_closed (CsPageBuffer * segment, GstClockTime start_rt,
   cs_stored_events_sent (self->st.stored, key);
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
-  cs_sink_events_segment_stored (self->st.events, key, start_ms, end_ms, end_rt,
-      uploads);
+  cs_sink_events_segment_stored (self->st.events, key,
+      cs_crypt_stored_size (key, g_bytes_get_size (data)), start_ms, end_ms,
+      end_rt, uploads);
   outbox = self->outbox;
   live = self->st.upstream_live;
   g_mutex_unlock (&self->lock);

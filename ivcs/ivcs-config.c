@@ -144,12 +144,6 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
         "container: '%s' is not mpegts or fmp4", c->container);
     goto fail;
   }
-  if (c->keyring != NULL && g_strcmp0 (c->container, "fmp4") == 0) {
-    g_set_error_literal (error, G_KEY_FILE_ERROR,
-        G_KEY_FILE_ERROR_INVALID_VALUE, "encryption_key_file: encrypted "
-        "recordings are MPEG-TS only (container=mpegts)");
-    goto fail;
-  }
   return TRUE;
 
 fail:

@@ -123,13 +123,12 @@ find_event (CsStore * store, const gchar * device, const gchar * id,
 }
 
 /* Fails when a key of @keys is not in the store, so that a player is never
- * handed a playlist with holes.  Stores that cannot list are trusted. */
+ * handed a playlist with holes.  Stores that cannot list are trusted.
+ * @present gets the size of each object listed (a guint64 *). */
 static gboolean
 check_present (CsStore * store, const gchar * id, GPtrArray * keys,
-    GCancellable * cancellable, GError ** error)
+    GHashTable * present, GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash,
-      g_str_equal, g_free, NULL);
   g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
 
@@ -148,9 +147,12 @@ check_present (CsStore * store, const gchar * id, GPtrArray * keys,
         g_propagate_error (error, g_steal_pointer (&list_error));
         return FALSE;
       }
-      for (guint j = 0; j < objects->len; j++)
-        g_hash_table_add (present, g_strdup (((CsStoreObject *)
-                    g_ptr_array_index (objects, j))->key));
+      for (guint j = 0; j < objects->len; j++) {
+        const CsStoreObject *o = g_ptr_array_index (objects, j);
+
+        g_hash_table_insert (present, g_strdup (o->key),
+            g_memdup2 (&o->size, sizeof (guint64)));
+      }
       g_hash_table_add (listed, g_strdup (dir));
     }
     if (!g_hash_table_contains (present, key)) {
@@ -170,6 +172,8 @@ csctl_event_segments (CsStore * store, const gchar * device,
   g_autoptr (CsEventRecord) r = find_event (store, device, id, cancellable,
       error);
   g_autoptr (GArray) found = NULL;
+  g_autoptr (GHashTable) sizes = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, g_free);
 
   if (r == NULL)
     return NULL;
@@ -178,7 +182,7 @@ csctl_event_segments (CsStore * store, const gchar * device,
         "event %s has no segments (yet)", id);
     return NULL;
   }
-  if (!check_present (store, id, r->segments, cancellable, error))
+  if (!check_present (store, id, r->segments, sizes, cancellable, error))
     return NULL;
   found = g_array_new (FALSE, TRUE, sizeof (CsPlaylistEntry));
   g_array_set_clear_func (found, (GDestroyNotify) csctl_playlist_entry_clear);
@@ -189,6 +193,8 @@ csctl_event_segments (CsStore * store, const gchar * device,
     if (!cs_key_parse_segment (key, &e.start_ms, &e.duration_ms))
       continue;
     e.fmp4 = cs_key_segment_is_fmp4 (key);
+    if (g_hash_table_contains (sizes, key))
+      e.size = *(guint64 *) g_hash_table_lookup (sizes, key);
     if (!urls)
       e.uri = g_strdup (key);
     else if (!(e.uri = cs_store_get_url (store, key, csctl_url_expiry (),

@@ -272,6 +272,10 @@ on_key (SoupServer * server, SoupServerMessage * msg, const char *path,
         "no such key in the key file" : "csctl serve has no --key-file");
     return;
   }
+  /* Always whole: ffmpeg asks for it with the byte range of the segment
+   * it is for, which libsoup would answer past its 16 bytes with none. */
+  soup_message_headers_remove (soup_server_message_get_request_headers (msg),
+      "Range");
   {
     g_autoptr (GBytes) body = g_bytes_new (key, CS_KEYRING_KEY_LEN);
     csctl_reply (msg, SOUP_STATUS_OK, "application/octet-stream", body);

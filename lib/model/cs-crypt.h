@@ -8,6 +8,24 @@
  * the name: the 16 bytes of start_ms then dur_ms, each a big-endian 64-bit
  * integer (a playlist states it: IV=0x<32 hex>).
  *
+ * A fragmented MP4 segment (.mp4) is two such chains, so that a player
+ * decrypts its init part (#EXT-X-MAP BYTERANGE) and its media part
+ * (#EXT-X-BYTERANGE) each on its own, as RFC 8216 has it for byte ranges:
+ *
+ *   offset  size             what
+ *   0       4112             the init part (4096 bytes) + a padding block,
+ *                            with the segment's IV
+ *   4112    m - m % 16 + 16  the media part (m bytes: moof/mdat), padded,
+ *                            with the media IV: the segment's IV with the
+ *                            top bit of its duration's 8 bytes set
+ *
+ * The last block of the init part, in its free box, is chosen so that the
+ * init part's padding block encrypts to the media IV: the whole object is
+ * then also one chain with the segment's IV (over init part, a block of
+ * sixteen 0x10 bytes, media part), for readers that take the block before
+ * a byte range as its IV (ffmpeg's crypto protocol on a local file,
+ * GStreamer's hlsdemux).
+ *
  * Every other object (event.json, index.m3u8, snapshot.jpg) in an envelope:
  *
  *   offset  size  field
@@ -23,6 +41,7 @@
  * so that the segment key and the envelope key are never the same. */
 #pragma once
 
+#include "cs-key.h"
 #include "cs-keyring.h"
 
 G_BEGIN_DECLS
@@ -35,6 +54,18 @@ void cs_crypt_segment_iv (gint64 start_ms, gint64 duration_ms,
     guint8 iv[CS_CRYPT_IV_LEN]);
 /* "0x" and 32 hex digits, as #EXT-X-KEY's IV attribute. */
 gchar *cs_crypt_segment_iv_hex (gint64 start_ms, gint64 duration_ms);
+/* The IV of the media part of an encrypted fMP4 segment, and as hex. */
+void cs_crypt_media_iv (gint64 start_ms, gint64 duration_ms,
+    guint8 iv[CS_CRYPT_IV_LEN]);
+gchar *cs_crypt_media_iv_hex (gint64 start_ms, gint64 duration_ms);
+
+/* The init part of an encrypted fMP4 segment as stored: its 4096 bytes and
+ * a padding block. */
+#define CS_CRYPT_FMP4_INIT_SIZE (CS_KEY_FMP4_INIT_SIZE + 16)
+
+/* The size segment @key of @plain_size bytes has in the store (encrypted
+ * when its name names a key). */
+guint64 cs_crypt_stored_size (const gchar * key, guint64 plain_size);
 
 /* @plain encrypted for the segment @key (whose name names the key). */
 GBytes *cs_crypt_segment_encrypt (CsKeyring * keyring, const gchar * key,

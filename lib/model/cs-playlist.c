@@ -27,21 +27,47 @@ cs_playlist_key_uri (const gchar * key, const gchar * uri_template)
   return g_strjoinv (id, parts);
 }
 
-/* The #EXT-X-KEY line @e needs after @prev (NULL: the first). */
+/* The #EXT-X-KEY line @e needs after @prev (NULL: the first), with the IV
+ * @iv_hex. */
 static void
 append_key (GString * out, const CsPlaylistEntry * prev,
-    const CsPlaylistEntry * e)
+    const CsPlaylistEntry * e, const gchar * iv_hex)
 {
-  g_autofree gchar *iv = NULL;
-
   if (e->key_uri == NULL) {
     if (prev != NULL && prev->key_uri != NULL)
       g_string_append (out, "#EXT-X-KEY:METHOD=NONE\n");
     return;
   }
-  iv = cs_crypt_segment_iv_hex (e->start_ms, e->duration_ms);
   g_string_append_printf (out, "#EXT-X-KEY:METHOD=AES-128,URI=\"%s\",IV=%s\n",
-      e->key_uri, iv);
+      e->key_uri, iv_hex);
+}
+
+/* @e's #EXT-X-KEY, #EXT-X-MAP and #EXT-X-BYTERANGE lines.  An encrypted
+ * fMP4 segment's init part and media part are chains of their own
+ * (cs-crypt.h): a key line with the IV of each, the init part's before its
+ * #EXT-X-MAP (RFC 8216: that key applies to it too). */
+static void
+append_key_and_ranges (GString * out, const CsPlaylistEntry * prev,
+    const CsPlaylistEntry * e)
+{
+  g_autofree gchar *iv = cs_crypt_segment_iv_hex (e->start_ms,
+      e->duration_ms);
+  g_autofree gchar *media_iv = NULL;
+  guint64 init_size = e->key_uri ? CS_CRYPT_FMP4_INIT_SIZE :
+      CS_KEY_FMP4_INIT_SIZE;
+
+  append_key (out, prev, e, iv);
+  if (!e->fmp4)
+    return;
+  g_string_append_printf (out, "#EXT-X-MAP:URI=\"%s\",BYTERANGE=\"%"
+      G_GUINT64_FORMAT "@0\"\n", e->uri, init_size);
+  if (e->key_uri != NULL) {
+    media_iv = cs_crypt_media_iv_hex (e->start_ms, e->duration_ms);
+    append_key (out, prev, e, media_iv);
+  }
+  if (e->size > init_size)
+    g_string_append_printf (out, "#EXT-X-BYTERANGE:%" G_GUINT64_FORMAT
+        "@%" G_GUINT64_FORMAT "\n", e->size - init_size, init_size);
 }
 
 /* 7 for #EXT-X-MAP in a playlist without I-frames only (RFC 8216 7). */
@@ -76,14 +102,7 @@ append_entries (GString * out, const CsPlaylistEntry * entries, guint n)
     if (i > 0 && e->start_ms != entries[i - 1].start_ms +
         entries[i - 1].duration_ms)
       g_string_append (out, "#EXT-X-DISCONTINUITY\n");
-    append_key (out, i > 0 ? &entries[i - 1] : NULL, e);
-    if (e->fmp4)
-      g_string_append_printf (out,
-          "#EXT-X-MAP:URI=\"%s\",BYTERANGE=\"%d@0\"\n", e->uri,
-          CS_KEY_FMP4_INIT_SIZE);
-    if (e->fmp4 && e->size > CS_KEY_FMP4_INIT_SIZE)
-      g_string_append_printf (out, "#EXT-X-BYTERANGE:%" G_GUINT64_FORMAT
-          "@%d\n", e->size - CS_KEY_FMP4_INIT_SIZE, CS_KEY_FMP4_INIT_SIZE);
+    append_key_and_ranges (out, i > 0 ? &entries[i - 1] : NULL, e);
     g_string_append_printf (out, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n"
         "#EXTINF:%" G_GINT64_FORMAT ".%03d,\n%s\n", date,
         (int) (e->start_ms % 1000), e->duration_ms / 1000,

@@ -16,9 +16,10 @@ typedef struct {
   /* A fragmented MP4 segment (cs_key_segment_is_fmp4 ()): its own init
    * part is stated with #EXT-X-MAP (HLS version 7). */
   gboolean fmp4;
-  /* Its size in bytes (0: not known): its media part after the init part
-   * is then stated with #EXT-X-BYTERANGE, which GStreamer's hlsdemux needs
-   * (without it, it reads the init part's range again). */
+  /* Its size in the store in bytes (0: not known): its media part after
+   * the init part is then stated with #EXT-X-BYTERANGE, which GStreamer's
+   * hlsdemux needs (without it, it reads the init part's range again), and
+   * every player for an encrypted one (cs-crypt.h). */
   guint64 size;
 } CsPlaylistEntry;
 
@@ -38,7 +39,9 @@ gboolean cs_playlist_key_uri_is_valid (const gchar * uri_template);
  * encrypted one #EXT-X-KEY:METHOD=AES-128 with its key URI and IV (and
  * METHOD=NONE before a plaintext one that follows it).  Version 3, or 7
  * with fmp4 entries: each of those after an #EXT-X-MAP of its own init
- * part (the first CS_KEY_FMP4_INIT_SIZE bytes of the segment). */
+ * part (the first CS_KEY_FMP4_INIT_SIZE bytes of the segment, or when
+ * encrypted its CS_CRYPT_FMP4_INIT_SIZE bytes, with a key line of their
+ * own before the map and the media part's after it). */
 gchar *cs_playlist_vod (const CsPlaylistEntry * entries, guint n);
 
 /* A live playlist (no #EXT-X-ENDLIST; a player reloads it) of the newest

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libivcs' container key: container=fmp4 records fragmented MP4 segments
- * (every frame pushed, each segment read alone by qtdemux); a container
- * it does not know is a configuration error. */
+ * (every frame pushed, each segment read alone by qtdemux), also with
+ * encryption_key_file (then each segment ciphertext that the key turns back
+ * into fMP4); a container it does not know is a configuration error. */
 #include <gst/check/gstcheck.h>
 
 #include "iv_cs.h"
 #include "ivcs-frames.h"
 #include "ivcs-test.h"
 #include "ivcs-test-frames.h"
+#include "cs-crypt.h"
 #include "cs-key.h"
 #include "cs-store.h"
+#include "cs-test-crypt.h"
 #include "cs-test-util.h"
 
 static gchar *store_dir, *store_uri;
@@ -54,21 +57,31 @@ teardown (void)
 {
   iv_cs_exit (1);
   g_unsetenv ("IVCS_CONTAINER");
+  g_unsetenv ("IVCS_ENCRYPTION_KEY_FILE");
   cs_test_remove_tree (store_dir);
   g_clear_pointer (&store_dir, g_free);
   g_clear_pointer (&store_uri, g_free);
 }
 
+/* The second time encrypted (it was a configuration error with fmp4). */
 GST_START_TEST (test_fmp4)
 {
   iv_cs_init_parm_s p = parm ();
   g_autoptr (GPtrArray) frames = ivcs_test_load_frames (8, FALSE);
   g_autoptr (CsStore) store = NULL;
   g_autoptr (GPtrArray) objects = NULL;
+  g_autoptr (CsKeyring) keyring = NULL;
   guint64 base = g_get_real_time () / 1000;
   guint pushed = 0, stored = 0;
 
   g_setenv ("IVCS_CONTAINER", "fmp4", TRUE);
+  if (__i__ == 1) {
+    g_autofree gchar *keys = cs_test_write_key_file (store_dir, "keys",
+        CS_TEST_KEY_FILE_TEXT, 0600);
+
+    keyring = cs_keyring_load (keys, NULL);
+    g_setenv ("IVCS_ENCRYPTION_KEY_FILE", keys, TRUE);
+  }
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   for (int i = 0; i < 100 && g_atomic_int_get (&starts) < 1; i++)
     g_usleep (50 * 1000);
@@ -102,6 +115,13 @@ GST_START_TEST (test_fmp4)
     CsMediaInfo info;
 
     fail_unless (cs_key_segment_is_fmp4 (key), "%s", key);
+    if (keyring != NULL) {
+      g_autoptr (GBytes) cipher = g_steal_pointer (&data);
+
+      fail_unless (g_str_has_suffix (key, "_k7.mp4"), "%s", key);
+      cs_test_assert_ciphertext (cipher, key);
+      data = cs_crypt_read (keyring, key, cipher, NULL);
+    }
     fail_unless (data && cs_test_read_ts (data, &info), "%s", key);
     fail_unless (info.first_video_is_keyframe, "%s", key);
     stored += info.video_frames;
@@ -130,7 +150,7 @@ container_suite (void)
 
   tcase_set_timeout (tc, 120);
   tcase_add_checked_fixture (tc, setup, teardown);
-  tcase_add_test (tc, test_fmp4);
+  tcase_add_loop_test (tc, test_fmp4, 0, 2);
   tcase_add_test (tc, test_unknown_container);
   suite_add_tcase (s, tc);
   return s;

@@ -25,75 +25,19 @@
   "key-int-max=15 bframes=0 speed-preset=ultrafast " \
   "option-string=scenecut=0 ! h264parse ! identity name=p ! "
 
-static gchar *dir, *store_dir, *store_uri, *key_file;
+static CsTestCryptStore st;
 
 /* cam1: 2 s full-time (60 frames); cam2: an event (trigger at 1 s). */
 static void
 setup (void)
 {
-  static const CsTestTrigger triggers[] = { {1, 1.0} };
-  CsTestTimeline tl = { triggers, 1, T0 };
-  gint64 t0 = T0;
-  g_autofree gchar *full_time = NULL, *event = NULL;
-  CsRun run;
-
-  dir = g_dir_make_tmp ("csctl-crypt-XXXXXX", NULL);
-  store_dir = g_build_filename (dir, "store", NULL);
-  store_uri = g_strconcat ("file://", store_dir, NULL);
-  key_file = cs_test_write_key_file (dir, "keys", CS_TEST_KEY_FILE_TEXT,
-      0600);
-  full_time = g_strdup_printf (VIDEO (60) "cssink name=s location=%s "
-      "device-id=cam1 segment-duration=1000000000 encryption-key-file=%s",
-      store_uri, key_file);
-  cs_test_run (full_time, 0, 60, cs_test_stamp_unix_time, &t0, &run);
-  fail_unless (run.eos && run.error == NULL, "%s",
-      run.error ? run.error->message : "");
-  cs_run_clear (&run);
-  event = g_strdup_printf (VIDEO (240) "cseventgate name=g "
-      "pre-roll=1000000000 min-record-time=4 event-interval=4 ! cssink "
-      "name=s location=%s device-id=cam2 segment-duration=1000000000 "
-      "encryption-key-file=%s", store_uri, key_file);
-  cs_test_run (event, 0, 60, cs_test_timeline_tick, &tl, &run);
-  fail_unless (run.eos && run.error == NULL, "%s",
-      run.error ? run.error->message : "");
-  cs_run_clear (&run);
+  cs_test_crypt_store_init (&st, "mpegts", T0);
 }
 
 static void
 teardown (void)
 {
-  cs_test_remove_tree (dir);
-  g_clear_pointer (&dir, g_free);
-  g_clear_pointer (&store_dir, g_free);
-  g_clear_pointer (&store_uri, g_free);
-  g_clear_pointer (&key_file, g_free);
-}
-
-/* Every file under @path: checked as ciphertext; their names in @names. */
-static void
-check_tree (const gchar * path, GPtrArray * names)
-{
-  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-    GStatBuf st;
-
-    fail_unless (g_lstat (child, &st) == 0);
-    if (S_ISDIR (st.st_mode)) {
-      check_tree (child, names);
-    } else if (S_ISREG (st.st_mode)) {
-      gchar *data;
-      gsize n;
-      g_autoptr (GBytes) bytes = NULL;
-
-      fail_unless (g_file_get_contents (child, &data, &n, NULL));
-      bytes = g_bytes_new_take (data, n);
-      cs_test_assert_ciphertext (bytes, child);
-      g_ptr_array_add (names, g_strdup (name));
-    }
-  }
+  cs_test_crypt_store_clear (&st);
 }
 
 static guint
@@ -110,7 +54,7 @@ GST_START_TEST (test_store_holds_ciphertext)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
-  check_tree (store_dir, names);
+  cs_test_assert_tree_ciphertext (st.store_dir, names);
   /* Every segment names its key; the event's objects are all there. */
   fail_unless (count_suffix (names, ".ts") >= 4);
   fail_unless_equals_int (count_suffix (names, "_k7.ts"),
@@ -125,13 +69,13 @@ GST_END_TEST;
 /* Any HLS player with the key: a playlist with the key as a local file. */
 GST_START_TEST (test_players_play_with_the_key)
 {
-  g_autofree gchar *m3u8 = g_build_filename (dir, "all.m3u8", NULL);
-  g_autofree gchar *raw = g_build_filename (dir, "7.key", NULL);
-  g_autofree gchar *key_uri = g_strdup_printf ("file://%s/{id}.key", dir);
+  g_autofree gchar *m3u8 = g_build_filename (st.dir, "all.m3u8", NULL);
+  g_autofree gchar *raw = g_build_filename (st.dir, "7.key", NULL);
+  g_autofree gchar *key_uri = g_strdup_printf ("file://%s/{id}.key", st.dir);
   g_autofree gchar *text = NULL;
 
   cs_test_write_raw_key (raw, CS_TEST_KEY_7);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", store_uri,
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "playlist", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "--key-uri", key_uri, "-o",
           m3u8, NULL), 0);
   fail_unless (g_file_get_contents (m3u8, &text, NULL, NULL));
@@ -150,22 +94,22 @@ GST_END_TEST;
 GST_START_TEST (test_ls_and_export_with_key_file)
 {
   g_autofree gchar *out = NULL, *err = NULL;
-  g_autofree gchar *mp4 = g_build_filename (dir, "event.mp4", NULL);
-  g_autofree gchar *all = g_build_filename (dir, "all.mp4", NULL);
+  g_autofree gchar *mp4 = g_build_filename (st.dir, "event.mp4", NULL);
+  g_autofree gchar *all = g_build_filename (st.dir, "all.mp4", NULL);
   g_autofree gchar *event_id = g_strdup_printf ("%" G_GINT64_FORMAT,
       T0 + 1000);
   CsProbe v;
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
-          "--from", FROM, "--to", TO, "--key-file", key_file, NULL), 0);
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", st.store_uri, "cam2",
+          "--from", FROM, "--to", TO, "--key-file", st.key_file, NULL), 0);
   fail_unless (strstr (out, event_id) != NULL, "%s%s", out, err);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
-          "cam2", "--event", event_id, "--key-file", key_file, "-o", mp4,
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", st.store_uri,
+          "cam2", "--event", event_id, "--key-file", st.key_file, "-o", mp4,
           NULL), 0);
   fail_unless (cs_test_ffprobe (mp4, "v:0", &v));
   fail_unless (v.frames >= 120, "%d frames", v.frames);
-  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", store_uri,
-          "cam1", "--from", FROM, "--to", TO, "--key-file", key_file, "-o",
+  fail_unless_equals_int (cs_test_csctl (NULL, NULL, "export", st.store_uri,
+          "cam1", "--from", FROM, "--to", TO, "--key-file", st.key_file, "-o",
           all, NULL), 0);
   fail_unless (cs_test_ffprobe (all, "v:0", &v));
   fail_unless_equals_int (v.frames, 60);
@@ -176,28 +120,28 @@ GST_END_TEST;
 /* A wrong or missing key says so, and never shows a key. */
 GST_START_TEST (test_wrong_key_fails_clearly)
 {
-  g_autofree gchar *wrong = cs_test_write_key_file (dir, "wrong",
+  g_autofree gchar *wrong = cs_test_write_key_file (st.dir, "wrong",
       WRONG_KEY_TEXT, 0600);
-  g_autofree gchar *older = cs_test_write_key_file (dir, "older",
+  g_autofree gchar *older = cs_test_write_key_file (st.dir, "older",
       "3 " CS_TEST_KEY_3 "\n", 0600);
-  g_autofree gchar *mp4 = g_build_filename (dir, "x.mp4", NULL);
+  g_autofree gchar *mp4 = g_build_filename (st.dir, "x.mp4", NULL);
   gchar *out = NULL, *err = NULL;
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", st.store_uri, "cam2",
           "--from", FROM, "--to", TO, NULL), 1);
   fail_unless (strstr (err, "encrypted with key 7: give its key file") !=
       NULL, "%s", err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam2",
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", st.store_uri, "cam2",
           "--from", FROM, "--to", TO, "--key-file", wrong, NULL), 1);
   fail_unless (strstr (err, "does not decrypt with key 7") != NULL, "%s",
       err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "--key-file", wrong, "-o", mp4,
           NULL), 1);
   fail_unless (strstr (err, "does not decrypt") != NULL, "%s", err);
@@ -205,7 +149,7 @@ GST_START_TEST (test_wrong_key_fails_clearly)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", store_uri,
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "export", st.store_uri,
           "cam1", "--from", FROM, "--to", TO, "--key-file", older, "-o", mp4,
           NULL), 1);
   fail_unless (strstr (err, "encrypted with key 7, which the key file does "
@@ -220,12 +164,12 @@ GST_END_TEST;
  * with a message that says why and shows no key. */
 GST_START_TEST (test_readable_key_file_refused)
 {
-  g_autofree gchar *open_file = cs_test_write_key_file (dir, "open",
+  g_autofree gchar *open_file = cs_test_write_key_file (st.dir, "open",
       CS_TEST_KEY_FILE_TEXT, 0644);
   g_autofree gchar *desc = g_strdup_printf (VIDEO (30) "cssink name=s "
-      "location=%s device-id=cam3 encryption-key-file=%s", store_uri,
+      "location=%s device-id=cam3 encryption-key-file=%s", st.store_uri,
       open_file);
-  g_autofree gchar *cam3 = g_build_filename (store_dir, "cam3", NULL);
+  g_autofree gchar *cam3 = g_build_filename (st.store_dir, "cam3", NULL);
   gchar *out = NULL, *err = NULL;
   CsRun run;
 
@@ -238,7 +182,7 @@ GST_START_TEST (test_readable_key_file_refused)
   cs_run_clear (&run);
   fail_if (g_file_test (cam3, G_FILE_TEST_EXISTS));
 
-  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", store_uri, "cam1",
+  fail_unless_equals_int (cs_test_csctl (&out, &err, "ls", st.store_uri, "cam1",
           "--from", FROM, "--to", TO, "--key-file", open_file, NULL), 1);
   fail_unless (strstr (err, "may be accessed by group or others") != NULL,
       "%s", err);
@@ -284,7 +228,7 @@ GST_START_TEST (test_key_never_logged)
       "video/x-raw,framerate=30/1,width=64,height=48 ! x264enc "
       "key-int-max=15 speed-preset=ultrafast ! h264parse ! cssink name=s "
       "location=%s device-id=cam4 segment-duration=500000000 "
-      "encryption-key-file=%s", store_uri, key_file);
+      "encryption-key-file=%s", st.store_uri, st.key_file);
   CsRun run;
 
   log_lines = lines_with_key = lines_naming_segment = 0;
@@ -342,7 +286,7 @@ bytes_start_with (GBytes * b, const gchar * text)
 GST_START_TEST (test_serve_plays_in_chromium)
 {
   const gchar *web = g_getenv ("CS_TEST_WEB_DIR");
-  const gchar *extra[] = { "--key-file", key_file, NULL };
+  const gchar *extra[] = { "--key-file", st.key_file, NULL };
   g_autofree gchar *base = NULL, *origin = NULL, *out = NULL, *err = NULL;
   g_autofree gchar *modules = NULL, *script = NULL, *shot = NULL;
   g_autofree gchar *event_path = g_strdup_printf ("store/cam2/ev/20231114/%"
@@ -357,7 +301,7 @@ GST_START_TEST (test_serve_plays_in_chromium)
   guint8 key7[16];
   gint status;
 
-  server = cs_test_csctl_serve (NULL, NULL, store_uri, extra, NULL, &base);
+  server = cs_test_csctl_serve (NULL, NULL, st.store_uri, extra, NULL, &base);
   origin = g_strndup (base, strlen (base) - 1);
 
   /* The key: to the page (its Origin, or a same-origin fetch) alone. */
@@ -411,7 +355,7 @@ GST_START_TEST (test_serve_plays_in_chromium)
     g_autoptr (SoupMessage) msg = soup_message_new ("POST", post);
     g_autoptr (GBytes) answer = NULL;
     g_autofree gchar *id = NULL, *state_path = NULL, *mp4_path = NULL;
-    g_autofree gchar *mp4 = g_build_filename (dir, "page.mp4", NULL);
+    g_autofree gchar *mp4 = g_build_filename (st.dir, "page.mp4", NULL);
     const gchar *at;
     gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
     CsProbe v;
