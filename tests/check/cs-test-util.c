@@ -682,6 +682,15 @@ cs_test_open_dir_store (const gchar * dir)
   return store;
 }
 
+CsEventRecord *
+cs_test_get_event_record (CsStore * store, const gchar * key)
+{
+  g_autoptr (GBytes) json = cs_store_get (store, key, NULL, NULL);
+
+  return json ? cs_event_record_parse (g_bytes_get_data (json, NULL),
+      g_bytes_get_size (json), NULL) : NULL;
+}
+
 void
 cs_test_check_stored_exactly (CsStore * store, const gchar * prefix,
     GHashTable * uploaded)

@@ -73,11 +73,16 @@ gint cs_test_s3_pid (void);
 
 G_END_DECLS
 
+#include "cs-event-record.h"
+
 G_BEGIN_DECLS
 typedef struct _CsStore CsStore;
 
 /* The file:// store in @dir (fails the test when it cannot be opened). */
 CsStore *cs_test_open_dir_store (const gchar * dir);
+/* The event record (event.json) at @key of @store, or NULL when it is not
+ * there or does not parse. */
+CsEventRecord *cs_test_get_event_record (CsStore * store, const gchar * key);
 
 /* Reads every segment of @device back from @store and checks what users rely
  * on: frames in = frames stored (tsdemux and ffprobe), segments back to back

@@ -40,14 +40,11 @@ pause_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
     if (g_str_has_suffix (key, "/index.m3u8"))
       p->playlist = TRUE;
     if (g_str_has_suffix (key, "/event.json")) {
-      g_autoptr (GBytes) json = cs_store_get (store, key, NULL, NULL);
-      CsEventRecord *r = json ? cs_event_record_parse (g_bytes_get_data (json,
-              NULL), g_bytes_get_size (json), NULL) : NULL;
+      g_autoptr (CsEventRecord) r = cs_test_get_event_record (store, key);
 
       fail_unless (r != NULL, "%s", key);
       p->segments = r->segments->len;
       fail_if (r->ended, "the event ended within its event-interval");
-      cs_event_record_free (r);
     }
   }
 }

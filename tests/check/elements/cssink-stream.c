@@ -268,14 +268,11 @@ GST_START_TEST (test_events_back_to_back_then_eos)
   objects = cs_store_list (store, "cam/ev/", NULL, NULL);
   for (guint i = 0; i < objects->len; i++) {
     const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
-    g_autoptr (GBytes) json = NULL;
     g_autoptr (CsEventRecord) e = NULL;
 
     if (!g_str_has_suffix (key, "/event.json"))
       continue;
-    json = cs_store_get (store, key, NULL, NULL);
-    e = cs_event_record_parse (g_bytes_get_data (json, NULL),
-        g_bytes_get_size (json), NULL);
+    e = cs_test_get_event_record (store, key);
     fail_unless (e != NULL && e->ended);
     events++;
     for (guint j = 0; j < e->segments->len; j++) {
@@ -331,15 +328,12 @@ live_event_tick (GstElement * pipeline, gdouble elapsed_s, gpointer data)
   objects = cs_store_list (store, "cam/ev/", NULL, NULL);
   for (guint i = 0; objects && i < objects->len; i++) {
     const gchar *key = ((CsStoreObject *) objects->pdata[i])->key;
-    g_autoptr (GBytes) json = NULL;
     g_autoptr (CsEventRecord) e = NULL;
     gboolean whole;
 
     if (!g_str_has_suffix (key, "/event.json"))
       continue;
-    json = cs_store_get (store, key, NULL, NULL);
-    e = json ? cs_event_record_parse (g_bytes_get_data (json, NULL),
-        g_bytes_get_size (json), NULL) : NULL;
+    e = cs_test_get_event_record (store, key);
     whole = e && e->ended && e->segments->len > 0;
     for (guint j = 0; whole && j < e->segments->len; j++) {
       g_autoptr (GBytes) seg = cs_store_get (store, e->segments->pdata[j],
