@@ -201,7 +201,8 @@ drain_interrupted (CsSinkCore * self)
 
 /* A state change away from PLAYING must not wait for an EOS drain: it runs
  * in the sink's streaming thread, which the change waits for.  What is
- * pending goes on uploading (and is dropped at READY). */
+ * pending goes on uploading (and is dropped at READY), a picture under way
+ * goes on being made. */
 void
 cs_sink_delivery_interrupt_drain (CsSinkCore * self, gboolean interrupt)
 {
@@ -209,6 +210,8 @@ cs_sink_delivery_interrupt_drain (CsSinkCore * self, gboolean interrupt)
   self->drain_interrupted = interrupt;
   if (self->outbox)
     cs_outbox_interrupt_drains (self->outbox, interrupt);
+  if (self->snapshotter)
+    cs_snapshotter_interrupt_idle_waits (self->snapshotter, interrupt);
   g_mutex_unlock (&self->lock);
 }
 

@@ -31,6 +31,7 @@ struct _CsSnapshotter
   guint64 next_seq;
   gboolean busy, quit;
   gboolean interrupted;          /* wait_idle () returns at once */
+  gboolean idle_waits_interrupted;      /* the same, until told otherwise */
   GCancellable *stopping;       /* free (): a picture's helper is killed */
 };
 
@@ -232,7 +233,7 @@ cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms)
   gboolean idle;
 
   g_mutex_lock (&self->lock);
-  while (self->busy && !self->interrupted
+  while (self->busy && !self->interrupted && !self->idle_waits_interrupted
       && g_cond_wait_until (&self->cond, &self->lock, deadline));
   idle = !self->busy;
   g_mutex_unlock (&self->lock);
@@ -244,6 +245,15 @@ cs_snapshotter_interrupt_waits (CsSnapshotter * self)
 {
   g_mutex_lock (&self->lock);
   self->interrupted = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+cs_snapshotter_interrupt_idle_waits (CsSnapshotter * self, gboolean interrupt)
+{
+  g_mutex_lock (&self->lock);
+  self->idle_waits_interrupted = interrupt;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 }

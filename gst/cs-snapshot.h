@@ -55,6 +55,11 @@ gboolean cs_snapshotter_wait_idle (CsSnapshotter * self, gint64 timeout_ms);
 /* Ends the waits of wait_idle (), now and later (a forced exit); the
  * picture under way goes on. */
 void cs_snapshotter_interrupt_waits (CsSnapshotter * self);
+/* While @interrupt, wait_idle () returns at once (cssink leaving PLAYING
+ * during an EOS drain); the pictures go on, and a stop still gives the one
+ * under way its grace. */
+void cs_snapshotter_interrupt_idle_waits (CsSnapshotter * self,
+    gboolean interrupt);
 /* Ends the wait of the picture under way (TIME_OUT; a picture's helper is
  * given 2 s more, then killed), forgets the requests not yet made, joins
  * the thread. */

@@ -80,9 +80,9 @@
  *    bookkeeping only: never while posting, emitting a signal, pushing or
  *    sending an event, linking, making or calling the cutter, opening the
  *    store, or putting into, draining, stopping or freeing the outbox.  It
- *    may be held over cs_outbox_get_stats () and
- *    cs_outbox_interrupt_drains (), which only take the outbox's own locks
- *    and never call back;
+ *    may be held over cs_outbox_get_stats (), cs_outbox_interrupt_drains ()
+ *    and cs_snapshotter_interrupt_idle_waits (), which only take their
+ *    own locks and never call back;
  * 4. the cutter's lock and the outbox's (and its uploaders' and spool's),
  *    last: both call back with none of their locks held.
  * The stop stops the outbox first (an EOS drain waiting in a streaming

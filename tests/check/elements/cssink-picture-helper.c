@@ -441,6 +441,49 @@ GST_START_TEST (test_stop_kills_helper)
 
 GST_END_TEST;
 
+/* A camera stopped while its EOS drain waits for a picture whose helper
+ * hangs stops at once (the drain's wait interrupted), not after the
+ * helper's 20 s. */
+GST_START_TEST (test_stop_during_drain)
+{
+  g_autofree gchar *started = g_build_filename (dir, "started", NULL);
+  g_autofree gchar *body = g_strdup_printf ("touch %s && exec sleep 600",
+      started);
+  g_autofree gchar *helper = fake_helper ("helper", body);
+  g_autofree gchar *store_dir = g_build_filename (dir, "store", NULL);
+  g_autofree gchar *uri = g_filename_to_uri (store_dir, NULL, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! " H264 " ! "
+      "cseventgate name=g pre-roll=0 min-record-time=60 ! cssink name=s "
+      "location=%s device-id=" DEVICE " drain-timeout=60000000000", uri);
+  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, NULL);
+  g_autoptr (GstElement) gate = gst_bin_get_by_name (GST_BIN (pipeline),
+      "g");
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC, t0;
+  gboolean result;
+
+  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
+  while (!g_file_test (started, G_FILE_TEST_EXISTS)
+      && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  fail_unless (g_file_test (started, G_FILE_TEST_EXISTS),
+      "the helper never ran");
+  /* The drain starts in the sink's streaming thread and waits for the
+   * picture. */
+  gst_element_send_event (pipeline, gst_event_new_eos ());
+  g_usleep (500000);
+
+  t0 = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC,
+      "stopping during the drain took %" G_GINT64_FORMAT " ms",
+      (g_get_monotonic_time () - t0) / 1000);
+}
+
+GST_END_TEST;
+
 /* `meson install` into a DESTDIR: the installed plugin finds the installed
  * helper on its own (from its own directory: no CS_PICTURE_HELPER, nothing
  * under the real prefix), and that helper makes a picture. */
@@ -495,6 +538,7 @@ picture_helper_suite (void)
   tcase_add_test (tc, test_helper_hangs);
   tcase_add_test (tc, test_helper_crashes);
   tcase_add_test (tc, test_stop_kills_helper);
+  tcase_add_test (tc, test_stop_during_drain);
   tcase_add_test (tc, test_installed_helper);
   suite_add_tcase (s, tc);
   return s;
