@@ -144,8 +144,9 @@ on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
   gst_aggregator_finish_buffer_list (GST_AGGREGATOR (self), list);
 }
 
-/* A frame's bytes for the writer: the buffer itself, mapped, until the
- * writer lets go. */
+/* A frame's bytes for the writer, which holds a GOP of them: the buffer
+ * itself, mapped, until the writer lets go; a copy when the buffer is
+ * borrowed (see frame_is_borrowed ()). */
 typedef struct
 {
   GstBuffer *buf;
@@ -162,6 +163,21 @@ mapped_frame_free (gpointer data)
   g_free (m);
 }
 
+/* From a pool, or not plain system memory (a hardware encoder's output):
+ * such an encoder has a few buffers, and would stall while a GOP of them is
+ * held. */
+static gboolean
+frame_is_borrowed (GstBuffer * buf)
+{
+  if (buf->pool != NULL)
+    return TRUE;
+  for (guint i = 0; i < gst_buffer_n_memory (buf); i++)
+    if (!gst_memory_is_type (gst_buffer_peek_memory (buf, i),
+            GST_ALLOCATOR_SYSMEM))
+      return TRUE;
+  return FALSE;
+}
+
 static GBytes *
 frame_bytes (GstBuffer * buf)
 {
@@ -170,6 +186,13 @@ frame_bytes (GstBuffer * buf)
   if (!gst_buffer_map (buf, &m->map, GST_MAP_READ)) {
     g_free (m);
     return NULL;
+  }
+  if (frame_is_borrowed (buf)) {
+    GBytes *copy = g_bytes_new (m->map.data, m->map.size);
+
+    gst_buffer_unmap (buf, &m->map);
+    g_free (m);
+    return copy;
   }
   m->buf = gst_buffer_ref (buf);
   return g_bytes_new_with_free_func (m->map.data, m->map.size,

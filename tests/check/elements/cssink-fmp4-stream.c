@@ -250,6 +250,68 @@ GST_START_TEST (test_cut_between_segments)
 
 GST_END_TEST;
 
+/* A frame from @pool (filled with frame @n), waiting at most 5 s for one
+ * to come back; NULL when none did. */
+static GstBuffer *
+pooled_frame (GstBufferPool * pool, guint n)
+{
+  GstBuffer *in = gst_sample_get_buffer (g_ptr_array_index (frames, n));
+  GstBufferPoolAcquireParams params = {.flags =
+        GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT };
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+
+  while (gst_buffer_pool_acquire_buffer (pool, &buf, &params) != GST_FLOW_OK) {
+    if (g_get_monotonic_time () > deadline)
+      return NULL;
+    g_usleep (10000);
+  }
+  gst_buffer_map (in, &map, GST_MAP_READ);
+  gst_buffer_fill (buf, 0, map.data, map.size);
+  gst_buffer_set_size (buf, map.size);
+  gst_buffer_unmap (in, &map);
+  GST_BUFFER_FLAGS (buf) = GST_BUFFER_FLAGS (in);
+  GST_BUFFER_PTS (buf) = GST_BUFFER_DTS (buf) = n * FRAME;
+  GST_BUFFER_DURATION (buf) = FRAME;
+  return buf;
+}
+
+/* An encoder with a few output buffers of its own (a hardware encoder's
+ * pool) goes on: the muxer holds a GOP, but not the encoder's buffers. */
+GST_START_TEST (test_pooled_frames_not_held)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  gsize largest = 0;
+  Fixture f;
+
+  setup (&f, 60 * GST_SECOND);
+  for (guint n = 0; n < frames->len; n++)
+    largest = MAX (largest, gst_buffer_get_size (gst_sample_get_buffer
+            (g_ptr_array_index (frames, n))));
+  gst_buffer_pool_config_set_params (config, NULL, largest, 4, 4);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  for (guint n = 0; n < 2 * FPS; n++) {
+    GstBuffer *buf = pooled_frame (pool, n);
+    GstClockTime next_cut;
+
+    fail_unless (buf != NULL, "frame %u: the encoder's 4 buffers are all "
+        "held", n);
+    fail_unless (cs_cutter_video_frame (f.cutter, f.muxpad, buf, n * FRAME,
+            &next_cut) == CS_CUTTER_KEEP);
+    fail_unless_equals_int (gst_harness_push (f.h, buf), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (f.h, gst_event_new_eos ()));
+  fail_unless (wait_out (&f, 3, 1));
+  teardown (&f);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+}
+
+GST_END_TEST;
+
 static Suite *
 cssink_fmp4_stream_suite (void)
 {
@@ -259,6 +321,7 @@ cssink_fmp4_stream_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_gop_by_gop);
   tcase_add_test (tc, test_cut_between_segments);
+  tcase_add_test (tc, test_pooled_frames_not_held);
   return s;
 }
 
