@@ -360,6 +360,43 @@ put_trak (CsFmp4Writer * w, GByteArray * o, Track * t)
   end (o, trak);
 }
 
+/* When the last sample of @t shown ends, in ns: a sample lasts its own
+ * duration or, unknown, until the next one's decode time (the last as
+ * long as its predecessor). */
+static gint64
+track_shown_end (const Track * t)
+{
+  gint64 shown_end = G_MININT64;
+
+  for (guint i = 0; i < t->samples->len; i++) {
+    const Sample *x = &g_array_index (t->samples, Sample, i);
+    gint64 d = x->duration;
+
+    if (d < 0 && i + 1 < t->samples->len)
+      d = (x + 1)->dts - x->dts;
+    else if (d < 0)
+      d = i > 0 ? x->dts - (x - 1)->dts : 0;
+    shown_end = MAX (shown_end, x->pts + d);
+  }
+  return shown_end;
+}
+
+/* The segment's length in ms (rounded up), from its first video frame's
+ * decode time to the end of the last sample shown: qtdemux ends the
+ * presentation there, on a timeline from the first decode time (with
+ * B-frames, the last frame decoded is not the last shown, and the first is
+ * shown after its decode time). */
+static guint32
+presentation_ms (CsFmp4Writer * w, gboolean audio)
+{
+  gint64 end = track_shown_end (&w->video);
+
+  if (audio)
+    end = MAX (end, track_shown_end (&w->audio));
+  end -= g_array_index (w->video.samples, Sample, 0).dts;
+  return (guint32) CLAMP ((end + 999999) / 1000000, 0, G_MAXUINT32);
+}
+
 static void
 put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
 {
@@ -387,6 +424,12 @@ put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
   if (audio)
     put_trak (w, o, &w->audio);
   mvex = begin (o, "mvex");
+  /* The segment's length: without it qtdemux takes the first fragment's
+   * for the whole (splitmuxsrc, csctl export's reader, then misplaces the
+   * segments after it and cuts a range short). */
+  at = begin_full (o, "mehd", 0, 0);
+  cs_be_put32 (o, presentation_ms (w, audio));
+  end (o, at);
   for (guint i = 0; i < (audio ? 2 : 1); i++) {
     at = begin_full (o, "trex", 0, 0);
     cs_be_put32 (o, i == 0 ? w->video.id : w->audio.id);
