@@ -21,6 +21,9 @@ typedef struct
 typedef struct
 {
   CsEventRecord *record;
+  /* guint64, the bytes of each of record->segments: its playlist states a
+   * fragmented MP4 segment's media part by byte range (hlsdemux needs it). */
+  GArray *segment_sizes;
   gchar *dir;                   /* <device>/ev/<day>/<id>/ */
   GstClockTime end_rt;          /* NONE until it ended */
 } SinkEvent;
@@ -51,6 +54,7 @@ static void
 sink_event_free (SinkEvent * e)
 {
   cs_event_record_free (e->record);
+  g_array_unref (e->segment_sizes);
   g_free (e->dir);
   g_free (e);
 }
@@ -165,6 +169,7 @@ upload_playlist (CsSinkEvents * ev, SinkEvent * e, GPtrArray * uploads)
     p->uri = cs_key_relative_to_event_dir (e->dir, ev->device_id, seg);
     p->key_uri = cs_playlist_key_uri (seg, CS_PLAYLIST_DEFAULT_KEY_URI);
     p->fmp4 = cs_key_segment_is_fmp4 (seg);
+    p->size = g_array_index (e->segment_sizes, guint64, i);
     n++;
   }
   if (n > 0)
@@ -247,6 +252,7 @@ cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
     e = g_new0 (SinkEvent, 1);
     e->record = cs_event_record_new (ev->device_id, id, MAX (start_ms, 0));
     e->record->triggers = triggers;
+    e->segment_sizes = g_array_new (FALSE, FALSE, sizeof (guint64));
     e->dir = cs_key_event_dir (ev->device_id, id, e->record->start_ms);
     e->end_rt = GST_CLOCK_TIME_NONE;
     ev->events = g_list_append (ev->events, e);
@@ -314,7 +320,8 @@ cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
 
 void
 cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
-    gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads)
+    guint64 size, gint64 start_ms, gint64 end_ms, GstClockTime end_rt,
+    GPtrArray * uploads)
 {
   SinkEvent *paused = NULL;
 
@@ -326,6 +333,7 @@ cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
         || start_ms < e->record->end_ms);
     if (holds) {
       g_ptr_array_add (e->record->segments, g_strdup (key));
+      g_array_append_val (e->segment_sizes, size);
       paused = e;
     }
   }

@@ -29,10 +29,11 @@ gboolean cs_sink_events_handle (CsSinkEvents * ev, const GstStructure * s,
  * let through after closing (discarded). */
 gchar *cs_sink_events_segment_key (CsSinkEvents * ev, GstClockTime start_rt,
     gint64 start_ms, gint64 duration_ms, const gchar * ext);
-/* A segment was stored: added to the events it holds; events it completes
- * are finished (uploads added). */
+/* A segment of @size bytes was stored: added to the events it holds; events
+ * it completes are finished (uploads added). */
 void cs_sink_events_segment_stored (CsSinkEvents * ev, const gchar * key,
-    gint64 start_ms, gint64 end_ms, GstClockTime end_rt, GPtrArray * uploads);
+    guint64 size, gint64 start_ms, gint64 end_ms, GstClockTime end_rt,
+    GPtrArray * uploads);
 /* Records where the snapshot of @event_id is; FALSE for an unknown event. */
 gboolean cs_sink_events_set_snapshot (CsSinkEvents * ev, const gchar * event_id,
     GPtrArray * uploads);

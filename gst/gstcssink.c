@@ -269,8 +269,8 @@ gst_cs_sink_segment_closed (GBytes * segment, GstClockTime start_rt,
   cs_stored_events_sent (self->st.stored, key);
   GST_INFO_OBJECT (self, "segment %s: %" G_GSIZE_FORMAT " bytes", key,
       g_bytes_get_size (data));
-  cs_sink_events_segment_stored (self->st.events, key, start_ms, end_ms, end_rt,
-      uploads);
+  cs_sink_events_segment_stored (self->st.events, key,
+      g_bytes_get_size (data), start_ms, end_ms, end_rt, uploads);
   outbox = self->outbox;
   live = self->st.upstream_live;
   g_mutex_unlock (&self->lock);

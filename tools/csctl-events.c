@@ -123,13 +123,13 @@ find_event (CsStore * store, const gchar * device, const gchar * id,
 }
 
 /* Fails when a key of @keys is not in the store, so that a player is never
- * handed a playlist with holes.  Stores that cannot list are trusted. */
+ * handed a playlist with holes.  Stores that cannot list are trusted.  The
+ * listed sizes go to @sizes (key -> guint64): a fragmented MP4 segment's
+ * media part is stated by its byte range, which hlsdemux needs. */
 static gboolean
 check_present (CsStore * store, const gchar * id, GPtrArray * keys,
-    GCancellable * cancellable, GError ** error)
+    GHashTable * sizes, GCancellable * cancellable, GError ** error)
 {
-  g_autoptr (GHashTable) present = g_hash_table_new_full (g_str_hash,
-      g_str_equal, g_free, NULL);
   g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
 
@@ -148,12 +148,14 @@ check_present (CsStore * store, const gchar * id, GPtrArray * keys,
         g_propagate_error (error, g_steal_pointer (&list_error));
         return FALSE;
       }
-      for (guint j = 0; j < objects->len; j++)
-        g_hash_table_add (present, g_strdup (((CsStoreObject *)
-                    g_ptr_array_index (objects, j))->key));
+      for (guint j = 0; j < objects->len; j++) {
+        CsStoreObject *o = g_ptr_array_index (objects, j);
+        g_hash_table_insert (sizes, g_strdup (o->key),
+            g_memdup2 (&o->size, sizeof o->size));
+      }
       g_hash_table_add (listed, g_strdup (dir));
     }
-    if (!g_hash_table_contains (present, key)) {
+    if (!g_hash_table_contains (sizes, key)) {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
           "event %s: its segment %s is missing from the store", id, key);
       return FALSE;
@@ -170,6 +172,8 @@ csctl_event_segments (CsStore * store, const gchar * device,
   g_autoptr (CsEventRecord) r = find_event (store, device, id, cancellable,
       error);
   g_autoptr (GArray) found = NULL;
+  g_autoptr (GHashTable) sizes = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, g_free);
 
   if (r == NULL)
     return NULL;
@@ -178,17 +182,19 @@ csctl_event_segments (CsStore * store, const gchar * device,
         "event %s has no segments (yet)", id);
     return NULL;
   }
-  if (!check_present (store, id, r->segments, cancellable, error))
+  if (!check_present (store, id, r->segments, sizes, cancellable, error))
     return NULL;
   found = g_array_new (FALSE, TRUE, sizeof (CsPlaylistEntry));
   g_array_set_clear_func (found, (GDestroyNotify) csctl_playlist_entry_clear);
   for (guint i = 0; i < r->segments->len; i++) {
     const gchar *key = g_ptr_array_index (r->segments, i);
     CsPlaylistEntry e = { NULL, 0, 0 };
+    const guint64 *size = g_hash_table_lookup (sizes, key);
 
     if (!cs_key_parse_segment (key, &e.start_ms, &e.duration_ms))
       continue;
     e.fmp4 = cs_key_segment_is_fmp4 (key);
+    e.size = size ? *size : 0;
     if (!urls)
       e.uri = g_strdup (key);
     else if (!(e.uri = cs_store_get_url (store, key, csctl_url_expiry (),

@@ -53,7 +53,8 @@ segment_rt (CsSinkEvents * ev, GstClockTime from, GstClockTime to,
       end_ms - start_ms, "ts");
 
   if (key)
-    cs_sink_events_segment_stored (ev, key, start_ms, end_ms, to, uploads);
+    cs_sink_events_segment_stored (ev, key, 10000, start_ms, end_ms, to,
+        uploads);
   return key;
 }
 
