@@ -79,8 +79,8 @@ GST_START_TEST (test_s3_holds_ciphertext)
       "cseventgate name=g mode=mark pre-roll=1000000000 min-record-time=4 "
       "event-interval=4 ! cssink name=s location=%s endpoint=%s "
       "access-key=%s secret-key=%s device-id=cam1 "
-      "segment-duration=1000000000 encryption-key-file=%s", uri, endpoint,
-      access_key, secret_key, keys);
+      "segment-duration=1000000000 container=mpegts encryption-key-file=%s",
+      uri, endpoint, access_key, secret_key, keys);
   CsStoreConfig config = {.endpoint = endpoint,.access_key = access_key,
     .secret_key = secret_key
   };

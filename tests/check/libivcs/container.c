@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libivcs' container key: container=fmp4 records fragmented MP4 segments
- * (every frame pushed, each segment read alone by qtdemux); a container
- * it does not know is a configuration error. */
+/* libivcs' container key: fmp4, the default, records fragmented MP4
+ * segments (every frame pushed, each segment read alone by qtdemux),
+ * container=mpegts MPEG-TS ones (tsdemux); a container it does not know is
+ * a configuration error. */
 #include <gst/check/gstcheck.h>
 
 #include "iv_cs.h"
@@ -41,6 +42,7 @@ parm (void)
 static void
 setup (void)
 {
+  g_atomic_int_set (&starts, 0);
   store_dir = g_dir_make_tmp ("ivcs-container-XXXXXX", NULL);
   store_uri = g_strdup_printf ("file://%s", store_dir);
   g_setenv ("IVCS_LOCATION", store_uri, TRUE);
@@ -59,7 +61,10 @@ teardown (void)
   g_clear_pointer (&store_uri, g_free);
 }
 
-GST_START_TEST (test_fmp4)
+/* Records with IVCS_CONTAINER=@container (NULL: not set) and checks the
+ * segments' kind. */
+static void
+record_and_check (const gchar * container, gboolean fmp4)
 {
   iv_cs_init_parm_s p = parm ();
   g_autoptr (GPtrArray) frames = ivcs_test_load_frames (8, FALSE);
@@ -68,7 +73,8 @@ GST_START_TEST (test_fmp4)
   guint64 base = g_get_real_time () / 1000;
   guint pushed = 0, stored = 0;
 
-  g_setenv ("IVCS_CONTAINER", "fmp4", TRUE);
+  if (container)
+    g_setenv ("IVCS_CONTAINER", container, TRUE);
   fail_unless_equals_int (iv_cs_init (&p), IV_ERR_NONE);
   for (int i = 0; i < 100 && g_atomic_int_get (&starts) < 1; i++)
     g_usleep (50 * 1000);
@@ -101,13 +107,32 @@ GST_START_TEST (test_fmp4)
     g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
     CsMediaInfo info;
 
-    fail_unless (cs_key_segment_is_fmp4 (key), "%s", key);
+    fail_unless (cs_key_segment_is_fmp4 (key) == fmp4, "%s", key);
     fail_unless (data && cs_test_read_ts (data, &info), "%s", key);
     fail_unless (info.first_video_is_keyframe, "%s", key);
     stored += info.video_frames;
     cs_media_info_clear (&info);
   }
   fail_unless_equals_int (stored, pushed);
+}
+
+GST_START_TEST (test_fmp4)
+{
+  record_and_check ("fmp4", TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_default_is_fmp4)
+{
+  record_and_check (NULL, TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mpegts)
+{
+  record_and_check ("mpegts", FALSE);
 }
 
 GST_END_TEST;
@@ -131,6 +156,8 @@ container_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_fmp4);
+  tcase_add_test (tc, test_default_is_fmp4);
+  tcase_add_test (tc, test_mpegts);
   tcase_add_test (tc, test_unknown_container);
   suite_add_tcase (s, tc);
   return s;

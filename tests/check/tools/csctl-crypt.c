@@ -43,8 +43,8 @@ setup (void)
   key_file = cs_test_write_key_file (dir, "keys", CS_TEST_KEY_FILE_TEXT,
       0600);
   full_time = g_strdup_printf (VIDEO (60) "cssink name=s location=%s "
-      "device-id=cam1 segment-duration=1000000000 encryption-key-file=%s",
-      store_uri, key_file);
+      "device-id=cam1 segment-duration=1000000000 container=mpegts "
+      "encryption-key-file=%s", store_uri, key_file);
   cs_test_run (full_time, 0, 60, cs_test_stamp_unix_time, &t0, &run);
   fail_unless (run.eos && run.error == NULL, "%s",
       run.error ? run.error->message : "");
@@ -52,7 +52,7 @@ setup (void)
   event = g_strdup_printf (VIDEO (240) "cseventgate name=g "
       "pre-roll=1000000000 min-record-time=4 event-interval=4 ! cssink "
       "name=s location=%s device-id=cam2 segment-duration=1000000000 "
-      "encryption-key-file=%s", store_uri, key_file);
+      "container=mpegts encryption-key-file=%s", store_uri, key_file);
   cs_test_run (event, 0, 60, cs_test_timeline_tick, &tl, &run);
   fail_unless (run.eos && run.error == NULL, "%s",
       run.error ? run.error->message : "");
@@ -223,8 +223,8 @@ GST_START_TEST (test_readable_key_file_refused)
   g_autofree gchar *open_file = cs_test_write_key_file (dir, "open",
       CS_TEST_KEY_FILE_TEXT, 0644);
   g_autofree gchar *desc = g_strdup_printf (VIDEO (30) "cssink name=s "
-      "location=%s device-id=cam3 encryption-key-file=%s", store_uri,
-      open_file);
+      "location=%s device-id=cam3 container=mpegts encryption-key-file=%s",
+      store_uri, open_file);
   g_autofree gchar *cam3 = g_build_filename (store_dir, "cam3", NULL);
   gchar *out = NULL, *err = NULL;
   CsRun run;
@@ -284,7 +284,7 @@ GST_START_TEST (test_key_never_logged)
       "video/x-raw,framerate=30/1,width=64,height=48 ! x264enc "
       "key-int-max=15 speed-preset=ultrafast ! h264parse ! cssink name=s "
       "location=%s device-id=cam4 segment-duration=500000000 "
-      "encryption-key-file=%s", store_uri, key_file);
+      "container=mpegts encryption-key-file=%s", store_uri, key_file);
   CsRun run;
 
   log_lines = lines_with_key = lines_naming_segment = 0;
