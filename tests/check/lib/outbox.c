@@ -381,7 +381,11 @@ GST_START_TEST (test_spool_keeps_everything_across_stop)
   cs_outbox_get_stats (ob, &st);
   fail_unless_equals_int (st.spool_bytes, 0);
   cs_outbox_free (ob);
-  fail_unless_equals_int (stored_count (), 4);
+  /* Each of the four, not four requests: a request the first outbox's stop
+   * cut may still reach the server after it accepts again, and be stored
+   * there as well (the same object under the same key). */
+  stored_index (EVENT_JSON);
+  stored_index (PICTURE);
   /* Oldest first within a kind; each kind has an uploader of its own, so
    * the event's objects may come between the segments. */
   fail_unless (stored_index (SEG (1)) < stored_index (SEG (2)));
