@@ -258,6 +258,11 @@ cs_outbox_new (CsStore * store, const CsOutboxConfig * config,
         self->uploaders[CS_OUTBOX_SEGMENT],
         self->uploaders[CS_OUTBOX_EVENT_OBJECT],
         self->uploaders[CS_OUTBOX_PICTURE]);
+    /* Only now: its first uploads may end at once, and on_upload_report ()
+     * takes them out of the spool through self->feeder (a report before it
+     * was set left the object in flight for good, and drains waited until
+     * their deadline). */
+    cs_spool_feeder_start (self->feeder);
     self->writer = g_thread_new ("cs-spool-write", writer, self);
   }
   return self;

@@ -99,8 +99,13 @@ cs_spool_feeder_new (CsSpool * spool, CsUploader * segments,
   g_cond_init (&self->cond);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       NULL);
-  self->thread = g_thread_new ("cs-spool", run, self);
   return self;
+}
+
+void
+cs_spool_feeder_start (CsSpoolFeeder * self)
+{
+  self->thread = g_thread_new ("cs-spool", run, self);
 }
 
 void

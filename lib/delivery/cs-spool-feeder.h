@@ -16,6 +16,10 @@ typedef struct _CsSpoolFeeder CsSpoolFeeder;
 
 CsSpoolFeeder *cs_spool_feeder_new (CsSpool * spool, CsUploader * segments,
     CsUploader * objects, CsUploader * pictures);
+/* Starts the thread: the uploaders' reports may reach
+ * cs_spool_feeder_done () from then on, so whoever passes them on must know
+ * the feeder before. */
+void cs_spool_feeder_start (CsSpoolFeeder * self);
 /* Something new is in the spool. */
 void cs_spool_feeder_wake (CsSpoolFeeder * self);
 /* From the uploaders' reports: @key was stored (leaves the spool) or not

@@ -381,7 +381,11 @@ GST_START_TEST (test_spool_keeps_everything_across_stop)
   cs_outbox_get_stats (ob, &st);
   fail_unless_equals_int (st.spool_bytes, 0);
   cs_outbox_free (ob);
-  fail_unless_equals_int (stored_count (), 4);
+  /* Each of the four, not four requests: a request the first outbox's stop
+   * cut may still reach the server after it accepts again, and be stored
+   * there as well (the same object under the same key). */
+  stored_index (EVENT_JSON);
+  stored_index (PICTURE);
   /* Oldest first within a kind; each kind has an uploader of its own, so
    * the event's objects may come between the segments. */
   fail_unless (stored_index (SEG (1)) < stored_index (SEG (2)));
@@ -424,10 +428,12 @@ GST_START_TEST (test_spool_full_drops_oldest)
   put (ob, SEG (2), 100, FALSE);
   put (ob, SEG (3), 100, FALSE);
   fail_if (cs_outbox_drain (ob, 200, NULL));
+  /* Counted once stop () has let the writer write all three: on a busy
+   * disk their fsyncs may take longer than the drain above. */
+  cs_outbox_stop (ob, CS_UPLOAD_DROP_STOPPED);
   cs_outbox_get_stats (ob, &st);
   fail_unless_equals_int (st.spool_dropped, 1);
   fail_unless_equals_int (st.spool_bytes, 200);
-  cs_outbox_stop (ob, CS_UPLOAD_DROP_STOPPED);
   assert_reports ("dropped:" SEG (1) ":spool-full");
   cs_test_server_release_held (srv);
   cs_outbox_free (ob);
