@@ -135,6 +135,33 @@ count_lines (GPtrArray * lines, const gchar * needle)
 
 /* ---- pushing ----------------------------------------------------------- */
 
+/* Frame @i of `frames`: its header in @h, its bytes returned. */
+static guint8 *
+frame_at (guint i, ivcs_frame_header * h)
+{
+  guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
+      NULL);
+
+  memcpy (h, d, sizeof *h);
+  return d + sizeof *h;
+}
+
+/* Pushes a video frame in one pack at @ts. */
+static int
+push_video_at (guint8 * data, const ivcs_frame_header * h, guint i,
+    guint64 ts)
+{
+  ivcs_packed_s packed;
+  int r;
+
+  ivcs_packs_make (&packed, data, h->length, ts, h->keyframe, FALSE, i,
+      IVCS_PACKS_ONE);
+  r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
+      &packed.stream);
+  ivcs_packs_clear (&packed);
+  return r;
+}
+
 /* Until @due (monotonic µs): frames are pushed at their time. */
 static void
 sleep_until (gint64 due)
@@ -477,14 +504,11 @@ check_clock_step (gint64 clock_ms, gint64 step_ms, gint64 pause_ms)
   base = clock_ms ? clock_ms : now;
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < frames->len; i++) {
-    guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
-        NULL);
     ivcs_frame_header h;
-    ivcs_packed_s packed;
+    guint8 *data = frame_at (i, &h);
     gint64 due, ts;
     int r;
 
-    memcpy (&h, d, sizeof h);
     if (h.stream != 1)
       continue;
     due = t0 + (gint64) h.timestamp_ms * 1000;
@@ -496,11 +520,7 @@ check_clock_step (gint64 clock_ms, gint64 step_ms, gint64 pause_ms)
     if (late_ms < 0 && h.timestamp_ms >= step_at_ms)
       late_ms = (g_get_monotonic_time () - due) / 1000;
     ts = base + h.timestamp_ms + (h.timestamp_ms >= step_at_ms ? step_ms : 0);
-    ivcs_packs_make (&packed, d + sizeof h, h.length, (guint64) ts,
-        h.keyframe, FALSE, i, IVCS_PACKS_ONE);
-    r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
-        &packed.stream);
-    ivcs_packs_clear (&packed);
+    r = push_video_at (data, &h, i, (guint64) ts);
     if (r == IV_ERR_NONE) {
       taken++;
     } else {
@@ -596,27 +616,18 @@ GST_START_TEST (test_no_clock_kept_refused)
   fail_unless (wait_for_start ());
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < frames->len; i++) {
-    guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
-        NULL);
     ivcs_frame_header h;
-    ivcs_packed_s packed;
-    gint64 due;
+    guint8 *data = frame_at (i, &h);
     guint64 ts;
     int r;
 
-    memcpy (&h, d, sizeof h);
     if (h.stream != 1 || h.timestamp_ms > 8000)
       continue;
-    due = t0 + (gint64) h.timestamp_ms * 1000;
-    sleep_until (due);
+    sleep_until (t0 + (gint64) h.timestamp_ms * 1000);
     ts = base + h.timestamp_ms;
     if (h.timestamp_ms >= 2000)
       ts += (1 + wild++ % 2) * G_GUINT64_CONSTANT (7200 * 1000);
-    ivcs_packs_make (&packed, d + sizeof h, h.length, ts, h.keyframe, FALSE,
-        i, IVCS_PACKS_ONE);
-    r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
-        &packed.stream);
-    ivcs_packs_clear (&packed);
+    r = push_video_at (data, &h, i, ts);
     fail_unless_equals_int (r, h.timestamp_ms < 2000 ? IV_ERR_NONE :
         IV_ERR_CS_TIMESTAMP);
     refused += r != IV_ERR_NONE;
