@@ -45,7 +45,8 @@ GST_DEBUG_CATEGORY_STATIC (ivcs_debug);
 #define MAX_TIMESTAMP_JUMP_MS G_GUINT64_CONSTANT (3600 * 1000)
 /* Frames that keep to a stepped clock this long make it the stream's. */
 #define CLOCK_STEP_ADOPT_US (3 * G_USEC_PER_SEC)
-/* How far a frame may stray from the stepped clock and still keep to it. */
+/* How far a frame may go back from the stepped clock's newest frame, or
+ * ahead of it beyond the time since that one came, and still keep to it. */
 #define CLOCK_STEP_JITTER_MS 2000
 
 typedef struct
@@ -84,10 +85,11 @@ typedef struct
   guint64 segments_dropped;
   gint64 told_dropped_at;       /* monotonic µs, 0: never */
   gint64 last_us[IV_CS_STREAM_TYPE_BUTT];       /* monotonic, 0: none yet */
-  /* Frames refused in a row for a clock step: the first one's timestamp,
-   * and when it came (monotonic, 0: none). */
-  guint64 step_ts;
-  gint64 step_us;
+  /* Frames refused in a row for a clock step: the first one's timestamp
+   * and when it came (monotonic, 0: none), the newest timestamp among them
+   * and when that came. */
+  guint64 step_ts, step_newest_ts;
+  gint64 step_us, step_newest_us;
   GHashTable *ai;               /* AI type name -> gint64 until, as notified */
 } Ivcs;
 
@@ -912,22 +914,38 @@ iv_cs_exit (unsigned int force_exit)
 /* A clock that steps (NTP setting a camera's clock after boot, an encoder
  * restarted) puts every later frame before its stream's time or more than
  * an hour ahead of it.  Such frames are refused; once they have kept to
- * the new clock for CLOCK_STEP_ADOPT_US, the step is taken (TRUE) at a
- * video keyframe (@may_step: what comes before it cannot be decoded), so
- * that one wild frame never moves the stream but a real step loses
- * seconds, not the rest of the run.  Notes the run of refused frames. */
+ * the new clock for CLOCK_STEP_ADOPT_US, both in their own time and in
+ * ours, the step is taken (TRUE) at a video keyframe (@may_step: what
+ * comes before it cannot be decoded), so that one wild frame never moves
+ * the stream but a real step loses seconds, not the rest of the run.
+ * Notes the run of refused frames.
+ *
+ * A frame keeps to the new clock when it is at most CLOCK_STEP_JITTER_MS
+ * behind the newest of the run and ahead of it by at most the time since
+ * that one came, plus the same: a camera that is late (a loaded device
+ * holding its frames back, then handing them over at once) keeps to its
+ * clock.  Measured against the first frame of the run instead, a pause
+ * longer than the jitter and the burst after it started the run again,
+ * twice, and a camera late now and then never had its step taken. */
 static gboolean
 clock_step_settled (Ivcs * m, guint64 ts, gint64 now_us, gboolean may_step)
 {
-  gint64 drift;
-
   if (m->step_us != 0) {
-    drift = (gint64) (ts - m->step_ts) - (now_us - m->step_us) / 1000;
-    if (ABS (drift) <= CLOCK_STEP_JITTER_MS)
-      return may_step && now_us - m->step_us >= CLOCK_STEP_ADOPT_US;
+    gint64 ahead = (gint64) ts - (gint64) m->step_newest_ts;
+    gint64 since_ms = (now_us - m->step_newest_us) / 1000;
+
+    if (ahead >= -CLOCK_STEP_JITTER_MS
+        && ahead <= since_ms + CLOCK_STEP_JITTER_MS) {
+      if (ahead > 0) {
+        m->step_newest_ts = ts;
+        m->step_newest_us = now_us;
+      }
+      return may_step && now_us - m->step_us >= CLOCK_STEP_ADOPT_US
+          && (gint64) (ts - m->step_ts) >= CLOCK_STEP_ADOPT_US / 1000;
+    }
   }
-  m->step_ts = ts;
-  m->step_us = now_us;
+  m->step_ts = m->step_newest_ts = ts;
+  m->step_us = m->step_newest_us = now_us;
   return FALSE;
 }
 
