@@ -50,6 +50,7 @@ typedef struct
   GstSegment segment;
   gint64 reached;               /* the stream is known up to here */
   gboolean video, eos;
+  gboolean released;            /* its pad is being taken off */
   gboolean asked_live;          /* upstream asked whether it is live */
   guint closes;                 /* close marks queued */
   GstEvent *cut;                /* a segment starts at its next keyframe */
@@ -481,7 +482,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   flow = self->flow;
   /* From a file, a stream runs ahead of the other by the latency at most
    * (a live one is not waited for longer than that). */
-  while (!self->live && !self->flushing && self->latency > 0
+  while (!self->live && !self->flushing && !s->released && self->latency > 0
       && !g_queue_is_empty (&s->items)
       && ((Item *) g_queue_peek_tail (&s->items))->t -
       ((Item *) g_queue_peek_head (&s->items))->t > (gint64) self->latency) {
@@ -658,6 +659,11 @@ cs_fmp4_mux_release_pad (GstElement * element, GstPad * pad)
   CsFmp4Mux *self = CS_FMP4_MUX (element);
   Stream *s = gst_pad_get_element_private (pad);
 
+  /* Its thread may be waiting for the other stream. */
+  g_mutex_lock (&self->lock);
+  s->released = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   gst_pad_set_active (pad, FALSE);
   g_mutex_lock (&self->lock);
   self->closes -= s->closes;
@@ -760,8 +766,9 @@ cs_fmp4_mux_class_init (CsFmp4MuxClass * klass)
   object_class->get_property = cs_fmp4_mux_get_property;
   g_object_class_install_property (object_class, PROP_LATENCY,
       g_param_spec_uint64 ("latency", "Latency",
-          "How long (ns of stream time) a frame waits for another stream "
-          "that has not reached its time (0: not at all)", 0, G_MAXUINT64, 0,
+          "How long (ns) a frame waits for another stream that has not "
+          "reached its time: from a live source by the clock, from a file as "
+          "how far one stream's queue may run ahead", 0, G_MAXINT64, 0,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   gst_element_class_set_static_metadata (element_class,
       "cssink fragmented MP4 muxer", "Codec/Muxer",
