@@ -73,6 +73,7 @@ typedef struct
   gboolean started;             /* stream-start, caps, segment pushed */
   gboolean ended;               /* EOS pushed */
   gboolean live;                /* a stream comes from a live source */
+  GstClockTime upstream;        /* the streams' most latency upstream */
   gboolean flushing;            /* waiting threads return */
   guint waiters;                /* threads waiting on cond */
   GstFlowReturn flow;           /* of the latest push */
@@ -321,7 +322,12 @@ write_audio (CsFmp4Mux * self, Item * item)
 {
   g_autoptr (GBytes) bytes = NULL;
 
-  if (self->open && (bytes = frame_bytes (item->buf)) != NULL)
+  if (!self->open) {
+    GST_LOG_OBJECT (self, "audio at %" G_GINT64_FORMAT " outside a segment",
+        item->pts);
+    return;
+  }
+  if ((bytes = frame_bytes (item->buf)) != NULL)
     cs_fmp4_writer_add_audio (self->writer, bytes, item->pts,
         GST_BUFFER_DURATION_IS_VALID (item->buf) ?
         (gint64) GST_BUFFER_DURATION (item->buf) : -1);
@@ -342,6 +348,8 @@ write_close (CsFmp4Mux * self, Item * item)
       item_free (head);
     }
   }
+  GST_DEBUG_OBJECT (self, "close after the video's end %" G_GINT64_FORMAT,
+      self->video_end);
   end_segment (self);
   push_sticky (self);
   push_event (self, g_steal_pointer (&item->event));
@@ -384,7 +392,8 @@ now (CsFmp4Mux * self)
 
 /* Whether @item (first in time) may be written: every other stream has
  * reached its time or ended; from a live source, also once the clock is
- * the latency past its time; a close mark queued lets everything before
+ * past its time by the latency and the latency upstream (an encoder's), as
+ * a live aggregator times out; a close mark queued lets everything before
  * it through. */
 static gboolean
 may_write (CsFmp4Mux * self, Stream * s, Item * item)
@@ -398,8 +407,8 @@ may_write (CsFmp4Mux * self, Stream * s, Item * item)
 
     reached = o == s || o->eos || o->reached >= item->t;
   }
-  return reached || (self->live && now (self) - (gint64) self->latency >=
-      item->t);
+  return reached || (self->live && now (self) - (gint64) (self->latency +
+          self->upstream) >= item->t);
 }
 
 /* Writes what may be written; at the end of every stream, the segment's
@@ -552,17 +561,20 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstClockTime ts, duration;
   GstCaps *caps;
   gboolean live = FALSE;
+  GstClockTime upstream = 0;
 
   /* Whether to wait for a stream by the clock (live) or by its data. */
   if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS && !s->asked_live) {
     GstQuery *query = gst_query_new_latency ();
 
     if ((s->asked_live = gst_pad_peer_query (pad, query)))
-      gst_query_parse_latency (query, &live, NULL, NULL);
+      gst_query_parse_latency (query, &live, &upstream, NULL);
     gst_query_unref (query);
   }
   g_mutex_lock (&self->lock);
   self->live |= live;
+  if (live && GST_CLOCK_TIME_IS_VALID (upstream))
+    self->upstream = MAX (self->upstream, MIN (upstream, G_MAXINT64 / 2));
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
       gst_event_parse_caps (event, &caps);
@@ -685,6 +697,7 @@ reset (CsFmp4Mux * self)
   self->newest = self->video_end = G_MININT64;
   self->open = self->started = self->ended = FALSE;
   self->live = self->flushing = FALSE;
+  self->upstream = 0;
   self->closes = 0;
   self->flow = GST_FLOW_OK;
   g_clear_error (&self->error);
