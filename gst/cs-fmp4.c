@@ -16,13 +16,13 @@
  * audio queued up to the end of the video written), then the segment ends.
  *
  * Threads and locks: the pads' functions run on the legs' streaming threads
- * (and the close mark on the idle ticker's); all state is under self->lock,
- * which is also held while pushing, so that the output stays in the order
- * it was written whichever thread completes it.  This cannot deadlock: the
- * only peer is the cutter's pad, whose chain and event functions take only
- * the cutter's lock and hand segments to the delivery, which never calls
- * back into this element's pads; cs_cutter_close() sends its mark from the
- * video leg or the ticker, never from within a push. */
+ * (and the close mark on the idle ticker's); all state is under self->lock.
+ * What is written is queued under it, in order, and pushed without it by
+ * one thread at a time: the one that finds nobody pushing pushes until the
+ * queue is empty, what the others wrote meanwhile too.  So the output keeps
+ * its order whichever thread completes it, and no thread waits on the lock
+ * for another's push (the cutter's segments, an EOS drain of the outbox:
+ * the ticker's close mark is only queued then). */
 #include "cs-fmp4.h"
 
 #include "cs-cutter.h"
@@ -76,6 +76,8 @@ typedef struct
   GstClockTime upstream;        /* the streams' most latency upstream */
   gboolean flushing;            /* waiting threads return */
   guint waiters;                /* threads waiting on cond */
+  GQueue out;                   /* written, to push: buffer lists, events */
+  gboolean pushing;             /* a thread is pushing them */
   GstFlowReturn flow;           /* of the latest push */
   guint closes;                 /* close marks queued, all streams */
   guint32 eos_seqnum;           /* of the latest EOS in */
@@ -135,11 +137,41 @@ item_free (gpointer data)
   g_free (item);
 }
 
+/* Queued, to go out in order (see push_out ()). */
 static void
 push_event (CsFmp4Mux * self, GstEvent * event)
 {
-  if (!gst_pad_push_event (self->srcpad, event))
-    GST_DEBUG_OBJECT (self, "an event was not taken downstream");
+  g_queue_push_tail (&self->out, event);
+}
+
+/* Pushes what was written, without the lock: one thread at a time (the one
+ * that finds nobody pushing), taking what others queue meanwhile.  Returns
+ * the latest push's result. */
+static GstFlowReturn
+push_out (CsFmp4Mux * self)
+{
+  GstMiniObject *obj;
+  GstFlowReturn flow;
+
+  g_mutex_lock (&self->lock);
+  if (!self->pushing) {
+    self->pushing = TRUE;
+    while ((obj = g_queue_pop_head (&self->out)) != NULL) {
+      g_mutex_unlock (&self->lock);
+      flow = GST_FLOW_OK;
+      if (GST_IS_EVENT (obj)) {
+        if (!gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj)))
+          GST_DEBUG_OBJECT (self, "an event was not taken downstream");
+      } else
+        flow = gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (obj));
+      g_mutex_lock (&self->lock);
+      self->flow = flow;
+    }
+    self->pushing = FALSE;
+  }
+  flow = self->flow;
+  g_mutex_unlock (&self->lock);
+  return flow;
 }
 
 /* Once per run, before the first output. */
@@ -161,8 +193,8 @@ push_sticky (CsFmp4Mux * self)
   push_event (self, gst_event_new_segment (&seg));
 }
 
-/* What the writer wrote goes out at once (on the thread that completed it,
- * the lock held, from within the writer's calls): its parts as they are
+/* What the writer wrote goes out (queued from within the writer's calls,
+ * pushed by push_out ()): its parts as they are
  * (headers, slices of the frames), as the memories of a list of buffers (a
  * buffer takes only so many without merging them), or a rewrite of the
  * segment's first bytes. */
@@ -197,7 +229,7 @@ on_output (GBytes ** parts, guint n_parts, gboolean rewrite,
             (GDestroyNotify) g_bytes_unref));
   }
   GST_LOG_OBJECT (self, "%u parts", n_parts);
-  self->flow = gst_pad_push_list (self->srcpad, list);
+  g_queue_push_tail (&self->out, list);
 }
 
 /* A frame's bytes for the writer, which holds a GOP of them: the buffer
@@ -486,9 +518,10 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   g_queue_push_tail (&s->items, item);
   reached (self, s, item->t);
-  self->flow = GST_FLOW_OK;
   drain (self);
-  flow = self->flow;
+  g_mutex_unlock (&self->lock);
+  flow = push_out (self);
+  g_mutex_lock (&self->lock);
   /* From a file, a stream runs ahead of the other by the latency at most
    * (a live one is not waited for longer than that). */
   while (!self->live && !self->flushing && !s->released && self->latency > 0
@@ -623,6 +656,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   }
   g_mutex_unlock (&self->lock);
   gst_clear_event (&event);
+  push_out (self);
   post_error (self);
   return TRUE;
 }
@@ -682,6 +716,7 @@ cs_fmp4_mux_release_pad (GstElement * element, GstPad * pad)
   g_ptr_array_remove (self->streams, s);
   drain (self);
   g_mutex_unlock (&self->lock);
+  push_out (self);
   gst_element_remove_pad (element, pad);
   post_error (self);
 }
@@ -699,6 +734,7 @@ reset (CsFmp4Mux * self)
   self->live = self->flushing = FALSE;
   self->upstream = 0;
   self->closes = 0;
+  g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
   self->flow = GST_FLOW_OK;
   g_clear_error (&self->error);
   g_mutex_unlock (&self->lock);
@@ -762,6 +798,7 @@ cs_fmp4_mux_finalize (GObject * object)
 
   cs_fmp4_writer_free (self->writer);
   g_ptr_array_unref (self->streams);
+  g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
   g_clear_error (&self->error);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -799,6 +836,7 @@ cs_fmp4_mux_init (CsFmp4Mux * self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_queue_init (&self->out);
   self->streams = g_ptr_array_new_with_free_func (stream_free);
   self->writer = cs_fmp4_writer_new (CS_FMP4_MUX_START_US, on_output, self);
   self->newest = self->video_end = G_MININT64;
