@@ -4,12 +4,15 @@
  * leg's), merged in time order through one small queue per stream.
  *
  * Order: a frame is written when it is the earliest queued and every other
- * stream has come up to its time (a later frame, a gap, EOS), or when the
- * newest time any stream has reached is "latency" past it (a stream that
- * stopped is not waited for longer: cssink sets LIVE_MUX_LATENCY for a live
- * source, a segment's duration from a file).  A video frame counts at its
- * decode time, except the keyframe a segment starts at (the one after a
- * force-key-unit event), which counts at its presentation time: the audio
+ * stream has come up to its time (a later frame, a gap, EOS).  From a live
+ * source it also goes once the clock is "latency" (cssink sets
+ * LIVE_MUX_LATENCY) and the encoders' latency past its time: a stream that
+ * stopped is not waited for longer, as with a live aggregator.  From a
+ * file, a stream's thread waits while its queue is "latency" (cssink: a
+ * segment's duration) ahead of the other, as on an aggregator's pad.  A
+ * video frame counts at its decode time, except the keyframe a segment
+ * starts at (the one after a force-key-unit event), which counts at its
+ * presentation time: the audio
  * shown before it, however late it comes within the latency, is written
  * into the segment that ends.  The cutter's close mark and EOS do not wait:
  * what is queued before them goes out at once, in time order (with the
@@ -67,7 +70,6 @@ typedef struct
   GPtrArray *streams;           /* Stream *, the video's first */
   CsFmp4Writer *writer;
   GstClockTime latency;
-  gint64 newest;                /* the latest time any stream reached */
   gint64 video_end;             /* of the latest video frame written */
   gboolean open;                /* frames go into a segment */
   gboolean started;             /* stream-start, caps, segment pushed */
@@ -486,10 +488,9 @@ drain (CsFmp4Mux * self)
 }
 
 static void
-reached (CsFmp4Mux * self, Stream * s, gint64 t)
+reached (Stream * s, gint64 t)
 {
   s->reached = MAX (s->reached, t);
-  self->newest = MAX (self->newest, t);
 }
 
 static GstFlowReturn
@@ -517,7 +518,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     item->t = item->pts;
   }
   g_queue_push_tail (&s->items, item);
-  reached (self, s, item->t);
+  reached (s, item->t);
   drain (self);
   g_mutex_unlock (&self->lock);
   flow = push_out (self);
@@ -621,7 +622,7 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
        * closed): the other need not wait for it. */
       gst_event_parse_gap (event, &ts, &duration);
       if (GST_CLOCK_TIME_IS_VALID (ts)) {
-        reached (self, s, running_time (s, ts) +
+        reached (s, running_time (s, ts) +
             (GST_CLOCK_TIME_IS_VALID (duration) ? (gint64) duration : 0));
         drain (self);
       }
@@ -729,7 +730,7 @@ reset (CsFmp4Mux * self)
   self->writer = cs_fmp4_writer_new (CS_FMP4_MUX_START_US, on_output, self);
   for (guint i = 0; i < self->streams->len; i++)
     stream_reset (g_ptr_array_index (self->streams, i));
-  self->newest = self->video_end = G_MININT64;
+  self->video_end = G_MININT64;
   self->open = self->started = self->ended = FALSE;
   self->live = self->flushing = FALSE;
   self->upstream = 0;
@@ -839,7 +840,7 @@ cs_fmp4_mux_init (CsFmp4Mux * self)
   g_queue_init (&self->out);
   self->streams = g_ptr_array_new_with_free_func (stream_free);
   self->writer = cs_fmp4_writer_new (CS_FMP4_MUX_START_US, on_output, self);
-  self->newest = self->video_end = G_MININT64;
+  self->video_end = G_MININT64;
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
