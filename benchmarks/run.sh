@@ -2,10 +2,10 @@
 # cssink's cost against plain splitmuxsink, on the same pre-encoded input
 # (60 s of 4 Mb/s H.264 + AAC) fed as fast as possible, in one run:
 #   (a) splitmuxsink muxer=mpegtsmux to local files   (the baseline)
-#   (b) cssink to file://
-#   (c) cssink to s3:// on a local Ceph RADOS Gateway (started here)
-#   (d) cssink to file:// with encryption-key-file (its cost against (b))
-#   (e) cssink container=fmp4 to file://
+#   (b) cssink container=mpegts to file://
+#   (c) cssink container=mpegts to s3:// on a local Ceph RADOS Gateway (started here)
+#   (d) cssink container=mpegts to file:// with encryption-key-file (its cost against (b))
+#   (e) cssink container=fmp4 (the default) to file://
 # Prints CPU seconds (user+sys, best of RUNS), peak RSS, stored bytes per
 # elementary byte, and the ratios to (a).
 set -euo pipefail
@@ -43,9 +43,9 @@ feed="filesrc location=$input ! matroskademux name=d d.video_0 ! $q ! h264parse 
 audio="d.audio_0 ! $q ! aacparse ! s."
 declare -A sink=(
   [a]="splitmuxsink name=s muxer=mpegtsmux max-size-time=4000000000 location=$out/a/%05d.ts $audio"audio_%u
-  [b]="cssink name=s location=file://$PWD/$out/b device-id=cam1 $audio"audio
-  [c]="cssink name=s location=s3://bench/RUN endpoint=$ep access-key=$ak secret-key=$sk device-id=cam1 $audio"audio
-  [d]="cssink name=s location=file://$PWD/$out/d device-id=cam1 encryption-key-file=$PWD/$keys $audio"audio
+  [b]="cssink name=s location=file://$PWD/$out/b device-id=cam1 container=mpegts $audio"audio
+  [c]="cssink name=s location=s3://bench/RUN endpoint=$ep access-key=$ak secret-key=$sk device-id=cam1 container=mpegts $audio"audio
+  [d]="cssink name=s location=file://$PWD/$out/d device-id=cam1 container=mpegts encryption-key-file=$PWD/$keys $audio"audio
   [e]="cssink name=s location=file://$PWD/$out/e device-id=cam1 container=fmp4 $audio"audio
 )
 

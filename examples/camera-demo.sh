@@ -17,7 +17,7 @@ echo
 echo "Stored under $store:"
 total_ms=0 n=0 bytes=0
 while read -r f; do
-  name=$(basename "$f" .ts)
+  name=$(basename "$f"); name=${name%.*}
   dur=${name#*_}
   frames=$(ffprobe -v error -count_frames -select_streams v:0 \
     -show_entries stream=nb_read_frames -of csv=p=0 "$f" | head -n1)
@@ -28,7 +28,7 @@ while read -r f; do
   printf '  %s  start %s UTC  %5d ms  %3d video frames  audio %-4s %8d bytes\n' \
     "${f#"$store"/}" "$start" "$dur" "$frames" "${audio:-none}" "$size"
   total_ms=$((total_ms + dur)) n=$((n + 1)) bytes=$((bytes + size))
-done < <(find "$store" -name '*.ts' | sort)
+done < <(find "$store" \( -name '*.mp4' -o -name '*.ts' \) | sort)
 echo "$n segments, $((total_ms / 1000)).$(printf %03d $((total_ms % 1000))) s recorded, $bytes bytes"
 [ "$n" -gt 0 ]
 echo

@@ -73,7 +73,8 @@ GstClockTime cs_cutter_video_end (CsCutter * cutter);
 gboolean cs_cutter_event_is_close (GstEvent * event);
 /* A muxer's serialized event: the segment being written starts with
  * @headers, not with the bytes of that size written first (csfmp4mux
- * learns at a segment's end whether its init part has an audio track). */
+ * learns at a segment's end its length and whether its init part has an
+ * audio track). */
 GstEvent *cs_cutter_event_new_rewrite (GBytes * headers);
 
 G_END_DECLS

@@ -4,9 +4,9 @@
  * @title: cssink
  *
  * Cuts encoded H.264/H.265 video (and optional AAC audio) into keyframe-aligned
- * MPEG-TS segments (fragmented MP4 with #GstCsSink:container=fmp4) and
+ * fragmented MP4 segments (MPEG-TS with #GstCsSink:container=mpegts) and
  * uploads each to a store, named
- * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.ts` (`.mp4`), UTC.
+ * `<device-id>/rec/<YYYYMMDD>/<HH>/<start_ms>_<duration_ms>.mp4` (`.ts`), UTC.
  *
  * The store is `file:///dir`, `s3://bucket/prefix` (any S3-compatible service,
  * with #GstCsSink:endpoint and credentials) or `http(s)://host/path` (plain
@@ -113,6 +113,7 @@ GST_DEBUG_CATEGORY (gst_cs_sink_debug);
 #define DEFAULT_DRAIN_TIMEOUT (10 * GST_SECOND)
 #define DEFAULT_AUTO_SNAPSHOT TRUE
 #define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
+#define DEFAULT_CONTAINER GST_CS_SINK_CONTAINER_FMP4
 #define DEFAULT_REGION CS_STORE_DEFAULT_REGION
 
 enum
@@ -633,6 +634,7 @@ gst_cs_sink_init (GstCsSink * self)
   self->drain_timeout = DEFAULT_DRAIN_TIMEOUT;
   self->auto_snapshot = DEFAULT_AUTO_SNAPSHOT;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
+  self->container = DEFAULT_CONTAINER;
   cs_sink_state_reset (core);
 
   templ = gst_static_pad_template_get (&video_template);
@@ -769,10 +771,11 @@ gst_cs_sink_class_init (GstCsSinkClass * klass)
           "(NULL = stored in plaintext)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_CONTAINER,
       g_param_spec_enum ("container", "Container",
-          "How segments are stored: mpegts (<start>_<dur>.ts) or fmp4 "
-          "(<start>_<dur>.mp4: fragmented MP4, each segment with its own "
-          "init part of 4096 bytes)", GST_TYPE_CS_SINK_CONTAINER,
-          GST_CS_SINK_CONTAINER_MPEGTS, rw));
+          "How segments are stored: fmp4 (<start>_<dur>.mp4: fragmented "
+          "MP4, each segment with its own init part of 4096 bytes; the "
+          "default: about 5 % less uplink than MPEG-TS, and browsers play "
+          "H.265 from it) or mpegts (<start>_<dur>.ts)",
+          GST_TYPE_CS_SINK_CONTAINER, DEFAULT_CONTAINER, rw));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
       "cssink-stats: segments-recorded, segments-uploaded, bytes-uploaded, "

@@ -137,8 +137,9 @@ ivcs_config_read (IvcsConfig * c, GKeyFile * kf, GError ** error)
       || !boolean (kf, "force_path_style", TRUE, &c->force_path_style,
           error))
     goto fail;
-  c->container = setting (kf, "container");
-  if (c->container != NULL && !g_str_equal (c->container, "mpegts")
+  if (!(c->container = setting (kf, "container")))
+    c->container = g_strdup ("fmp4");
+  if (!g_str_equal (c->container, "mpegts")
       && !g_str_equal (c->container, "fmp4")) {
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
         "container: '%s' is not mpegts or fmp4", c->container);

@@ -18,7 +18,7 @@
  *   channels=full-time;event-video   set: service.json is not read
  *   audio=true                       false: video only (no audio pushed)
  *   drain_timeout_s=10               how long iv_cs_exit(0) may upload
- *   container=mpegts                 or fmp4: fragmented MP4 segments */
+ *   container=fmp4                   or mpegts: MPEG-TS segments */
 #pragma once
 
 #include <glib.h>
@@ -43,7 +43,7 @@ typedef struct {
   gchar **channels;             /* NULL: read service.json */
   gboolean audio;
   guint drain_timeout_s;
-  gchar *container;             /* cssink's container; NULL: its default */
+  gchar *container;             /* cssink's container: mpegts or fmp4 */
 } IvcsConfig;
 
 /* FALSE with @error saying what is missing or wrong (never a secret). */

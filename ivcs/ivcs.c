@@ -283,9 +283,8 @@ build_pipeline (Ivcs * m, GError ** error)
   if (m->config.encryption_key_file)
     g_object_set (m->sink, "encryption-key-file",
         m->config.encryption_key_file, NULL);
-  if (m->config.container)
-    gst_util_set_object_arg (G_OBJECT (m->sink), "container",
-        m->config.container);
+  gst_util_set_object_arg (G_OBJECT (m->sink), "container",
+      m->config.container);
   g_signal_connect (m->sink, "capture-snapshot", G_CALLBACK (on_capture), m);
   g_signal_connect (m->sink, "snapshot-result",
       G_CALLBACK (on_picture_result), m);

@@ -65,6 +65,8 @@ struct _CsFmp4Writer
   guint32 sequence;             /* of its next fragment */
   gboolean audio_in_init;       /* its init part has the audio track */
   gboolean audio_written;       /* a fragment of it has audio */
+  gint64 first_dts;             /* its first video frame's */
+  gint64 video_end, audio_end;  /* when the samples written are shown to */
   Track video, audio;
 };
 
@@ -378,6 +380,43 @@ put_trak (CsFmp4Writer * w, GByteArray * o, Track * t)
   end (o, trak);
 }
 
+/* When the last sample of @t shown ends, in ns: a sample lasts its own
+ * duration or, unknown, until the next one's decode time (the last as
+ * long as its predecessor). */
+static gint64
+track_shown_end (const Track * t)
+{
+  gint64 shown_end = G_MININT64;
+
+  for (guint i = 0; i < t->samples->len; i++) {
+    const Sample *x = &g_array_index (t->samples, Sample, i);
+    gint64 d = x->duration;
+
+    if (d < 0 && i + 1 < t->samples->len)
+      d = (x + 1)->dts - x->dts;
+    else if (d < 0)
+      d = i > 0 ? x->dts - (x - 1)->dts : 0;
+    shown_end = MAX (shown_end, x->pts + d);
+  }
+  return shown_end;
+}
+
+/* The segment's length in ms (rounded up), from its first video frame's
+ * decode time to the end of the last sample shown: qtdemux ends the
+ * presentation there, on a timeline from the first decode time (with
+ * B-frames, the last frame decoded is not the last shown, and the first is
+ * shown after its decode time). */
+static guint32
+presentation_ms (CsFmp4Writer * w, gboolean audio)
+{
+  gint64 end = audio ? MAX (w->video_end, w->audio_end) : w->video_end;
+
+  if (end <= w->first_dts)
+    return 0;
+  end -= w->first_dts;
+  return (guint32) MIN ((end + 999999) / 1000000, G_MAXUINT32);
+}
+
 static void
 put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
 {
@@ -405,6 +444,12 @@ put_init (CsFmp4Writer * w, GByteArray * o, gboolean audio)
   if (audio)
     put_trak (w, o, &w->audio);
   mvex = begin (o, "mvex");
+  /* The segment's length: without it qtdemux takes the first fragment's
+   * for the whole (splitmuxsrc, csctl export's reader, then misplaces the
+   * segments after it and cuts a range short). */
+  at = begin_full (o, "mehd", 0, 0);
+  cs_be_put32 (o, presentation_ms (w, audio));
+  end (o, at);
   for (guint i = 0; i < (audio ? 2 : 1); i++) {
     at = begin_full (o, "trex", 0, 0);
     cs_be_put32 (o, i == 0 ? w->video.id : w->audio.id);
@@ -537,9 +582,12 @@ write_fragment (CsFmp4Writer * w, gint64 next_dts)
     track_reset (&w->audio);
   if (w->audio.samples->len > 0 && w->audio.timescale == 0)
     w->audio.timescale = w->rate;
-  if (w->video.samples->len > 0)
+  if (w->video.samples->len > 0) {
+    w->video_end = MAX (w->video_end, track_shown_end (&w->video));
     put_fragment (w, &w->video, next_dts, parts);
+  }
   if (w->audio.samples->len > 0) {
+    w->audio_end = MAX (w->audio_end, track_shown_end (&w->audio));
     put_fragment (w, &w->audio, NO_NEXT, parts);
     w->audio_written = TRUE;
   }
@@ -570,10 +618,11 @@ init_part (CsFmp4Writer * w, gboolean audio, GError ** error)
   return g_byte_array_free_to_bytes (g_steal_pointer (&o));
 }
 
-/* A segment starts at its first keyframe, shown at @pts: its init part is
- * written.  FALSE with @error when it cannot be. */
+/* A segment starts at its first keyframe, decoded at @dts, shown at @pts:
+ * its init part is written (its length, mehd, still 0).  FALSE with @error
+ * when it cannot be. */
 static gboolean
-start_segment (CsFmp4Writer * w, gint64 pts, GError ** error)
+start_segment (CsFmp4Writer * w, gint64 dts, gint64 pts, GError ** error)
 {
   GBytes *init;
 
@@ -581,6 +630,8 @@ start_segment (CsFmp4Writer * w, gint64 pts, GError ** error)
   w->video_config = cs_nal_params_config (w->params, error);
   w->audio_in_init = audio_usable (w);
   w->audio.timescale = w->audio_in_init ? w->rate : 0;
+  w->first_dts = dts;
+  w->video_end = w->audio_end = G_MININT64;
   if (w->video_config == NULL || (init = init_part (w, w->audio_in_init,
               error)) == NULL)
     return FALSE;
@@ -614,7 +665,7 @@ cs_fmp4_writer_add_video (CsFmp4Writer * w, GBytes * au, gint64 dts,
     g_array_set_size (w->video.units, first_unit);
     return TRUE;
   }
-  if (!w->open && !start_segment (w, pts, error)) {
+  if (!w->open && !start_segment (w, dts, pts, error)) {
     track_reset (&w->video);
     w->refused = TRUE;
     return FALSE;
@@ -643,7 +694,8 @@ cs_fmp4_writer_is_empty (CsFmp4Writer * w)
 gboolean
 cs_fmp4_writer_end_segment (CsFmp4Writer * w, GError ** error)
 {
-  gboolean ok = TRUE;
+  GBytes *init;
+  gboolean ok;
 
   w->refused = FALSE;
   if (!w->open)
@@ -651,14 +703,13 @@ cs_fmp4_writer_end_segment (CsFmp4Writer * w, GError ** error)
   write_fragment (w, NO_NEXT);
   w->open = FALSE;
   w->video.last_duration = w->audio.last_duration = -1;
-  if (w->audio_written != w->audio_in_init) {
-    GBytes *init = init_part (w, w->audio_written, error);
-
-    ok = init != NULL;
-    if (ok) {
-      w->output (&init, 1, TRUE, w->user_data);
-      g_bytes_unref (init);
-    }
+  /* Rewritten in place: its length is known now, and whether it has the
+   * audio track (audio that joined mid-segment, or none in it). */
+  init = init_part (w, w->audio_written, error);
+  ok = init != NULL;
+  if (ok) {
+    w->output (&init, 1, TRUE, w->user_data);
+    g_bytes_unref (init);
   }
   return ok;
 }

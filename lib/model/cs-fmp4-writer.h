@@ -12,10 +12,12 @@
  * references to its frames: its samples go out as slices of them, each NAL
  * unit behind its length, for whoever takes them to copy once.
  *
- * The init part says whether the segment has audio: it has an audio track
- * when the audio's configuration is known at the start.  When that turns
- * out wrong by the segment's end (audio came later, or none came), the init
- * part is written again, of the same size, to replace the first.
+ * The init part states the segment's length (mehd: without it qtdemux takes
+ * the first fragment's for the whole) and whether it has audio (an audio
+ * track when the audio's configuration is known at the start).  Both are
+ * known at the segment's end: the init part is written again then, of the
+ * same size, to replace the first (its length from 0 to the real one, its
+ * audio track as the fragments have it: audio that came later, or none).
  *
  * Times are nanoseconds on any one clock (running time), a decode time
  * possibly before the segment's start; the stored decode times put the

@@ -359,7 +359,7 @@ cs_test_read_segments (CsStore * store, const gchar * prefix, guint * video,
     g_autoptr (GBytes) data = NULL;
     CsMediaInfo info = { 0 };
 
-    if (!g_str_has_suffix (key, ".ts"))
+    if (!cs_key_is_segment (key))
       continue;
     data = cs_store_get (store, key, NULL, NULL);
     fail_unless (cs_test_read_ts (data, &info), "%s", key);

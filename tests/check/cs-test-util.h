@@ -92,9 +92,9 @@ CsEventRecord *cs_test_get_event_record (CsStore * store, const gchar * key);
 guint cs_test_check_recording (CsStore * store, const gchar * device,
     CsRun * run, gint64 segment_ms, gint64 tolerance_ms,
     const gchar * video_codec, gboolean with_audio);
-/* Reads every .ts segment under @prefix back (tsdemux), each starting on a
- * keyframe; adds their video frames to @video and audio frames to @audio
- * (may be NULL).  Returns the number of segments. */
+/* Reads every segment under @prefix back (tsdemux or qtdemux), each
+ * starting on a keyframe; adds their video frames to @video and audio
+ * frames to @audio (may be NULL).  Returns the number of segments. */
 guint cs_test_read_segments (CsStore * store, const gchar * prefix,
     guint * video, guint * audio);
 /* @store holds under @prefix exactly the keys of the set @uploaded. */

@@ -31,7 +31,8 @@ slow_down_muxer (GstElement * sink)
   while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
     GstElement *e = g_value_get_object (&v);
 
-    if (g_str_has_prefix (GST_OBJECT_NAME (e), "mpegtsmux")) {
+    if (g_str_has_prefix (GST_OBJECT_NAME (e), "mpegtsmux")
+        || g_str_has_prefix (GST_OBJECT_NAME (e), "csfmp4mux")) {
       GstPad *src = gst_element_get_static_pad (e, "src");
 
       gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |

@@ -92,6 +92,28 @@ on_muxer_push (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The muxer's rewrite of the segment's first bytes (its init part, at its
+ * end), applied to what it pushed. */
+static GstPadProbeReturn
+on_muxer_rewrite (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Out *out = user_data;
+  const GstStructure *s =
+      gst_event_get_structure (GST_PAD_PROBE_INFO_EVENT (info));
+  GBytes *headers;
+
+  if (s == NULL || !gst_structure_has_field_typed (s, "headers",
+          G_TYPE_BYTES))
+    return GST_PAD_PROBE_OK;
+  headers = g_value_get_boxed (gst_structure_get_value (s, "headers"));
+  g_mutex_lock (&out->lock);
+  fail_unless (g_bytes_get_size (headers) <= out->passed->len);
+  memcpy (out->passed->data, g_bytes_get_data (headers, NULL),
+      g_bytes_get_size (headers));
+  g_mutex_unlock (&out->lock);
+  return GST_PAD_PROBE_OK;
+}
+
 static void
 setup (Fixture * f, GstClockTime duration)
 {
@@ -115,6 +137,8 @@ setup (Fixture * f, GstClockTime duration)
   src = gst_element_get_static_pad (mux, "src");
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST, on_muxer_push, &f->out, NULL);
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      on_muxer_rewrite, &f->out, NULL);
   gst_object_unref (src);
   gst_object_unref (mux);
   f->muxpad = gst_pad_get_peer (f->h->srcpad);

@@ -146,7 +146,7 @@ GST_START_TEST (test_failure_details)
   fail_unless (gst_structure_get_uint (failed, "attempt", &attempt));
   fail_unless_equals_int (attempt, 1);
   fail_unless (g_str_has_suffix (gst_structure_get_string (failed, "key"),
-          ".ts"));
+          ".mp4"));
   cs_run_clear (&run);
 }
 

@@ -116,7 +116,7 @@ find_segments (const gchar * dir, GPtrArray * paths)
     if (g_file_test (path, G_FILE_TEST_IS_DIR)
         && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
       find_segments (path, paths);
-    if (g_str_has_suffix (name, ".ts"))
+    if (g_str_has_suffix (name, ".ts") || g_str_has_suffix (name, ".mp4"))
       g_ptr_array_add (paths, path);
     else
       g_free (path);

@@ -97,7 +97,7 @@ spooled_keys (const gchar * suffix)
 static GPtrArray *
 spooled_segments (void)
 {
-  return spooled_keys (".ts");
+  return spooled_keys (".mp4");
 }
 
 /* Objects waiting in the spool, of any store or device. */
@@ -399,7 +399,7 @@ GST_START_TEST (test_spool_shared)
   g_clear_pointer (&in_store, g_ptr_array_unref);
   in_store = cs_store_list (store, "camB/", NULL, NULL);
   fail_unless_equals_int (in_store->len, 2);
-  waiting = spooled_keys_of ("camA", ".ts");
+  waiting = spooled_keys_of ("camA", ".mp4");
   fail_unless_equals_int (waiting->len, 2);
 
   /* camA, reconfigured to another store. */

@@ -93,7 +93,8 @@ GST_START_TEST (test_avc_video_only)
 
 GST_END_TEST;
 
-/* Segment names take UTC from upstream's timestamp/x-unix meta. */
+/* Segment names take UTC from upstream's timestamp/x-unix meta (and the
+ * default container's extension, .mp4). */
 GST_START_TEST (test_utc_from_reference_meta)
 {
   g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=60 ! "
@@ -111,9 +112,9 @@ GST_START_TEST (test_utc_from_reference_meta)
   objects = cs_store_list (store, "cam4/", NULL, NULL);
   fail_unless_equals_int (objects->len, 2);
   fail_unless_equals_string (((CsStoreObject *) objects->pdata[0])->key,
-      "cam4/rec/20231114/22/1700000000000_1000.ts");
+      "cam4/rec/20231114/22/1700000000000_1000.mp4");
   fail_unless_equals_string (((CsStoreObject *) objects->pdata[1])->key,
-      "cam4/rec/20231114/22/1700000001000_1000.ts");
+      "cam4/rec/20231114/22/1700000001000_1000.mp4");
   cs_run_clear (&run);
 }
 

@@ -177,6 +177,17 @@ tracks (const guint8 * d, gsize len)
  * the second at the segment's end; its decode times put the first frame
  * at the start given (less the video's decode delay), and moved in place
  * by cs_fmp4_boxes_shift. */
+/* The segment's length its init part states (mehd), in ms. */
+static guint32
+mehd_ms (GByteArray * bytes)
+{
+  const guint8 *m = memmem (bytes->data, MIN (bytes->len,
+          CS_KEY_FMP4_INIT_SIZE), "mehd", 4);
+
+  fail_unless (m != NULL, "no mehd in the init part");
+  return GST_READ_UINT32_BE (m + 8);
+}
+
 GST_START_TEST (test_segment)
 {
   static const guint8 aac[] = { 0x21, 0x10, 0x04, 0x60 };
@@ -217,7 +228,10 @@ GST_START_TEST (test_segment)
   fail_unless (cs_fmp4_writer_end_segment (w, &error));
   fail_unless (cs_fmp4_writer_is_empty (w));
   fail_unless_equals_int (out.writes, 3);
-  fail_unless_equals_int (out.rewrites, 0);
+  /* The init part again, with the segment's length: from the first decode
+   * time (-1 frame) to the end of the last frame shown (30 frames). */
+  fail_unless_equals_int (out.rewrites, 1);
+  fail_unless_equals_int (mehd_ms (out.bytes), (31 * 1000 + 29) / 30);
 
   d = out.bytes->data;
   len = out.bytes->len;

@@ -400,7 +400,7 @@ GST_START_TEST (test_event_recorded)
   fail_unless (objects != NULL);
   for (guint i = 0; i < objects->len; i++) {
     CsStoreObject *o = g_ptr_array_index (objects, i);
-    segments += g_str_has_suffix (o->key, ".ts");
+    segments += g_str_has_suffix (o->key, ".mp4");
     jsons += g_str_has_suffix (o->key, "/event.json");
   }
   fail_unless_equals_int (jsons, 1);

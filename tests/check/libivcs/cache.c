@@ -29,7 +29,7 @@ check_big_segments (guint32 max_size_in_a_gop, guint kbps)
   fail_unless_equals_int (refused, 0);
   fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
 
-  segments = ivcs_test_keys (store, "cam1/rec/", ".ts");
+  segments = ivcs_test_keys (store, "cam1/rec/", ".mp4");
   fail_unless (segments->len >= 3, "%u segments", segments->len);
   fail_unless_equals_int (ivcs_test_video_frames (store, "cam1/rec/"),
       video);
@@ -98,7 +98,7 @@ GST_START_TEST (test_outage_keeps_the_most_recent)
 
   g_mutex_lock (&srv->lock);
   for (guint i = 0; i < srv->stored->len; i++)
-    if (g_str_has_suffix (g_ptr_array_index (srv->stored, i), ".ts"))
+    if (g_str_has_suffix (g_ptr_array_index (srv->stored, i), ".mp4"))
       g_ptr_array_add (stored, g_ptr_array_index (srv->stored, i));
   g_mutex_unlock (&srv->lock);
   /* 6 segments of 4 s: the 3 that waited when the store came back and

@@ -72,7 +72,7 @@ GST_START_TEST (test_switch_channels_while_recording)
   fail_unless_equals_int (iv_cs_exit (0), IV_ERR_NONE);
   fail_unless_equals_int (plan.triggers_ok, 2);
 
-  rec = ivcs_test_keys (store, "cam1/rec/", ".ts");
+  rec = ivcs_test_keys (store, "cam1/rec/", ".mp4");
   for (guint i = 0; i < rec->len; i++) {
     gint64 start, duration;
     fail_unless (cs_key_parse_segment (g_ptr_array_index (rec, i), &start,
@@ -92,7 +92,7 @@ GST_START_TEST (test_switch_channels_while_recording)
   /* Both events recorded, around their triggers (11 s and 27 s). */
   events = ivcs_test_keys (store, "cam1/ev/", "/event.json");
   fail_unless_equals_int (events->len, 2);
-  ev_segments = ivcs_test_keys (store, "cam1/ev/", ".ts");
+  ev_segments = ivcs_test_keys (store, "cam1/ev/", ".mp4");
   fail_unless (uncovered_s (ev_segments, plan.base, 11000, 14000) == 0);
   fail_unless (uncovered_s (ev_segments, plan.base, 27000, 30000) == 0);
   ivcs_test_store_free (store);

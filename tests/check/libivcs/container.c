@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libivcs' container key: container=fmp4 records fragmented MP4 segments
- * (every frame pushed, each segment read alone by qtdemux), also with
- * encryption_key_file (then each segment ciphertext that the key turns back
- * into fMP4); a container it does not know is a configuration error. */
+/* libivcs' container key: fmp4, the default, records fragmented MP4
+ * segments (every frame pushed, each segment read alone by qtdemux), also
+ * with encryption_key_file (then each segment ciphertext that the key turns
+ * back into fMP4); container=mpegts MPEG-TS ones (tsdemux); a container it
+ * does not know is a configuration error. */
 #include <gst/check/gstcheck.h>
 
 #include "iv_cs.h"
@@ -63,8 +64,10 @@ teardown (void)
   g_clear_pointer (&store_uri, g_free);
 }
 
-/* The second time encrypted (it was a configuration error with fmp4). */
-GST_START_TEST (test_fmp4)
+/* Records with IVCS_CONTAINER=@container (NULL: not set), encrypted if
+ * @encrypted, and checks the segments' kind. */
+static void
+record_and_check (const gchar * container, gboolean fmp4, gboolean encrypted)
 {
   iv_cs_init_parm_s p = parm ();
   g_autoptr (GPtrArray) frames = ivcs_test_load_frames (8, FALSE);
@@ -74,8 +77,9 @@ GST_START_TEST (test_fmp4)
   guint64 base = g_get_real_time () / 1000;
   guint pushed = 0, stored = 0;
 
-  g_setenv ("IVCS_CONTAINER", "fmp4", TRUE);
-  if (__i__ == 1) {
+  if (container)
+    g_setenv ("IVCS_CONTAINER", container, TRUE);
+  if (encrypted) {
     g_autofree gchar *keys = cs_test_write_key_file (store_dir, "keys",
         CS_TEST_KEY_FILE_TEXT, 0600);
 
@@ -114,7 +118,7 @@ GST_START_TEST (test_fmp4)
     g_autoptr (GBytes) data = cs_store_get (store, key, NULL, NULL);
     CsMediaInfo info;
 
-    fail_unless (cs_key_segment_is_fmp4 (key), "%s", key);
+    fail_unless (cs_key_segment_is_fmp4 (key) == fmp4, "%s", key);
     if (keyring != NULL) {
       g_autoptr (GBytes) cipher = g_steal_pointer (&data);
 
@@ -128,6 +132,26 @@ GST_START_TEST (test_fmp4)
     cs_media_info_clear (&info);
   }
   fail_unless_equals_int (stored, pushed);
+}
+
+/* The second time encrypted (it was a configuration error with fmp4). */
+GST_START_TEST (test_fmp4)
+{
+  record_and_check ("fmp4", TRUE, __i__ == 1);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_default_is_fmp4)
+{
+  record_and_check (NULL, TRUE, FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_mpegts)
+{
+  record_and_check ("mpegts", FALSE, FALSE);
 }
 
 GST_END_TEST;
@@ -151,6 +175,8 @@ container_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_loop_test (tc, test_fmp4, 0, 2);
+  tcase_add_test (tc, test_default_is_fmp4);
+  tcase_add_test (tc, test_mpegts);
   tcase_add_test (tc, test_unknown_container);
   suite_add_tcase (s, tc);
   return s;

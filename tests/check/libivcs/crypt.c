@@ -21,6 +21,8 @@ static void
 setup (void)
 {
   key_dir = g_dir_make_tmp ("ivcs-crypt-XXXXXX", NULL);
+  /* Encrypted recordings are MPEG-TS (the TS form of HLS AES-128). */
+  g_setenv ("IVCS_CONTAINER", "mpegts", TRUE);
 }
 
 static void
@@ -28,6 +30,7 @@ teardown (void)
 {
   iv_cs_exit (1);
   g_unsetenv ("IVCS_ENCRYPTION_KEY_FILE");
+  g_unsetenv ("IVCS_CONTAINER");
   cs_test_remove_tree (key_dir);
   g_clear_pointer (&key_dir, g_free);
 }

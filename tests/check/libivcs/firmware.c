@@ -114,7 +114,7 @@ firmware_on_s3 (gboolean virtual_hosted)
       fail_unless (r != NULL && r->ended && r->segments->len > 0);
       events++;
     }
-    segments += g_str_has_suffix (o->key, ".ts");
+    segments += g_str_has_suffix (o->key, ".mp4");
     snapshots += g_str_has_suffix (o->key, "/snapshot.jpg");
   }
   /* Triggers within one event's interval make one event. */

@@ -195,7 +195,7 @@ guint
 ivcs_test_video_frames (const gchar * store_uri, const gchar * prefix)
 {
   g_autoptr (CsStore) store = cs_store_new (store_uri, NULL, NULL);
-  g_autoptr (GPtrArray) keys = ivcs_test_keys (store_uri, prefix, ".ts");
+  g_autoptr (GPtrArray) keys = ivcs_test_keys (store_uri, prefix, ".mp4");
   guint frames = 0;
 
   for (guint i = 0; i < keys->len; i++) {

@@ -326,7 +326,7 @@ GST_START_TEST (test_event_pictures_alone)
   }
   pictures = ivcs_test_keys (store, "cam1/ev/", "/snapshot.jpg");
   fail_unless_equals_int (pictures->len, 2);
-  segments = ivcs_test_keys (store, "cam1/", ".ts");
+  segments = ivcs_test_keys (store, "cam1/", ".mp4");
   fail_unless_equals_int (segments->len, 0);
   g_clear_pointer (&picture_path, g_free);
 }

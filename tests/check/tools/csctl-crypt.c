@@ -216,7 +216,7 @@ look_at_log (GstDebugCategory * category, GstDebugLevel level,
       object) : NULL;
 
   g_atomic_int_inc (&log_lines);
-  if (text && strstr (text, "_k7.ts"))
+  if (text && strstr (text, "_k7.mp4"))
     g_atomic_int_inc (&lines_naming_segment);
   if ((text && has_key (text)) || (id && has_key (id)))
     g_atomic_int_inc (&lines_with_key);

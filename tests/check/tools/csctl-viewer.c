@@ -78,7 +78,7 @@ count_segments (CsStore * store, const gchar * prefix)
 
   for (guint i = 0; objects && i < objects->len; i++)
     n += g_str_has_suffix (((CsStoreObject *) g_ptr_array_index (objects,
-                i))->key, ".ts");
+                i))->key, ".mp4");
   return n;
 }
 

@@ -112,8 +112,8 @@ GST_START_TEST (test_playlist_range)
           "--from", from, "--to", to, NULL), 0);
   /* 1700000001000_1000 and 1700000005000_1000. */
   fail_unless_equals_int (cs_test_occurrences (text, "#EXTINF:"), 2);
-  fail_unless (strstr (text, "/1700000001000_1000.ts\n") != NULL);
-  fail_unless (strstr (text, "/1700000005000_1000.ts\n") != NULL);
+  fail_unless (strstr (text, "/1700000001000_1000.mp4\n") != NULL);
+  fail_unless (strstr (text, "/1700000005000_1000.mp4\n") != NULL);
 }
 
 GST_END_TEST;
@@ -305,7 +305,7 @@ GST_START_TEST (test_broken_events)
   g_autofree gchar *json = g_build_filename (store_dir,
       "cam2/ev/20231114/1700000001000/event.json", NULL);
   g_autofree gchar *seg = g_build_filename (store_dir,
-      "cam2/ev/20231114/1700000008000/1700000007000_1000.ts", NULL);
+      "cam2/ev/20231114/1700000008000/1700000007000_1000.mp4", NULL);
   g_autofree gchar *out = NULL, *err = NULL, *err2 = NULL;
 
   record_events ();
@@ -324,7 +324,7 @@ GST_START_TEST (test_broken_events)
   fail_unless_equals_int (g_unlink (seg), 0);
   fail_unless_equals_int (cs_test_csctl (NULL, &err2, "playlist", uri, "cam2",
           "--event", "1700000008000", NULL), 1);
-  fail_unless (strstr (err2, "1700000007000_1000.ts is missing") != NULL,
+  fail_unless (strstr (err2, "1700000007000_1000.mp4 is missing") != NULL,
       "%s", err2);
 }
 
