@@ -5,18 +5,24 @@
  *
  * Order: a frame is written when it is the earliest queued and every other
  * stream has come up to its time (a later frame, a gap, EOS).  From a live
- * source it also goes once the clock is "latency" (cssink sets
- * LIVE_MUX_LATENCY) and the encoders' latency past its time: a stream that
- * stopped is not waited for longer, as with a live aggregator.  From a
+ * source it also goes once it has waited "latency" (cssink sets
+ * LIVE_MUX_LATENCY) and the encoders' latency by the clock since it came
+ * (not since its time: an event's pre-roll comes seconds late): a stream
+ * that stopped is not waited for longer.  From a
  * file, a stream's thread waits while its queue is "latency" (cssink: a
  * segment's duration) ahead of the other, as on an aggregator's pad.  A
  * video frame counts at its decode time, except the keyframe a segment
  * starts at (the one after a force-key-unit event), which counts at its
  * presentation time: the audio
  * shown before it, however late it comes within the latency, is written
- * into the segment that ends.  The cutter's close mark and EOS do not wait:
- * what is queued before them goes out at once, in time order (with the
- * audio queued up to the end of the video written), then the segment ends.
+ * into the segment that ends.  The cutter's close mark counts at the end
+ * of the video before it: it waits, as a frame would, for the audio up to
+ * there (audio that came through the gate behind the video, on its own
+ * thread, while the video thread ran ahead to the close), or for a gap (the
+ * gate's close, the idle check's) or EOS on the audio saying none comes;
+ * then the segment ends.  The live timeout is looked at whenever a thread
+ * brings something: a close that waits for audio that stopped without a
+ * gap goes out with the next frame or event.
  *
  * Threads and locks: the pads' functions run on the legs' streaming threads
  * (and the close mark on the idle ticker's); all state is under self->lock.
@@ -43,6 +49,7 @@ typedef struct
   GstEvent *event;              /* the force-key-unit before it, or the close */
   gint64 dts, pts;              /* running times */
   gint64 t;                     /* its place in the merged order */
+  gint64 arrival;               /* running time it came at, live */
 } Item;
 
 /* A sink pad's stream (the pad's element_private). */
@@ -52,10 +59,10 @@ typedef struct
   GQueue items;
   GstSegment segment;
   gint64 reached;               /* the stream is known up to here */
+  gint64 end;                   /* of its latest frame queued */
   gboolean video, eos;
   gboolean released;            /* its pad is being taken off */
   gboolean asked_live;          /* upstream asked whether it is live */
-  guint closes;                 /* close marks queued */
   GstEvent *cut;                /* a segment starts at its next keyframe */
 } Stream;
 
@@ -81,7 +88,6 @@ typedef struct
   GQueue out;                   /* written, to push: buffer lists, events */
   gboolean pushing;             /* a thread is pushing them */
   GstFlowReturn flow;           /* of the latest push */
-  guint closes;                 /* close marks queued, all streams */
   guint32 eos_seqnum;           /* of the latest EOS in */
   GError *error;                /* to post, the lock released */
   guint n_pads;
@@ -367,21 +373,11 @@ write_audio (CsFmp4Mux * self, Item * item)
         (gint64) GST_BUFFER_DURATION (item->buf) : -1);
 }
 
-/* The close mark: the audio queued up to the end of the video written goes
- * into the segment, which ends, then the mark goes out. */
+/* The close mark, in time order after the audio before the video's end:
+ * the segment ends, then the mark goes out. */
 static void
 write_close (CsFmp4Mux * self, Item * item)
 {
-  for (guint i = 0; i < self->streams->len; i++) {
-    Stream *s = g_ptr_array_index (self->streams, i);
-    Item *head;
-
-    while (!s->video && (head = g_queue_peek_head (&s->items)) != NULL
-        && head->buf != NULL && head->pts < self->video_end) {
-      write_audio (self, g_queue_pop_head (&s->items));
-      item_free (head);
-    }
-  }
   GST_DEBUG_OBJECT (self, "close after the video's end %" G_GINT64_FORMAT,
       self->video_end);
   end_segment (self);
@@ -425,24 +421,26 @@ now (CsFmp4Mux * self)
 }
 
 /* Whether @item (first in time) may be written: every other stream has
- * reached its time or ended; from a live source, also once the clock is
- * past its time by the latency and the latency upstream (an encoder's), as
- * a live aggregator times out; a close mark queued lets everything before
- * it through. */
+ * reached its time or ended; from a live source, also once it has waited
+ * the latency and the latency upstream (an encoder's) by the clock.  From
+ * when it came, not from its time: cseventgate lets an event's pre-roll
+ * through at once, seconds behind the clock, its audio on another thread
+ * than its video; by its time the first stream's frames would not wait for
+ * the other's at all (audio before the keyframe the segment starts at was
+ * lost). */
 static gboolean
 may_write (CsFmp4Mux * self, Stream * s, Item * item)
 {
   gboolean reached = TRUE;
 
-  if (self->closes > 0)
-    return TRUE;
   for (guint i = 0; i < self->streams->len && reached; i++) {
     Stream *o = g_ptr_array_index (self->streams, i);
 
     reached = o == s || o->eos || o->reached >= item->t;
   }
-  return reached || (self->live && now (self) - (gint64) (self->latency +
-          self->upstream) >= item->t);
+  return reached || (self->live && item->arrival != G_MININT64
+      && now (self) - item->arrival >= (gint64) (self->latency +
+          self->upstream));
 }
 
 /* Writes what may be written; at the end of every stream, the segment's
@@ -461,11 +459,9 @@ drain (CsFmp4Mux * self)
     g_queue_pop_head (&s->items);
     if (self->waiters > 0)
       g_cond_broadcast (&self->cond);
-    if (item->buf == NULL) {
-      s->closes--;
-      self->closes--;
+    if (item->buf == NULL)
       write_close (self, item);
-    } else if (s->video)
+    else if (s->video)
       write_video (self, item);
     else
       write_audio (self, item);
@@ -512,6 +508,7 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   item->pts = running_time (s, GST_BUFFER_PTS (buf));
   item->dts = running_time (s, GST_BUFFER_DTS_OR_PTS (buf));
   item->t = item->dts;
+  item->arrival = self->live ? now (self) : G_MININT64;
   if (s->video && s->cut
       && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
     item->event = g_steal_pointer (&s->cut);
@@ -519,6 +516,9 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   }
   g_queue_push_tail (&s->items, item);
   reached (s, item->t);
+  if (GST_BUFFER_DURATION_IS_VALID (buf))
+    s->end = MAX (s->end, item->pts + (gint64) GST_BUFFER_DURATION (buf));
+  s->end = MAX (s->end, item->pts);
   drain (self);
   g_mutex_unlock (&self->lock);
   flow = push_out (self);
@@ -582,9 +582,8 @@ stream_reset (Stream * s)
   g_queue_clear_full (&s->items, item_free);
   gst_segment_init (&s->segment, GST_FORMAT_TIME);
   gst_clear_event (&s->cut);
-  s->reached = G_MININT64;
+  s->reached = s->end = G_MININT64;
   s->eos = s->asked_live = FALSE;
-  s->closes = 0;
 }
 
 static gboolean
@@ -624,6 +623,8 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       if (GST_CLOCK_TIME_IS_VALID (ts)) {
         reached (s, running_time (s, ts) +
             (GST_CLOCK_TIME_IS_VALID (duration) ? (gint64) duration : 0));
+        GST_DEBUG_OBJECT (pad, "a gap: known up to %" G_GINT64_FORMAT,
+            s->reached);
         drain (self);
       }
       break;
@@ -646,11 +647,16 @@ sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       else if (cs_cutter_event_is_close (event)) {
         Item *item = g_new0 (Item, 1);
 
+        /* After the audio up to the end of the video before it (a gap, the
+         * gate's close or the idle check's, says when no more comes); the
+         * stream has nothing more before that (the audio in between need
+         * not wait for it). */
         item->event = g_steal_pointer (&event);
-        item->t = s->reached;
+        item->t = MAX (s->reached, s->end);
+        item->arrival = self->live ? now (self) : G_MININT64;
+        GST_DEBUG_OBJECT (pad, "a close at %" G_GINT64_FORMAT, item->t);
         g_queue_push_tail (&s->items, item);
-        s->closes++;
-        self->closes++;
+        reached (s, item->t);
         drain (self);
       }
       break;
@@ -713,7 +719,6 @@ cs_fmp4_mux_release_pad (GstElement * element, GstPad * pad)
   g_mutex_unlock (&self->lock);
   gst_pad_set_active (pad, FALSE);
   g_mutex_lock (&self->lock);
-  self->closes -= s->closes;
   g_ptr_array_remove (self->streams, s);
   drain (self);
   g_mutex_unlock (&self->lock);
@@ -734,7 +739,6 @@ reset (CsFmp4Mux * self)
   self->open = self->started = self->ended = FALSE;
   self->live = self->flushing = FALSE;
   self->upstream = 0;
-  self->closes = 0;
   g_queue_clear_full (&self->out, (GDestroyNotify) gst_mini_object_unref);
   self->flow = GST_FLOW_OK;
   g_clear_error (&self->error);
