@@ -54,12 +54,23 @@ all=$((all + 1))
 if tests/sanitize.sh >build/sanitize.log 2>&1; then
   ok=$((ok + 1))
 else
-  rc=1; tail -50 build/sanitize.log
+  rc=1
+  # The sanitizers' reports, not their notes on threads (CI shows the
+  # end of this output), then the summary.
+  grep -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:|SUMMARY: ' \
+    build/sanitize.log | head -40 || true
+  tail -15 build/sanitize.log
 fi
 
 # The parsers of outside input, fuzzed for FUZZ_SECONDS each (one test more).
 all=$((all + 1))
 if tests/fuzz/run.sh; then ok=$((ok + 1)); else rc=1; fi
+
+# Which checks failed, near the end where a truncated log still shows it.
+if [ $rc != 0 ]; then
+  grep -hE ':[0-9]+:[EF]:' build/meson-logs/testlog.txt \
+    build-asan/meson-logs/testlog.txt 2>/dev/null | head -20 || true
+fi
 
 # One plain closing line.
 echo "tests: $ok passed, $((all - ok - skip)) failed, $skip skipped"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-crypt.h"
+#include "cs-be-bytes.h"
 #include "cs-key.h"
 
 #include <gnutls/crypto.h>
@@ -191,8 +192,7 @@ init_ends_in_free_box (const guint8 * init)
   gsize at = 0;
 
   while (at + 8 <= CS_KEY_FMP4_INIT_SIZE) {
-    guint32 size = (guint32) init[at] << 24 | init[at + 1] << 16 |
-        init[at + 2] << 8 | init[at + 3];
+    guint32 size = cs_be_get32 (init + at);
 
     if (size < 8 || size > CS_KEY_FMP4_INIT_SIZE - at)
       return FALSE;

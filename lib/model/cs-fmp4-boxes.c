@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-fmp4-boxes.h"
+
+#include "cs-be-bytes.h"
 #include "cs-key.h"
 
 #include <gio/gio.h>
@@ -12,34 +14,6 @@ typedef struct
   guint32 timescale;
 } Track;
 
-static guint32
-get32 (const guint8 * at)
-{
-  return (guint32) at[0] << 24 | at[1] << 16 | at[2] << 8 | at[3];
-}
-
-static guint64
-get64 (const guint8 * at)
-{
-  return (guint64) get32 (at) << 32 | get32 (at + 4);
-}
-
-static void
-put32 (guint8 * at, guint32 v)
-{
-  at[0] = v >> 24;
-  at[1] = v >> 16;
-  at[2] = v >> 8;
-  at[3] = v;
-}
-
-static void
-put64 (guint8 * at, guint64 v)
-{
-  put32 (at, v >> 32);
-  put32 (at + 4, v);
-}
-
 /* Size and type of the box at @at (@len bytes left); 0 if none fits. */
 static guint64
 box_at (const guint8 * at, gsize len, const gchar ** type)
@@ -48,9 +22,9 @@ box_at (const guint8 * at, gsize len, const gchar ** type)
 
   if (len < 8)
     return 0;
-  size = get32 (at);
+  size = cs_be_get32 (at);
   if (size == 1 && len >= 16)
-    size = get64 (at + 8);
+    size = cs_be_get64 (at + 8);
   *type = (const gchar *) at + 4;
   return size >= 8 && size <= len ? size : 0;
 }
@@ -89,7 +63,7 @@ moov_tracks (const guint8 * moov, guint64 moov_size)
 
     if (tkhd && mdhd && tkhd_size >= tkhd_id_at + 4
         && mdhd_size >= mdhd_scale_at + 4) {
-      Track t = { get32 (tkhd + tkhd_id_at), get32 (mdhd + mdhd_scale_at) };
+      Track t = { cs_be_get32 (tkhd + tkhd_id_at), cs_be_get32 (mdhd + mdhd_scale_at) };
       g_array_append_val (tracks, t);
     }
     at = trak + size;
@@ -113,7 +87,7 @@ moof_track (const guint8 * moof, guint64 moof_size, GArray * tracks,
       || *tfdt_size < ((*tfdt)[8] == 1 ? 20 : 16))
     return NULL;
   for (guint i = 0; i < tracks->len; i++)
-    if (g_array_index (tracks, Track, i).id == get32 (tfhd + 12)
+    if (g_array_index (tracks, Track, i).id == cs_be_get32 (tfhd + 12)
         && g_array_index (tracks, Track, i).timescale > 0)
       return &g_array_index (tracks, Track, i);
   return NULL;
@@ -122,7 +96,7 @@ moof_track (const guint8 * moof, guint64 moof_size, GArray * tracks,
 static gint64
 tfdt_time (const guint8 * tfdt)
 {
-  return tfdt[8] == 1 ? (gint64) get64 (tfdt + 12) : get32 (tfdt + 12);
+  return tfdt[8] == 1 ? (gint64) cs_be_get64 (tfdt + 12) : cs_be_get32 (tfdt + 12);
 }
 
 /* @decode_time (units of @track) moved by @shift_us; -1 when before 0. */
@@ -158,27 +132,27 @@ append_moof (GByteArray * out, const guint8 * moof, guint64 moof_size,
 
   if (track == NULL || trun == NULL || trun_size < 16
       || moof_size > G_MAXUINT32 - 4
-      || (get32 (tfhd + 8) & 0x1)       /* offsets from the file's start */
+      || (cs_be_get32 (tfhd + 8) & 0x1)       /* offsets from the file's start */
       || traf + traf_size != moof + moof_size || trun < tfdt)
     return FALSE;
   decode_time = shifted (track, tfdt_time (tfdt), shift_us);
   if (decode_time < 0)
     return FALSE;
   grow = sizeof tfdt1 - tfdt_size;
-  put32 (tfdt1, sizeof tfdt1);
+  cs_be_set32 (tfdt1, sizeof tfdt1);
   memcpy (tfdt1 + 4, "tfdt", 4);
-  put32 (tfdt1 + 8, 0x01000000);
-  put64 (tfdt1 + 12, decode_time);
+  cs_be_set32 (tfdt1 + 8, 0x01000000);
+  cs_be_set64 (tfdt1 + 12, decode_time);
 
   g_byte_array_append (out, moof, tfdt - moof);
   g_byte_array_append (out, tfdt1, sizeof tfdt1);
   g_byte_array_append (out, tfdt + tfdt_size,
       moof + moof_size - (tfdt + tfdt_size));
-  put32 (out->data + at, moof_size + grow);
-  put32 (out->data + at + (traf - moof), traf_size + grow);
-  if (get32 (trun + 8) & 0x1) { /* data-offset present */
+  cs_be_set32 (out->data + at, moof_size + grow);
+  cs_be_set32 (out->data + at + (traf - moof), traf_size + grow);
+  if (cs_be_get32 (trun + 8) & 0x1) { /* data-offset present */
     guint8 *offset = out->data + at + (trun - moof) + grow + 16;
-    put32 (offset, get32 (offset) + grow);
+    cs_be_set32 (offset, cs_be_get32 (offset) + grow);
   }
   return TRUE;
 }
@@ -198,7 +172,7 @@ append_init (GByteArray * out, const guint8 * data, gsize init,
   g_byte_array_append (out, data, init);
   g_byte_array_set_size (out, CS_KEY_FMP4_INIT_SIZE);
   memset (out->data + init, 0, CS_KEY_FMP4_INIT_SIZE - init);
-  put32 (out->data + init, CS_KEY_FMP4_INIT_SIZE - init);
+  cs_be_set32 (out->data + init, CS_KEY_FMP4_INIT_SIZE - init);
   memcpy (out->data + init + 4, "free", 4);
   return TRUE;
 }
@@ -262,7 +236,7 @@ shift_fragment (gsize moof_at, const Track * track, const guint8 * tfdt,
         "a frame of the segment is timed before 1970");
     return FALSE;
   }
-  put64 (s->data + (tfdt - s->data) + 12, decode_time);
+  cs_be_set64 (s->data + (tfdt - s->data) + 12, decode_time);
   return TRUE;
 }
 

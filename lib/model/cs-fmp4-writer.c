@@ -202,18 +202,9 @@ begin_full (GByteArray * o, const gchar * type, guint8 version,
 }
 
 static void
-put32_at (GByteArray * o, guint at, guint32 v)
-{
-  o->data[at] = v >> 24;
-  o->data[at + 1] = v >> 16;
-  o->data[at + 2] = v >> 8;
-  o->data[at + 3] = v;
-}
-
-static void
 end (GByteArray * o, guint at)
 {
-  put32_at (o, at, o->len - at);
+  cs_be_set32 (o->data + at, o->len - at);
 }
 
 static void
@@ -545,7 +536,7 @@ put_fragment (CsFmp4Writer * w, Track * t, gint64 next_dts, GPtrArray * parts)
   end (o, traf);
   end (o, moof);
   /* The samples start right after the mdat's header. */
-  put32_at (o, offset_at, o->len - moof + 8);
+  cs_be_set32 (o->data + offset_at, o->len - moof + 8);
   cs_be_put32 (o, 8 + t->stored);
   g_byte_array_append (o, (const guint8 *) "mdat", 4);
   g_ptr_array_add (parts, g_byte_array_free_to_bytes (g_steal_pointer (&o)));

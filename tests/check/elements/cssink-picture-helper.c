@@ -393,6 +393,35 @@ GST_START_TEST (test_helper_crashes)
 
 GST_END_TEST;
 
+/* A live camera with an event, its picture made by a helper running
+ * @body, which makes @file first; returns once @file is there. */
+static GstElement *
+camera_with_helper (const gchar * body, const gchar * file)
+{
+  g_autofree gchar *helper = fake_helper ("helper", body);
+  g_autofree gchar *store_dir = g_build_filename (dir, "store", NULL);
+  g_autofree gchar *uri = g_filename_to_uri (store_dir, NULL, NULL);
+  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=25/1 ! " H264 " ! "
+      "cseventgate name=g pre-roll=0 min-record-time=60 ! cssink name=s "
+      "location=%s device-id=" DEVICE " drain-timeout=60000000000", uri);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  g_autoptr (GstElement) gate = gst_bin_get_by_name (GST_BIN (pipeline),
+      "g");
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gboolean result;
+
+  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
+  while (!g_file_test (file, G_FILE_TEST_EXISTS)
+      && g_get_monotonic_time () < deadline)
+    g_usleep (50000);
+  fail_unless (g_file_test (file, G_FILE_TEST_EXISTS),
+      "the helper never ran");
+  return pipeline;
+}
+
 /* A camera stopped (no EOS) while its picture's helper hangs stops at
  * once, the helper killed, not after the helper's 20 s. */
 GST_START_TEST (test_stop_kills_helper)
@@ -400,28 +429,13 @@ GST_START_TEST (test_stop_kills_helper)
   g_autofree gchar *pid_file = g_build_filename (dir, "pid", NULL);
   g_autofree gchar *body = g_strdup_printf ("echo $$ > %s.part && "
       "mv %s.part %s && exec sleep 600", pid_file, pid_file, pid_file);
-  g_autofree gchar *helper = fake_helper ("helper", body);
-  g_autofree gchar *store_dir = g_build_filename (dir, "store", NULL);
-  g_autofree gchar *uri = g_filename_to_uri (store_dir, NULL, NULL);
-  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! " H264 " ! "
-      "cseventgate name=g pre-roll=0 min-record-time=60 ! cssink name=s "
-      "location=%s device-id=" DEVICE, uri);
-  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, NULL);
-  g_autoptr (GstElement) gate = gst_bin_get_by_name (GST_BIN (pipeline),
-      "g");
+  g_autoptr (GstElement) pipeline = camera_with_helper (body, pid_file);
   g_autofree gchar *pid_text = NULL;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC, t0;
-  gboolean result, gone = FALSE;
+  gint64 t0;
+  gboolean gone = FALSE;
   gint pid;
 
-  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
-  while (!g_file_get_contents (pid_file, &pid_text, NULL, NULL)
-      && g_get_monotonic_time () < deadline)
-    g_usleep (50000);
-  fail_unless (pid_text != NULL, "the helper never ran");
+  fail_unless (g_file_get_contents (pid_file, &pid_text, NULL, NULL));
   pid = atoi (pid_text);
   fail_unless (pid > 0 && kill (pid, 0) == 0);
 
@@ -449,27 +463,9 @@ GST_START_TEST (test_stop_during_drain)
   g_autofree gchar *started = g_build_filename (dir, "started", NULL);
   g_autofree gchar *body = g_strdup_printf ("touch %s && exec sleep 600",
       started);
-  g_autofree gchar *helper = fake_helper ("helper", body);
-  g_autofree gchar *store_dir = g_build_filename (dir, "store", NULL);
-  g_autofree gchar *uri = g_filename_to_uri (store_dir, NULL, NULL);
-  g_autofree gchar *desc = g_strdup_printf ("videotestsrc is-live=true ! "
-      "video/x-raw,width=320,height=240,framerate=25/1 ! " H264 " ! "
-      "cseventgate name=g pre-roll=0 min-record-time=60 ! cssink name=s "
-      "location=%s device-id=" DEVICE " drain-timeout=60000000000", uri);
-  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, NULL);
-  g_autoptr (GstElement) gate = gst_bin_get_by_name (GST_BIN (pipeline),
-      "g");
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC, t0;
-  gboolean result;
+  g_autoptr (GstElement) pipeline = camera_with_helper (body, started);
+  gint64 t0;
 
-  g_setenv ("CS_PICTURE_HELPER", helper, TRUE);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_signal_emit_by_name (gate, "trigger", 1u, (guint64) 0, &result);
-  while (!g_file_test (started, G_FILE_TEST_EXISTS)
-      && g_get_monotonic_time () < deadline)
-    g_usleep (50000);
-  fail_unless (g_file_test (started, G_FILE_TEST_EXISTS),
-      "the helper never ran");
   /* The drain starts in the sink's streaming thread and waits for the
    * picture. */
   gst_element_send_event (pipeline, gst_event_new_eos ());

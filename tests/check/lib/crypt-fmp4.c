@@ -13,20 +13,12 @@
 #include "cs-key.h"
 #include "cs-playlist.h"
 #include "cs-test-crypt.h"
+#include "cs-be-bytes.h"
 
 #define START G_GINT64_CONSTANT (1767225600000)
 #define SEG_KEY "cam1/rec/20260101/00/1767225600000_4000_k7.mp4"
 #define MEDIA_LEN 5000
 #define INIT CS_KEY_FMP4_INIT_SIZE
-
-static void
-put32 (guint8 * at, guint32 v)
-{
-  at[0] = v >> 24;
-  at[1] = v >> 16;
-  at[2] = v >> 8;
-  at[3] = v;
-}
 
 /* A segment in the stored layout: ftyp, a moov of @moov_len bytes, a free
  * box up to the init part's end, then moof/mdat boxes. */
@@ -35,16 +27,16 @@ fake_fmp4 (gsize moov_len)
 {
   guint8 *p = g_malloc0 (INIT + MEDIA_LEN);
 
-  put32 (p, 24);
+  cs_be_set32 (p, 24);
   memcpy (p + 4, "ftypiso6", 8);
-  put32 (p + 24, moov_len);
+  cs_be_set32 (p + 24, moov_len);
   memcpy (p + 28, "moov", 4);
   memset (p + 32, 0xab, moov_len - 8);
-  put32 (p + 24 + moov_len, INIT - 24 - moov_len);
+  cs_be_set32 (p + 24 + moov_len, INIT - 24 - moov_len);
   memcpy (p + 28 + moov_len, "free", 4);
-  put32 (p + INIT, 100);
+  cs_be_set32 (p + INIT, 100);
   memcpy (p + INIT + 4, "moof", 4);
-  put32 (p + INIT + 100, MEDIA_LEN - 100);
+  cs_be_set32 (p + INIT + 100, MEDIA_LEN - 100);
   memcpy (p + INIT + 104, "mdat", 4);
   for (gsize i = INIT + 108; i < INIT + MEDIA_LEN; i++)
     p[i] = (guint8) (i * 7);
