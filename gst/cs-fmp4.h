@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cssink's container=fmp4: its muxer, csfmp4mux, an aggregator in the place
- * of mpegtsmux that writes the parsed frames (H.264/H.265 access units in
- * byte-stream form, raw AAC frames) straight into fragmented MP4 (the
- * writer: lib/model/cs-fmp4-writer.h).  It takes the cutter's marks as
+/* cssink's container=fmp4: its muxer, csfmp4mux, in the place of
+ * mpegtsmux, without a thread of its own (see cs-fmp4.c), that writes the
+ * parsed frames (H.264/H.265 access units in byte-stream form, raw AAC
+ * frames) straight into fragmented MP4 (the writer:
+ * lib/model/cs-fmp4-writer.h).  It takes the cutter's marks as
  * mpegtsmux does: a downstream force-key-unit event starts a segment at the
  * next video keyframe (the audio before that frame's time stays in the
  * segment that ends, as the streams are taken in time order), and the
@@ -11,11 +12,11 @@
  * keyframe, then each GOP (a moof/mdat pair per track) at the next
  * keyframe, the close event or EOS, then the mark.  Only the GOP being
  * written is held, as references to its frames; they are copied once, by
- * the cutter into the segment's pages.  Its decode times start at CS_FMP4_MUX_START_US: cssink
- * moves them to the segment's UTC start in place (cs_fmp4_boxes_shift()).
+ * the cutter into the segment's pages.  Its decode times start at
+ * CS_FMP4_MUX_START_US: cssink moves them to the segment's UTC start in place (cs_fmp4_boxes_shift()).
  *
- * Threads: everything but the pads' creation on the aggregator's source
- * thread (serialized events are queued with the frames). */
+ * Threads: the frames are written on the streams' own threads, merged in
+ * time order under one lock (cs-fmp4.c). */
 #pragma once
 
 #include <gst/gst.h>
@@ -38,8 +39,8 @@ const gchar *gst_cs_sink_container_ext (GstCsSinkContainer container);
  * decode times (B-frames) and audio before it. */
 #define CS_FMP4_MUX_START_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 
-/* A new csfmp4mux (request pads "sink_%d", the "latency" of any
- * aggregator). */
+/* A new csfmp4mux (request pads "sink_%d"; "latency": how long a frame
+ * waits for another stream, as an aggregator's). */
 GstElement *cs_fmp4_mux_new (void);
 
 G_END_DECLS
