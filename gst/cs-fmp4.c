@@ -8,12 +8,11 @@
  * source it also goes once it has waited "latency" (cssink sets
  * LIVE_MUX_LATENCY) and the encoders' latency by the clock since it came
  * (not since its time: an event's pre-roll comes seconds late): a stream
- * that stopped is not waited for longer.  From a
- * file, a stream's thread waits while its queue is "latency" (cssink: a
- * segment's duration) ahead of the other, as on an aggregator's pad.  A
- * video frame counts at its decode time, except the keyframe a segment
- * starts at (the one after a force-key-unit event), which counts at its
- * presentation time: the audio
+ * that stopped is not waited for longer.  From a file, a stream's thread
+ * waits while its queue is "latency" (cssink: a segment's duration) ahead
+ * of the other, as on an aggregator's pad.  A video frame counts at its
+ * decode time, except the keyframe a segment starts at (the one after a
+ * force-key-unit event), which counts at its presentation time: the audio
  * shown before it, however late it comes within the latency, is written
  * into the segment that ends.  The cutter's close mark counts at the end
  * of the video before it: it waits, as a frame would, for the audio up to

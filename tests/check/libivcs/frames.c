@@ -654,23 +654,21 @@ GST_START_TEST (test_queue_full_counted)
   fail_unless (wait_for_start ());
   for (guint n = 0; n < 20 * frames->len && !(full[0] && full[1]); n++) {
     guint i = n % frames->len;
-    guint8 *d = (guint8 *) g_bytes_get_data (g_ptr_array_index (frames, i),
-        NULL);
     ivcs_frame_header h;
+    guint8 *data = frame_at (i, &h);
     ivcs_packed_s packed;
     iv_cm_aenc_stream_s a;
     int r;
 
-    memcpy (&h, d, sizeof h);
     h.timestamp_ms += n / frames->len * 13000;
     if (h.stream == 1) {
-      ivcs_packs_make (&packed, d + sizeof h, h.length, base +
+      ivcs_packs_make (&packed, data, h.length, base +
           h.timestamp_ms, h.keyframe, FALSE, i, IVCS_PACKS_PER_NAL);
       r = iv_cs_push_stream (IV_CS_STREAM_TYPE_VIDEO, IV_CM_VENC_TYPE_H264,
           &packed.stream);
       ivcs_packs_clear (&packed);
     } else {
-      a.pu8Stream = d + sizeof h;
+      a.pu8Stream = data;
       a.u32Len = h.length;
       a.u64TimeStamp = base + h.timestamp_ms;
       r = iv_cs_push_stream (IV_CS_STREAM_TYPE_AUDIO, IV_CM_VENC_TYPE_H264,
