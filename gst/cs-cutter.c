@@ -37,6 +37,7 @@ struct _CsCutter
   CsCutterSegmentFunc segment_func;
   CsCutterEosFunc eos_func;
   gpointer user_data;
+  gchar *dir;                   /* where segments are written; NULL: memory */
 
   /* Input side, in the video leg's stream order. */
   gboolean open;                /* frames are fed into a segment */
@@ -76,7 +77,7 @@ at_mark (CsCutter * c, const Mark * mark, GstClockTime eos_end)
   start_rt = c->bytes_start_rt;
   end_rt = mark ? mark->end_rt : eos_end;
   if (mark && mark->starts) {
-    c->bytes = cs_page_buffer_new ();
+    c->bytes = cs_page_buffer_new_in (c->dir);
     c->bytes_start_rt = mark->start_rt;
   }
   g_mutex_unlock (&c->lock);
@@ -127,8 +128,8 @@ rewrite (CsCutter * c, GstEvent * event)
 
   g_mutex_lock (&c->lock);
   if (c->bytes && len > 0 && len <= cs_page_buffer_get_size (c->bytes))
-    memcpy (cs_page_buffer_get_data (c->bytes), g_bytes_get_data (headers,
-            NULL), len);
+    cs_page_buffer_overwrite (c->bytes, g_bytes_get_data (headers, NULL),
+        len);
   else
     GST_WARNING ("%" G_GSIZE_FORMAT " bytes of headers for no segment", len);
   g_mutex_unlock (&c->lock);
@@ -192,7 +193,7 @@ cutter_event (GstPad * pad, GstObject * parent, GstEvent * event)
 }
 
 CsCutter *
-cs_cutter_new (GstElement * muxer, GstClockTime duration,
+cs_cutter_new (GstElement * muxer, GstClockTime duration, const gchar * dir,
     CsCutterSegmentFunc segment_func, CsCutterEosFunc eos_func,
     gpointer user_data)
 {
@@ -208,6 +209,7 @@ cs_cutter_new (GstElement * muxer, GstClockTime duration,
   g_queue_init (&c->marks);
   c->muxer = gst_object_ref (muxer);
   c->duration = duration;
+  c->dir = g_strdup (dir);
   c->segment_func = segment_func;
   c->eos_func = eos_func;
   c->user_data = user_data;
@@ -238,6 +240,7 @@ cs_cutter_free (CsCutter * c)
   gst_object_unref (c->muxer);
   g_queue_clear_full (&c->marks, g_free);
   cs_page_buffer_free (c->bytes);
+  g_free (c->dir);
   g_mutex_clear (&c->lock);
   g_free (c);
 }

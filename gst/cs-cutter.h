@@ -38,10 +38,12 @@ typedef void (*CsCutterSegmentFunc) (CsPageBuffer * data,
 typedef void (*CsCutterEosFunc) (guint32 seqnum, gpointer user_data);
 
 /* Takes the output of @muxer (its "src" pad); segments of at least
- * @duration, cut at the first keyframe after it. */
+ * @duration, cut at the first keyframe after it, each written in an
+ * unlinked file in @dir until it is closed (NULL: in memory; see
+ * cs-page-buffer.h). */
 CsCutter *cs_cutter_new (GstElement * muxer, GstClockTime duration,
-    CsCutterSegmentFunc segment_func, CsCutterEosFunc eos_func,
-    gpointer user_data);
+    const gchar * dir, CsCutterSegmentFunc segment_func,
+    CsCutterEosFunc eos_func, gpointer user_data);
 void cs_cutter_free (CsCutter * cutter);
 
 typedef enum

@@ -189,14 +189,15 @@ on_cutter_eos (guint32 seqnum, gpointer user_data)
 /* Each run gets a muxer and a cutter of its own (a restart may bring another
  * codec; a muxer keeps its streams); its video parser comes with the caps.
  * The muxer is the container's: mpegtsmux, or csfmp4mux writing fragmented
- * MP4 from the same parsed frames.  At start, before the streaming
- * threads. */
+ * MP4 from the same parsed frames.  At start (the outbox open), before the
+ * streaming threads. */
 gboolean
 cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
     CsCutterSegmentFunc segment_closed)
 {
   GstElement *mux = self->run.container == GST_CS_SINK_CONTAINER_FMP4 ?
       cs_fmp4_mux_new () : gst_element_factory_make ("mpegtsmux", NULL);
+  g_autofree gchar *dir = NULL;
   CsCutter *cutter;
 
   if (mux == NULL) {
@@ -207,8 +208,14 @@ cs_sink_mux_make (CsSinkCore * self, GstClockTime duration,
   gst_bin_add (GST_BIN (self), mux);
   /* Video's pad first: the muxer takes its clock reference (PCR) from it. */
   self->mux_video_pad = gst_element_request_pad_simple (mux, "sink_%d");
+  /* Segments wait on the disk they go to, if there is one (start has
+   * opened the outbox). */
+  g_mutex_lock (&self->lock);
+  dir = g_strdup (cs_outbox_get_scratch_dir (self->outbox));
+  g_mutex_unlock (&self->lock);
   /* Outside the lock: the cutter links a pad to the muxer. */
-  cutter = cs_cutter_new (mux, duration, segment_closed, on_cutter_eos, self);
+  cutter = cs_cutter_new (mux, duration, dir, segment_closed, on_cutter_eos,
+      self);
   g_mutex_lock (&self->lock);
   self->mux = gst_object_ref (mux);
   self->cutter = cutter;

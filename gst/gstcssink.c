@@ -47,7 +47,11 @@
  *
  * A segment ends at the first keyframe after #GstCsSink:segment-duration, and
  * also when the video stops: at a gate close, at EOS, and after
- * #GstCsSink:segment-idle-timeout without a frame.
+ * #GstCsSink:segment-idle-timeout without a frame.  Until then it waits in
+ * an unlinked file on the disk it goes to (#GstCsSink:spool-dir's, else a
+ * `file://` store's): page cache the kernel can write out when memory is
+ * short, not the process's memory; in memory for other stores, and when
+ * segments are encrypted (their clear bytes never reach a disk).
  *
  * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
  * upstream attaches one, otherwise from the pipeline clock mapped to the

@@ -41,6 +41,7 @@ struct _CsOutbox {
   CsSpoolFeeder *feeder;
   GThread *writer;
   CsKeyring *keyring;           /* NULL: stored as put */
+  gchar *scratch_dir;
 
   GMutex lock;
   GCond cond;                   /* written, answered, or stopping */
@@ -239,6 +240,9 @@ cs_outbox_new (CsStore * store, const CsOutboxConfig * config,
   self = g_new0 (CsOutbox, 1);
   self->store = store;
   self->keyring = config->keyring ? cs_keyring_ref (config->keyring) : NULL;
+  if (self->keyring == NULL)
+    self->scratch_dir = g_strdup (config->spool_dir ? config->spool_dir :
+        cs_store_get_local_dir (store));
   self->report = report;
   self->user_data = user_data;
   g_mutex_init (&self->lock);
@@ -272,6 +276,12 @@ CsStore *
 cs_outbox_get_store (CsOutbox * self)
 {
   return self->store;
+}
+
+const gchar *
+cs_outbox_get_scratch_dir (CsOutbox * self)
+{
+  return self->scratch_dir;
 }
 
 /* Queues @p for the writer (waiting while it is WRITER_BACKLOG_MAX behind);
@@ -483,6 +493,7 @@ cs_outbox_free (CsOutbox * self)
   cs_spool_free (self->spool);
   cs_store_free (self->store);
   cs_keyring_unref (self->keyring);
+  g_free (self->scratch_dir);
   g_hash_table_unref (self->waiters);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

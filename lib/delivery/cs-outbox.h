@@ -97,6 +97,11 @@ CsOutbox *cs_outbox_new (CsStore * store, const CsOutboxConfig * config,
     CsSpoolOpenInfo * spool_info, GError ** error);
 /* The store everything goes to, for logs (it stays the outbox's). */
 CsStore *cs_outbox_get_store (CsOutbox * self);
+/* A directory on the disk the objects go to (the spool's, else a file://
+ * store's) where an object being made may wait outside memory; NULL when
+ * there is none, or when objects are encrypted (their clear bytes must not
+ * reach a disk). */
+const gchar *cs_outbox_get_scratch_dir (CsOutbox * self);
 
 /* Queues @data for @key (of @kind).  Never waits unless @wait_for_room (a
  * source that is not live: then it waits for room in the cache instead of

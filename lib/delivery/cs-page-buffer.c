@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cs-page-buffer.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -14,15 +17,26 @@
  * beyond the bytes written; the end of a segment gives it back. */
 #define POPULATE (64 * 1024)
 
+/* In a file: bytes are gathered this much at a time before a write (a
+ * fragment comes in several pieces, a frame at a time). */
+#define STAGE (64 * 1024)
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  /* Linux 5.14 */
 #endif
 
+/* In memory (fd -1): data, capacity, populated.  In a file: fd, the bytes
+ * before written there, the rest in stage; data NULL until get_data ()
+ * maps the file (fd then -1, sealed). */
 struct _CsPageBuffer {
   guint8 *data;                 /* NULL until the first byte */
   gsize size;
-  gsize capacity;               /* mapped, a multiple of the page size */
+  gsize capacity;               /* mapped (in memory: whole pages) */
   gsize populated;              /* made ready, a multiple of POPULATE */
+  int fd;
+  gsize written;                /* of size, in the file */
+  guint8 *stage;                /* STAGE bytes: size - written of them used */
+  gboolean sealed;              /* a mapped file: no more appends */
 };
 
 typedef struct {
@@ -41,11 +55,124 @@ round_to_pages (gsize size)
 CsPageBuffer *
 cs_page_buffer_new (void)
 {
-  return g_new0 (CsPageBuffer, 1);
+  CsPageBuffer *self = g_new0 (CsPageBuffer, 1);
+
+  self->fd = -1;
+  return self;
+}
+
+/* A file in @dir without a name; -1 when none can be made. */
+static int
+open_unlinked (const gchar * dir)
+{
+  g_autofree gchar *name = NULL;
+  int fd = open (dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+    return fd;
+  /* A file system without O_TMPFILE (vfat): a name for a moment. */
+  name = g_build_filename (dir, ".cs-segment-XXXXXX", NULL);
+  fd = g_mkstemp_full (name, O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    g_unlink (name);
+  return fd;
+}
+
+CsPageBuffer *
+cs_page_buffer_new_in (const gchar * dir)
+{
+  CsPageBuffer *self = cs_page_buffer_new ();
+
+  if (dir != NULL && (self->fd = open_unlinked (dir)) >= 0)
+    self->stage = g_malloc (STAGE);
+  return self;
+}
+
+static gboolean
+write_at (int fd, const guint8 * data, gsize size, off_t offset)
+{
+  while (size > 0) {
+    ssize_t n = pwrite (fd, data, size, offset);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    data += n;
+    size -= n;
+    offset += n;
+  }
+  return TRUE;
+}
+
+static void append_to_memory (CsPageBuffer * self, const guint8 * data,
+    gsize size);
+
+/* The file could not be written or mapped: its bytes are read back and
+ * the buffer goes on in memory. */
+static void
+leave_file (CsPageBuffer * self)
+{
+  int fd = self->fd;
+  gsize written = self->written, staged = self->size - self->written;
+  g_autofree guint8 *stage = g_steal_pointer (&self->stage);
+  g_autofree guint8 *chunk = g_malloc (STAGE);
+
+  self->fd = -1;
+  self->size = self->written = 0;
+  while (self->size < written) {
+    ssize_t n = pread (fd, chunk, MIN (STAGE, written - self->size),
+        self->size);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_warning ("a segment's file could not be read back: %s",
+          n < 0 ? g_strerror (errno) : "it is shorter");
+      break;
+    }
+    append_to_memory (self, chunk, n);
+  }
+  close (fd);
+  append_to_memory (self, stage, staged);
+}
+
+/* Writes what is staged; FALSE (the buffer then in memory) when it cannot. */
+static gboolean
+flush_stage (CsPageBuffer * self)
+{
+  if (write_at (self->fd, self->stage, self->size - self->written,
+          self->written)) {
+    self->written = self->size;
+    return TRUE;
+  }
+  leave_file (self);
+  return FALSE;
 }
 
 void
 cs_page_buffer_append (CsPageBuffer * self, const guint8 * data, gsize size)
+{
+  g_return_if_fail (!self->sealed);
+  if (self->fd >= 0) {
+    while (size > 0 && self->fd >= 0) {
+      gsize n = MIN (size, STAGE - (self->size - self->written));
+
+      memcpy (self->stage + (self->size - self->written), data, n);
+      self->size += n;
+      data += n;
+      size -= n;
+      if (self->size - self->written == STAGE)
+        flush_stage (self);
+    }
+    if (size == 0)
+      return;
+  }
+  append_to_memory (self, data, size);
+}
+
+static void
+append_to_memory (CsPageBuffer * self, const guint8 * data, gsize size)
 {
   if (size == 0)
     return;
@@ -81,9 +208,46 @@ cs_page_buffer_get_size (CsPageBuffer * self)
   return self->size;
 }
 
+void
+cs_page_buffer_overwrite (CsPageBuffer * self, const guint8 * data,
+    gsize size)
+{
+  gsize in_file;
+
+  size = MIN (size, self->size);
+  if (self->fd < 0) {
+    if (size > 0)
+      memcpy (self->data, data, size);
+    return;
+  }
+  in_file = MIN (size, self->written);
+  if (!write_at (self->fd, data, in_file, 0)) {
+    leave_file (self);
+    cs_page_buffer_overwrite (self, data, size);
+    return;
+  }
+  memcpy (self->stage, data + in_file, size - in_file);
+}
+
 guint8 *
 cs_page_buffer_get_data (CsPageBuffer * self)
 {
+  void *p;
+
+  if (self->fd < 0 || self->size == 0 || !flush_stage (self))
+    return self->data;
+  p = mmap (NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+  if (p == MAP_FAILED) {
+    leave_file (self);
+    return self->data;
+  }
+  /* The mapping keeps the file. */
+  close (self->fd);
+  self->fd = -1;
+  g_clear_pointer (&self->stage, g_free);
+  self->data = p;
+  self->capacity = self->populated = self->size;
+  self->sealed = TRUE;
   return self->data;
 }
 
@@ -100,12 +264,13 @@ GBytes *
 cs_page_buffer_free_to_bytes (CsPageBuffer * self)
 {
   Mapping *m;
-  gsize used = round_to_pages (self->size), size;
+  gsize used, size;
 
-  if (self->size == 0) {
+  if (cs_page_buffer_get_data (self) == NULL) {
     cs_page_buffer_free (self);
     return g_bytes_new (NULL, 0);
   }
+  used = round_to_pages (self->size);
   /* The address space never written is given back now. */
   if (used < self->capacity)
     munmap (self->data + used, self->capacity - used);
@@ -124,5 +289,8 @@ cs_page_buffer_free (CsPageBuffer * self)
     return;
   if (self->data)
     munmap (self->data, self->capacity);
+  if (self->fd >= 0)
+    close (self->fd);
+  g_free (self->stage);
   g_free (self);
 }

@@ -282,5 +282,6 @@ cs_store_file_new (const gchar * root, GError ** error)
   self->parent.backend = &file_backend;
   self->root = g_canonicalize_filename (root, "/");
   self->parent.identity = g_strconcat ("file:", self->root, NULL);
+  self->parent.local_dir = self->root;
   return &self->parent;
 }

@@ -25,6 +25,7 @@ struct _CsStore {
   gint refs;                    /* owners (atomic): see cs_store_ref () */
   gchar *display_uri;
   gchar *identity;              /* set by the backend: see cs_store_get_identity () */
+  const gchar *local_dir;       /* set by the file backend */
 };
 
 /* Each returns a store whose first member is a CsStore. */

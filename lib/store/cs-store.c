@@ -296,6 +296,12 @@ cs_store_get_identity (CsStore * store)
   return store->identity;
 }
 
+const gchar *
+cs_store_get_local_dir (CsStore * store)
+{
+  return store->local_dir;
+}
+
 static gboolean
 check_key (const gchar * key, gboolean allow_empty, GError ** error)
 {

@@ -75,6 +75,10 @@ const gchar *cs_store_get_display_uri (CsStore * store);
  * "http://host/path/"); never a credential. */
 const gchar *cs_store_get_identity (CsStore * store);
 
+/* The directory a file:// store keeps its objects below; NULL for another
+ * kind of store. */
+const gchar *cs_store_get_local_dir (CsStore * store);
+
 gboolean cs_store_put (CsStore * store, const gchar * key, GBytes * data,
     const gchar * content_type, GCancellable * cancellable, GError ** error);
 GBytes *cs_store_get (CsStore * store, const gchar * key,

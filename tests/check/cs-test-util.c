@@ -624,6 +624,24 @@ cs_test_rss_bytes (void)
   return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
 }
 
+guint
+cs_test_unlinked_files_open (const gchar * dir)
+{
+  g_autoptr (GDir) fds = g_dir_open ("/proc/self/fd", 0, NULL);
+  g_autofree gchar *prefix = g_strconcat (dir, "/", NULL);
+  const gchar *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (fds)) != NULL) {
+    g_autofree gchar *link = g_strconcat ("/proc/self/fd/", name, NULL);
+    g_autofree gchar *target = g_file_read_link (link, NULL);
+
+    n += target != NULL && g_str_has_prefix (target, prefix)
+        && g_str_has_suffix (target, " (deleted)");
+  }
+  return n;
+}
+
 static GstPadProbeReturn
 trigger_before_first_frame (GstPad * pad, GstPadProbeInfo * info,
     gpointer data)

@@ -100,7 +100,7 @@ setup (Fixture * f, GstClockTime duration)
   g_array_set_clear_func (f->out.segments, (GDestroyNotify) segment_clear);
   /* The harness feeds the muxer; the cutter takes its output. */
   f->h = gst_harness_new_with_element (mux, "sink_%d", NULL);
-  f->cutter = cs_cutter_new (mux, duration, on_segment, on_eos, &f->out);
+  f->cutter = cs_cutter_new (mux, duration, NULL, on_segment, on_eos, &f->out);
   gst_object_unref (mux);
   f->muxpad = gst_pad_get_peer (f->h->srcpad);
   first = g_ptr_array_index (frames, 0);

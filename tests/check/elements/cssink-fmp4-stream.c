@@ -133,7 +133,7 @@ setup (Fixture * f, GstClockTime duration)
   /* The harness feeds the muxer; the cutter takes its output. */
   gst_object_ref_sink (mux);
   f->h = gst_harness_new_with_element (mux, "sink_%d", NULL);
-  f->cutter = cs_cutter_new (mux, duration, on_segment, on_eos, &f->out);
+  f->cutter = cs_cutter_new (mux, duration, NULL, on_segment, on_eos, &f->out);
   src = gst_element_get_static_pad (mux, "src");
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_BUFFER_LIST, on_muxer_push, &f->out, NULL);

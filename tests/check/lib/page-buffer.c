@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cs-page-buffer.h"
@@ -29,21 +31,27 @@ is_mapped (gconstpointer data, gsize size)
   return FALSE;
 }
 
-/* TS packets one by one, then pieces larger than a growth step: what went
- * in comes out, in order, after the buffer moved while growing. */
-GST_START_TEST (test_bytes_exact)
+/* TS packets one by one, then pieces larger than a growth step, into @pb:
+ * what went in comes out, in order (after the buffer moved while growing,
+ * or went from a file to memory), with its first bytes replaced twice. */
+static void
+check_bytes_exact (CsPageBuffer * pb)
 {
-  CsPageBuffer *pb = cs_page_buffer_new ();
   g_autoptr (GByteArray) expected = g_byte_array_new ();
   g_autoptr (GBytes) bytes = NULL;
   guint8 packet[188];
   g_autofree guint8 *big = g_malloc (3 * 1024 * 1024 + 17);
+  const guint8 headers[300] = { 0x12, 0x34, [299] = 0x56 };
 
   for (guint i = 0; i < 20000; i++) {
     memset (packet, i & 0xff, sizeof packet);
     packet[0] = 0x47;
     cs_page_buffer_append (pb, packet, sizeof packet);
     g_byte_array_append (expected, packet, sizeof packet);
+    if (i == 10) {              /* still staged, in a file */
+      cs_page_buffer_overwrite (pb, headers, 100);
+      memcpy (expected->data, headers, 100);
+    }
   }
   for (gsize i = 0; i < 3 * 1024 * 1024 + 17; i++)
     big[i] = (guint8) (i * 7 + 3);
@@ -52,11 +60,84 @@ GST_START_TEST (test_bytes_exact)
     g_byte_array_append (expected, big, 3 * 1024 * 1024 + 17);
   }
   cs_page_buffer_append (pb, packet, 0);
+  cs_page_buffer_overwrite (pb, headers, sizeof headers);
+  memcpy (expected->data, headers, sizeof headers);
   fail_unless_equals_uint64 (cs_page_buffer_get_size (pb), expected->len);
   bytes = cs_page_buffer_free_to_bytes (pb);
   fail_unless_equals_uint64 (g_bytes_get_size (bytes), expected->len);
   fail_unless (memcmp (g_bytes_get_data (bytes, NULL), expected->data,
           expected->len) == 0);
+}
+
+GST_START_TEST (test_bytes_exact)
+{
+  check_bytes_exact (cs_page_buffer_new ());
+}
+
+GST_END_TEST;
+
+static guint
+entries_in (const gchar * dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  return n;
+}
+
+/* In a directory: the bytes are in a file there while the segment grows,
+ * exact when handed on, and nothing is left behind. */
+GST_START_TEST (test_in_dir)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("page-buffer-XXXXXX", NULL);
+  CsPageBuffer *pb = cs_page_buffer_new_in (dir);
+  guint8 piece[100 * 1024] = { 1, 2, 3 };
+  GBytes *bytes;
+
+  cs_page_buffer_append (pb, piece, sizeof piece);
+  fail_unless_equals_int (cs_test_unlinked_files_open (dir), 1);
+  fail_unless_equals_int (entries_in (dir), 0);
+  cs_page_buffer_free (pb);
+  fail_unless_equals_int (cs_test_unlinked_files_open (dir), 0);
+
+  pb = cs_page_buffer_new_in (dir);
+  cs_page_buffer_append (pb, piece, sizeof piece);
+  bytes = cs_page_buffer_free_to_bytes (pb);
+  fail_unless_equals_int (g_bytes_get_size (bytes), sizeof piece);
+  fail_unless (memcmp (g_bytes_get_data (bytes, NULL), piece,
+          sizeof piece) == 0);
+  g_bytes_unref (bytes);
+  fail_unless_equals_int (cs_test_unlinked_files_open (dir), 0);
+
+  check_bytes_exact (cs_page_buffer_new_in (dir));
+  fail_unless_equals_int (cs_test_unlinked_files_open (dir), 0);
+  fail_unless_equals_int (entries_in (dir), 0);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
+/* A disk that fills while a segment is written (here a file size limit
+ * of 1 MB): the segment goes on in memory, whole; a directory that cannot
+ * take a file: in memory from the start. */
+GST_START_TEST (test_in_dir_full_or_missing)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("page-buffer-XXXXXX", NULL);
+  g_autofree gchar *missing = g_build_filename (dir, "missing", NULL);
+  struct rlimit limit = { 1024 * 1024, 1024 * 1024 }, old;
+
+  check_bytes_exact (cs_page_buffer_new_in (missing));
+  fail_unless_equals_int (getrlimit (RLIMIT_FSIZE, &old), 0);
+  limit.rlim_max = old.rlim_max;
+  signal (SIGXFSZ, SIG_IGN);
+  fail_unless_equals_int (setrlimit (RLIMIT_FSIZE, &limit), 0);
+  check_bytes_exact (cs_page_buffer_new_in (dir));
+  setrlimit (RLIMIT_FSIZE, &old);
+  signal (SIGXFSZ, SIG_DFL);
+  fail_unless_equals_int (cs_test_unlinked_files_open (dir), 0);
+  g_rmdir (dir);
 }
 
 GST_END_TEST;
@@ -173,6 +254,8 @@ page_buffer_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_bytes_exact);
+  tcase_add_test (tc, test_in_dir);
+  tcase_add_test (tc, test_in_dir_full_or_missing);
   tcase_add_test (tc, test_pages_given_back);
   tcase_add_test (tc, test_empty);
   tcase_add_test (tc, test_stored_byte_exact);
