@@ -225,12 +225,30 @@ struct _BenchFeed
   GThread *thread;
 };
 
+/* A camera's frame: the bytes of the input, in a memory object of its own
+ * (as an encoder's output is).  One memory shared by every camera would be
+ * mapped by all at once: a GstMemory counts at most 255 maps, and a muxer
+ * that holds a GOP mapped (csfmp4mux) went past that beyond 255 cameras. */
 static GstBuffer *
 frame_at (GPtrArray * loop, guint64 index, GstClockTime pts,
     GstClockTime duration)
 {
-  GstBuffer *b = gst_buffer_copy (g_ptr_array_index (loop,
-          index % loop->len));  /* shares the memory */
+  GstBuffer *src = g_ptr_array_index (loop, index % loop->len);
+  GstBuffer *b = gst_buffer_new ();
+
+  gst_buffer_copy_into (b, src, GST_BUFFER_COPY_FLAGS |
+      GST_BUFFER_COPY_META, 0, -1);
+  for (guint i = 0; i < gst_buffer_n_memory (src); i++) {
+    GstMemory *mem = gst_buffer_peek_memory (src, i);
+    GstMapInfo map;
+
+    /* The input's bytes stay where they are while it lives. */
+    gst_memory_map (mem, &map, GST_MAP_READ);
+    gst_buffer_append_memory (b, gst_memory_new_wrapped
+        (GST_MEMORY_FLAG_READONLY, map.data, map.size, 0, map.size,
+            gst_buffer_ref (src), (GDestroyNotify) gst_buffer_unref));
+    gst_memory_unmap (mem, &map);
+  }
 
   GST_BUFFER_PTS (b) = GST_BUFFER_DTS (b) = pts;
   GST_BUFFER_DURATION (b) = duration;
