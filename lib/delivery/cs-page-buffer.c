@@ -25,8 +25,8 @@
 #define MADV_POPULATE_WRITE 23  /* Linux 5.14 */
 #endif
 
-/* In memory (fd -1): data, capacity, populated.  In a file: fd, the bytes
- * before written there, the rest in stage; data NULL until get_data ()
+/* In memory (fd -1): data, capacity, populated.  In a file: the first
+ * `written` bytes in fd, the rest in stage; data NULL until get_data ()
  * maps the file (fd then -1, sealed). */
 struct _CsPageBuffer {
   guint8 *data;                 /* NULL until the first byte */
