@@ -50,8 +50,10 @@
  * #GstCsSink:segment-idle-timeout without a frame.  Until then it waits in
  * an unlinked file on the disk it goes to (#GstCsSink:spool-dir's, else a
  * `file://` store's): page cache the kernel can write out when memory is
- * short, not the process's memory; in memory for other stores, and when
- * segments are encrypted (their clear bytes never reach a disk).
+ * short, not the process's memory (read back when the segment closes, so
+ * that the disk has its space for the stored copy); in memory for other
+ * stores, and when segments are encrypted (their clear bytes never reach a
+ * disk).  That disk cannot be remounted read-only while recording.
  *
  * Segment times come from a `timestamp/x-unix` #GstReferenceTimestampMeta when
  * upstream attaches one, otherwise from the pipeline clock mapped to the

@@ -26,8 +26,7 @@
 #endif
 
 /* In memory (fd -1): data, capacity, populated.  In a file: the first
- * `written` bytes in fd, the rest in stage; data NULL until get_data ()
- * maps the file (fd then -1, sealed). */
+ * `written` bytes in fd, the rest in stage, data NULL. */
 struct _CsPageBuffer {
   guint8 *data;                 /* NULL until the first byte */
   gsize size;
@@ -36,7 +35,6 @@ struct _CsPageBuffer {
   int fd;
   gsize written;                /* of size, in the file */
   guint8 *stage;                /* STAGE bytes: size - written of them used */
-  gboolean sealed;              /* a mapped file: no more appends */
 };
 
 typedef struct {
@@ -108,8 +106,9 @@ write_at (int fd, const guint8 * data, gsize size, off_t offset)
 static void append_to_memory (CsPageBuffer * self, const guint8 * data,
     gsize size);
 
-/* The file could not be written or mapped: its bytes are read back and
- * the buffer goes on in memory. */
+/* The bytes in the file are read back into memory and the file closed:
+ * the segment is handed on (its disk space is free again before the store
+ * or the spool writes it there), or the file could not be written. */
 static void
 leave_file (CsPageBuffer * self)
 {
@@ -153,7 +152,6 @@ flush_stage (CsPageBuffer * self)
 void
 cs_page_buffer_append (CsPageBuffer * self, const guint8 * data, gsize size)
 {
-  g_return_if_fail (!self->sealed);
   if (self->fd >= 0) {
     while (size > 0 && self->fd >= 0) {
       gsize n = MIN (size, STAGE - (self->size - self->written));
@@ -232,22 +230,8 @@ cs_page_buffer_overwrite (CsPageBuffer * self, const guint8 * data,
 guint8 *
 cs_page_buffer_get_data (CsPageBuffer * self)
 {
-  void *p;
-
-  if (self->fd < 0 || self->size == 0 || !flush_stage (self))
-    return self->data;
-  p = mmap (NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
-  if (p == MAP_FAILED) {
+  if (self->fd >= 0)
     leave_file (self);
-    return self->data;
-  }
-  /* The mapping keeps the file. */
-  close (self->fd);
-  self->fd = -1;
-  g_clear_pointer (&self->stage, g_free);
-  self->data = p;
-  self->capacity = self->populated = self->size;
-  self->sealed = TRUE;
   return self->data;
 }
 
