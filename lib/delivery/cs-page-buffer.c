@@ -103,77 +103,11 @@ write_at (int fd, const guint8 * data, gsize size, off_t offset)
   return TRUE;
 }
 
-static void append_to_memory (CsPageBuffer * self, const guint8 * data,
-    gsize size);
-
-/* The bytes in the file are read back into memory and the file closed:
- * the segment is handed on (its disk space is free again before the store
- * or the spool writes it there), or the file could not be written. */
-static void
-leave_file (CsPageBuffer * self)
+/* Room in memory for @size bytes after those appended, made ready: where
+ * they go. */
+static guint8 *
+grow (CsPageBuffer * self, gsize size)
 {
-  int fd = self->fd;
-  gsize written = self->written, staged = self->size - self->written;
-  g_autofree guint8 *stage = g_steal_pointer (&self->stage);
-  g_autofree guint8 *chunk = g_malloc (STAGE);
-
-  self->fd = -1;
-  self->size = self->written = 0;
-  while (self->size < written) {
-    ssize_t n = pread (fd, chunk, MIN (STAGE, written - self->size),
-        self->size);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      g_warning ("a segment's file could not be read back: %s",
-          n < 0 ? g_strerror (errno) : "it is shorter");
-      break;
-    }
-    append_to_memory (self, chunk, n);
-  }
-  close (fd);
-  append_to_memory (self, stage, staged);
-}
-
-/* Writes what is staged; FALSE (the buffer then in memory) when it cannot. */
-static gboolean
-flush_stage (CsPageBuffer * self)
-{
-  if (write_at (self->fd, self->stage, self->size - self->written,
-          self->written)) {
-    self->written = self->size;
-    return TRUE;
-  }
-  leave_file (self);
-  return FALSE;
-}
-
-void
-cs_page_buffer_append (CsPageBuffer * self, const guint8 * data, gsize size)
-{
-  if (self->fd >= 0) {
-    while (size > 0 && self->fd >= 0) {
-      gsize n = MIN (size, STAGE - (self->size - self->written));
-
-      memcpy (self->stage + (self->size - self->written), data, n);
-      self->size += n;
-      data += n;
-      size -= n;
-      if (self->size - self->written == STAGE)
-        flush_stage (self);
-    }
-    if (size == 0)
-      return;
-  }
-  append_to_memory (self, data, size);
-}
-
-static void
-append_to_memory (CsPageBuffer * self, const guint8 * data, gsize size)
-{
-  if (size == 0)
-    return;
   if (self->size + size > self->capacity) {
     gsize capacity = round_to_pages (self->size + size + STEP);
     void *p = self->data == NULL ?
@@ -196,8 +130,73 @@ append_to_memory (CsPageBuffer * self, const guint8 * data, gsize size)
         MADV_POPULATE_WRITE);
     self->populated = end;
   }
-  memcpy (self->data + self->size, data, size);
+  return self->data + self->size;
+}
+
+static void
+append_to_memory (CsPageBuffer * self, const guint8 * data, gsize size)
+{
+  if (size == 0)
+    return;
+  memcpy (grow (self, size), data, size);
   self->size += size;
+}
+
+/* The bytes in the file are read back into memory and the file closed:
+ * the segment is handed on (its disk space is free again before the store
+ * or the spool writes it there), or the file could not be written. */
+static void
+leave_file (CsPageBuffer * self)
+{
+  int fd = self->fd;
+  gsize written = self->written, staged = self->size - self->written;
+  g_autofree guint8 *stage = g_steal_pointer (&self->stage);
+
+  self->fd = -1;
+  self->size = self->written = 0;
+  while (self->size < written) {
+    gsize left = written - self->size;
+    ssize_t n = pread (fd, grow (self, left), left, self->size);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      g_warning ("a segment's file could not be read back: %s",
+          n < 0 ? g_strerror (errno) : "it is shorter");
+      break;
+    }
+    self->size += n;
+  }
+  close (fd);
+  append_to_memory (self, stage, staged);
+}
+
+/* Writes what is staged (the buffer goes on in memory when it cannot). */
+static void
+flush_stage (CsPageBuffer * self)
+{
+  if (write_at (self->fd, self->stage, self->size - self->written,
+          self->written))
+    self->written = self->size;
+  else
+    leave_file (self);
+}
+
+void
+cs_page_buffer_append (CsPageBuffer * self, const guint8 * data, gsize size)
+{
+  /* In a file until it cannot be written. */
+  while (self->fd >= 0 && size > 0) {
+    gsize n = MIN (size, STAGE - (self->size - self->written));
+
+    memcpy (self->stage + (self->size - self->written), data, n);
+    self->size += n;
+    data += n;
+    size -= n;
+    if (self->size - self->written == STAGE)
+      flush_stage (self);
+  }
+  append_to_memory (self, data, size);
 }
 
 gsize

@@ -624,6 +624,15 @@ cs_test_rss_bytes (void)
   return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10) * 1024;
 }
 
+gboolean
+cs_test_is_mapped (const gchar * what)
+{
+  g_autofree gchar *maps = NULL;
+
+  fail_unless (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+  return strstr (maps, what) != NULL;
+}
+
 guint
 cs_test_unlinked_files_open (const gchar * dir)
 {

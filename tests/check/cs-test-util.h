@@ -137,6 +137,8 @@ void cs_test_add_tmp_dir_fixture (TCase * tc, gchar ** dir,
 gint cs_test_occurrences (const gchar * text, const gchar * needle);
 /* This process's resident memory (VmRSS), in bytes. */
 guint64 cs_test_rss_bytes (void);
+/* Is a file whose path holds @what mapped into this process? */
+gboolean cs_test_is_mapped (const gchar * what);
 /* Unlinked files this process has open below @dir (a store's or a spool's
  * own writes have names). */
 guint cs_test_unlinked_files_open (const gchar * dir);

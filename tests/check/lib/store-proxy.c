@@ -6,6 +6,7 @@
 
 #include "cs-store.h"
 #include "cs-test-server.h"
+#include "cs-test-util.h"
 
 static CsTestServer *srv;
 
@@ -37,15 +38,6 @@ put_one (const gchar * uri, GError ** error)
       "video/mp2t", NULL, error);
 }
 
-static gboolean
-mapped (const gchar * what)
-{
-  g_autofree gchar *maps = NULL;
-
-  fail_unless (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
-  return strstr (maps, what) != NULL;
-}
-
 /* No proxy set: the object goes straight to the server, and no proxy
  * module was loaded for it (3.7 MB of libproxy, dconf and GNOME settings
  * in a camera's memory). */
@@ -56,8 +48,8 @@ GST_START_TEST (test_direct_without_proxy_modules)
 
   fail_unless (put_one (uri, &error), "%s", error ? error->message : "");
   fail_unless_equals_int (srv->stored->len, 1);
-  fail_if (mapped ("libproxy"), "libproxy was loaded");
-  fail_if (mapped ("gio/modules/libgiognomeproxy"), "a GIO proxy module "
+  fail_if (cs_test_is_mapped ("libproxy"), "libproxy was loaded");
+  fail_if (cs_test_is_mapped ("gio/modules/libgiognomeproxy"), "a GIO proxy module "
       "was loaded");
 }
 
